@@ -1,0 +1,92 @@
+"""create_app(settings): the only place that wires routes, middleware and lifespan."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import inspect
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from feedback import auth, schema
+from feedback.db import make_engine, session_scope
+from feedback.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+from feedback.routes import base, dashboard, embed, login, ops, public
+from feedback.settings import Settings
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+class SchemaOutdated(RuntimeError):
+    """The database holds an older schema; an operator must run `feedback db upgrade`."""
+
+
+def _templates() -> Jinja2Templates:
+    env = Environment(
+        loader=FileSystemLoader(str(files("feedback.templates"))),
+        autoescape=select_autoescape(default=True),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_null_translations(newstyle=True)  # replaced per render by base.render
+    return Jinja2Templates(env=env)
+
+
+def prepare_database(settings: Settings) -> None:
+    """Create the schema in an empty database; refuse to run on an outdated one."""
+    engine = make_engine(settings.database_url)
+    try:
+        if not inspect(engine).get_table_names():
+            schema.upgrade(engine)
+        elif not schema.is_current(engine):
+            raise SchemaOutdated("The database schema is out of date: run `feedback db upgrade`.")
+    finally:
+        engine.dispose()
+
+
+def create_app(settings: Settings) -> Starlette:
+    """Build the application for these settings (tests pass their own)."""
+    prepare_database(settings)
+    engine = make_engine(settings.database_url)
+    with session_scope(engine) as session:
+        secret = settings.secret_key or auth.stored_secret(session, "session_key")
+    routes = [
+        *ops.routes,
+        *public.routes,
+        *embed.routes,
+        *login.routes,
+        *dashboard.routes,
+        Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
+    ]
+    middleware = [
+        Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
+        Middleware(SecurityHeadersMiddleware, hsts=settings.https),
+        Middleware(GZipMiddleware, minimum_size=800),
+        Middleware(
+            SessionMiddleware,
+            secret_key=secret,
+            session_cookie="feedback_session",
+            max_age=settings.session_max_age,
+            same_site="lax",
+            https_only=settings.https,
+        ),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=middleware,
+        exception_handlers={HTTPException: base.http_error, Exception: base.server_error},
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.templates = _templates()
+    app.state.secret = secret
+    return app

@@ -1,0 +1,9 @@
+"""The ASGI entry point for servers: `uvicorn feedback.asgi:app` builds from FEEDBACK_* variables."""
+
+from __future__ import annotations
+
+from feedback.app import create_app
+from feedback.settings import Settings
+
+# Built when a server imports this module, never when the package itself is imported.
+app = create_app(Settings())

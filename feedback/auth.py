@@ -1,0 +1,102 @@
+"""Staff users, roles, password hashing, CSRF tokens and shared secrets."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import Session, select
+
+from feedback.models import AppSecret, StaffUser
+
+ROLES: tuple[str, ...] = ("admin", "manager", "viewer", "agent")
+# Roles that may read dashboards.
+DASHBOARD_ROLES: tuple[str, ...] = ("admin", "manager", "viewer")
+
+_hasher = PasswordHasher()
+# Verifying against this keeps the time of a wrong username equal to a wrong password.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+class UserError(ValueError):
+    """A user cannot be created as asked."""
+
+
+def stored_secret(session: Session, name: str) -> str:
+    """A random secret kept in the database, created on first use and shared by all processes."""
+    row = session.get(AppSecret, name)
+    if row is None:
+        session.add(AppSecret(name=name, value=secrets.token_urlsafe(48)))
+        try:
+            session.commit()
+        except Exception:
+            session.rollback()  # another process created it first
+        row = session.get(AppSecret, name)
+    assert row is not None
+    return row.value
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of the password."""
+    return _hasher.hash(password)
+
+
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    role: str,
+    service_ids: list[str] | None = None,
+) -> StaffUser:
+    """Add a staff user; the username must be new and the password at least 10 characters."""
+    username = username.strip()
+    if not username or len(username) > 80:
+        raise UserError("The username must be 1 to 80 characters.")
+    if role not in ROLES:
+        raise UserError(f"The role must be one of: {', '.join(ROLES)}.")
+    if len(password) < 10:
+        raise UserError("The password must be at least 10 characters.")
+    if session.exec(select(StaffUser).where(StaffUser.username == username)).first():
+        raise UserError(f"A user named {username!r} already exists.")
+    user = StaffUser(
+        username=username,
+        password_hash=hash_password(password),
+        role=role,
+        service_ids=service_ids or [],
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, *, username: str, password: str) -> StaffUser | None:
+    """The active user with these credentials, or None."""
+    user = session.exec(select(StaffUser).where(StaffUser.username == username.strip())).first()
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.active:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        session.add(user)
+    return user
+
+
+def can_see_service(user: StaffUser, service_id: str) -> bool:
+    """Admins see every service; other roles only those they were given."""
+    return user.role == "admin" or service_id in user.service_ids
+
+
+def new_csrf_token() -> str:
+    """A fresh random CSRF token for a session."""
+    return secrets.token_urlsafe(32)
+
+
+def csrf_matches(expected: str | None, given: str | None) -> bool:
+    """Constant-time comparison of the session's token with the form's."""
+    return bool(expected and given) and hmac.compare_digest(str(expected), str(given))

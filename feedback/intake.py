@@ -1,0 +1,267 @@
+"""One path for every answer, from any channel: validate, scrub, de-duplicate, store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from feedback import rollups
+from feedback.catalog import CHANNELS, SCALE_RANGES, TEXT_MAX_LENGTH
+from feedback.i18n import gettext_for, pick
+from feedback.models import Answer, Question, Response, Survey, utcnow
+from feedback.privacy import scrub
+
+TOUCHPOINT_MAX = 100
+IDEMPOTENCY_KEY_MAX = 128
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A response as any channel hands it in, before validation."""
+
+    channel: str
+    language: str
+    answers: Mapping[str, Any]
+    touchpoint: str | None = None
+    assisted: bool = False
+
+
+@dataclass(frozen=True)
+class Stored:
+    """The outcome of a stored (or replayed) submission."""
+
+    id: int
+    created: bool
+    removed: tuple[str, ...] = ()
+
+
+@dataclass
+class Rejected(Exception):
+    """A submission that cannot be stored, with messages in the request's language."""
+
+    status: int
+    code: str
+    message: str
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+def _visible(question: Question, answers: Mapping[str, Any]) -> bool:
+    rule = question.show_if
+    return not rule or answers.get(rule["question"]) in rule.get("values", [])
+
+
+def _check(question: Question, value: Any, _: Callable[[str], str]) -> tuple[Any, str | None]:
+    """Return (normalised value, error message or None) for one answer."""
+    kind = question.kind
+    if kind == "yes_no":
+        return (value, None) if isinstance(value, bool) else (None, _("Answer yes or no."))
+    if kind in SCALE_RANGES:
+        low, high = SCALE_RANGES[kind]
+        if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
+            return value, None
+        return None, _("Choose a number from %(low)d to %(high)d.") % {"low": low, "high": high}
+    option_ids = {o["id"] for o in question.options}
+    if kind == "choice":
+        if isinstance(value, str) and value in option_ids:
+            return value, None
+        return None, _("Choose one of the answers shown.")
+    if kind == "multi":
+        ok = isinstance(value, list) and all(isinstance(v, str) and v in option_ids for v in value)
+        if ok and len(set(value)) == len(value):
+            return value, None
+        return None, _("Choose one or more of the answers shown.")
+    if not isinstance(value, str):
+        return None, _("Enter your answer as text.")
+    limit = min(question.max_length or TEXT_MAX_LENGTH, TEXT_MAX_LENGTH)
+    if len(value) > limit:
+        return None, _("Use %(max)d characters or fewer (you used %(n)d).") % {
+            "max": limit,
+            "n": len(value),
+        }
+    return value.strip(), None
+
+
+def _missing_message(question: Question, lang: str, _: Callable[[str], str]) -> str:
+    text = pick(question.text, lang)
+    if question.kind == "text":
+        return _("Enter your answer: %(question)s") % {"question": text}
+    if question.kind == "multi":
+        return _("Choose at least one answer: %(question)s") % {"question": text}
+    return _("Choose an answer: %(question)s") % {"question": text}
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or (isinstance(value, str) and not value.strip())
+
+
+def validate(
+    survey: Survey, questions: list[Question], submission: Submission, lang: str
+) -> tuple[list[tuple[Question, Any]], tuple[str, ...]]:
+    """Check a submission against its survey; return the answers to store and what was scrubbed."""
+    _ = gettext_for(lang).gettext
+    errors: dict[str, str] = {}
+    if submission.channel not in CHANNELS or submission.channel not in survey.channels:
+        errors["channel"] = _("This survey is not offered on this channel.")
+    if submission.language not in survey.languages:
+        errors["language"] = _("Choose English or French.")
+    touchpoint = submission.touchpoint
+    if touchpoint is not None and (not isinstance(touchpoint, str) or len(touchpoint) > TOUCHPOINT_MAX):
+        errors["touchpoint"] = _("The touchpoint must be text of at most %(max)d characters.") % {
+            "max": TOUCHPOINT_MAX
+        }
+    by_key = {q.key: q for q in questions}
+    for key in submission.answers:
+        if key not in by_key:
+            errors[str(key)[:40]] = _("This question is not part of the survey.")
+    accepted: list[tuple[Question, Any]] = []
+    removed: list[str] = []
+    for question in questions:
+        value = submission.answers.get(question.key)
+        if not _visible(question, submission.answers):
+            continue  # answers to questions the person could not see are dropped
+        if _empty(value):
+            if question.required:
+                errors[question.key] = _missing_message(question, lang, _)
+            continue
+        clean, error = _check(question, value, _)
+        if error:
+            errors[question.key] = error
+            continue
+        if question.kind == "text":
+            scrubbed = scrub(clean)
+            clean = scrubbed.text
+            removed.extend(k for k in scrubbed.removed if k not in removed)
+        accepted.append((question, clean))
+    if errors:
+        raise Rejected(422, "invalid", _("Some answers need your attention."), errors)
+    return accepted, tuple(removed)
+
+
+def _answers(response_id: int, accepted: list[tuple[Question, Any]]) -> list[Answer]:
+    rows: list[Answer] = []
+    for question, value in accepted:
+        assert question.id is not None
+        if question.kind == "multi":
+            rows += [Answer(response_id=response_id, question_id=question.id, option=v) for v in value]
+        elif question.kind == "choice":
+            rows.append(Answer(response_id=response_id, question_id=question.id, option=value))
+        elif question.kind == "text":
+            rows.append(Answer(response_id=response_id, question_id=question.id, text=value))
+        else:
+            rows.append(Answer(response_id=response_id, question_id=question.id, value=float(value)))
+    return rows
+
+
+def _replay(session: Session, survey_id: str, key: str) -> Stored | None:
+    stmt = select(Response.id).where(Response.survey_id == survey_id, Response.idempotency_key == key)
+    found = session.exec(stmt).first()
+    return Stored(id=found, created=False) if found is not None else None
+
+
+def check_open(survey: Survey | None, lang: str) -> Survey:
+    """The survey if it takes answers now; otherwise a 404 (unknown, draft) or 410 (closed)."""
+    _ = gettext_for(lang).gettext
+    if survey is None or survey.status == "draft":
+        raise Rejected(404, "not_found", _("This survey does not exist."))
+    if survey.status != "live":
+        raise Rejected(410, "closed", _("This survey is closed. Thank you for your interest."))
+    return survey
+
+
+def submit(
+    session: Session,
+    *,
+    survey: Survey,
+    questions: list[Question],
+    submission: Submission,
+    lang: str,
+    idempotency_key: str | None = None,
+    submitted_at: datetime | None = None,
+) -> Stored:
+    """Validate and store one response in one transaction; a known key replays the first store."""
+    check_open(survey, lang)
+    if idempotency_key is not None:
+        if not idempotency_key or len(idempotency_key) > IDEMPOTENCY_KEY_MAX:
+            _ = gettext_for(lang).gettext
+            raise Rejected(400, "bad_idempotency_key", _("The Idempotency-Key header is not valid."))
+        replay = _replay(session, survey.id, idempotency_key)
+        if replay:
+            return replay
+    accepted, removed = validate(survey, questions, submission, lang)
+    response = Response(
+        survey_id=survey.id,
+        channel=submission.channel,
+        touchpoint=submission.touchpoint or None,
+        language=submission.language,
+        assisted=submission.assisted,
+        submitted_at=submitted_at or utcnow(),
+        idempotency_key=idempotency_key,
+    )
+    try:
+        session.add(response)
+        session.flush()
+        assert response.id is not None
+        answers = _answers(response.id, accepted)
+        session.add_all(answers)
+        rollups.add_response(session, response, answers)
+        session.commit()
+    except IntegrityError:
+        # Two requests with the same key raced; the other one stored it first.
+        session.rollback()
+        replay = _replay(session, survey.id, idempotency_key) if idempotency_key else None
+        if replay is None:
+            raise
+        return replay
+    return Stored(id=response.id, created=True, removed=removed)
+
+
+def submission_from_json(body: Any, *, lang: str) -> Submission:
+    """Read the API's JSON body; a wrong shape is a 422 naming the field."""
+    _ = gettext_for(lang).gettext
+    if not isinstance(body, dict):
+        raise Rejected(422, "invalid", _("The request body must be a JSON object."))
+    errors: dict[str, str] = {}
+    answers = body.get("answers")
+    if not isinstance(answers, dict):
+        errors["answers"] = _("Give the answers as an object keyed by question id.")
+    for name in ("channel", "language"):
+        if not isinstance(body.get(name), str):
+            errors[name] = _("This field is required and must be text.")
+    touchpoint = body.get("touchpoint")
+    if touchpoint is not None and not isinstance(touchpoint, str):
+        errors["touchpoint"] = _("The touchpoint must be text of at most %(max)d characters.") % {
+            "max": TOUCHPOINT_MAX
+        }
+    if errors:
+        raise Rejected(422, "invalid", _("Some answers need your attention."), errors)
+    return Submission(
+        channel=body["channel"],
+        language=body["language"],
+        answers=answers,  # type: ignore[arg-type]
+        touchpoint=touchpoint or None,
+    )
+
+
+def answers_from_form(questions: list[Question], form: Mapping[str, list[str]]) -> dict[str, Any]:
+    """Turn an HTML form's strings into typed answers; anything unreadable stays as sent."""
+    answers: dict[str, Any] = {}
+    for question in questions:
+        values = [v for v in form.get(f"q_{question.key}", []) if v != ""]
+        if not values:
+            continue
+        if question.kind == "multi":
+            answers[question.key] = values
+            continue
+        raw = values[0]
+        if question.kind == "yes_no":
+            answers[question.key] = {"true": True, "false": False}.get(raw, raw)
+        elif question.kind in SCALE_RANGES:
+            answers[question.key] = int(raw) if raw.lstrip("-").isdigit() else raw
+        else:
+            answers[question.key] = raw
+    return answers

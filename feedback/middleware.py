@@ -1,0 +1,97 @@
+"""ASGI middleware: request body limit and security headers."""
+
+from __future__ import annotations
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from feedback.i18n import gettext_for, negotiate
+
+# Pages may load scripts, styles and images from this server only; no inline anything.
+DEFAULT_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def too_large_response(scope: Scope) -> Response:
+    """A 413 in the request's language, JSON on API paths."""
+    headers = Headers(scope=scope)
+    lang = negotiate(None, headers.get("accept-language"), ("en", "fr"))
+    message = gettext_for(lang).gettext("The request is too large.")
+    if scope["path"].startswith("/api/"):
+        return JSONResponse({"error": {"code": "too_large", "message": message}}, status_code=413)
+    return HTMLResponse(
+        f'<!doctype html><html lang="{lang}"><title>413</title><p>{message}</p></html>',
+        status_code=413,
+    )
+
+
+class BodyLimitMiddleware:
+    """Refuse request bodies above `max_bytes` with a 413, declared or streamed."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            await too_large_response(scope)(scope, receive, send)
+            return
+        seen = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise _TooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await too_large_response(scope)(scope, receive, send)
+
+
+class SecurityHeadersMiddleware:
+    """Add CSP and hardening headers unless a route already set its own."""
+
+    def __init__(self, app: ASGIApp, hsts: bool) -> None:
+        self.app = app
+        self.hsts = hsts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("Content-Security-Policy", DEFAULT_CSP)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+                if self.hsts:
+                    headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

@@ -1,0 +1,158 @@
+"""SQLModel tables. Text a person reads is stored per language as a JSON mapping."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Now, in UTC, timezone-aware."""
+    return datetime.now(UTC)
+
+
+def _json(nullable: bool = False) -> Any:
+    return Field(default=None if nullable else ..., sa_type=JSON, nullable=nullable)
+
+
+def _utc_column(**kw: Any) -> Any:
+    return Field(default_factory=utcnow, sa_type=DateTime(timezone=True), nullable=False, **kw)
+
+
+class Service(SQLModel, table=True):
+    """A public service (a program or office) that surveys belong to."""
+
+    id: str = Field(primary_key=True, max_length=40)
+    name: dict[str, str] = _json()
+    created_at: datetime = _utc_column()
+
+
+class Survey(SQLModel, table=True):
+    """A survey: its public id, languages, channels, origins and lifecycle."""
+
+    id: str = Field(primary_key=True, max_length=16)
+    service_id: str = Field(foreign_key="service.id", index=True, max_length=40)
+    template: str | None = Field(default=None, max_length=40)
+    title: dict[str, str] = _json()
+    languages: list[str] = _json()
+    channels: list[str] = _json()
+    allowed_origins: list[str] = _json()
+    status: str = Field(default="draft", max_length=10)  # draft | live | closed
+    retention_days: int = Field(default=183)  # comments are deleted after this many days
+    created_at: datetime = _utc_column()
+
+
+class Question(SQLModel, table=True):
+    """One question of a survey. `key` is its public id in the API and the widget."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    survey_id: str = Field(foreign_key="survey.id", index=True, max_length=16)
+    key: str = Field(max_length=40)
+    position: int
+    kind: str = Field(max_length=10)
+    driver: str | None = Field(default=None, max_length=40)
+    required: bool = False
+    text: dict[str, str] = _json()
+    hint: dict[str, str] | None = _json(nullable=True)
+    options: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    scale: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    show_if: dict[str, Any] | None = _json(nullable=True)
+    max_length: int | None = None
+    # A question that has answers is retired rather than edited, so old answers keep meaning.
+    retired: bool = False
+
+
+class Response(SQLModel, table=True):
+    """One person's answers to one survey, on one channel. No IP, agent or cookie id."""
+
+    __table_args__ = (
+        UniqueConstraint("survey_id", "idempotency_key", name="uq_response_idempotency"),
+        Index("ix_response_survey_submitted", "survey_id", "submitted_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    survey_id: str = Field(foreign_key="survey.id", max_length=16)
+    channel: str = Field(max_length=20)
+    touchpoint: str | None = Field(default=None, max_length=100)
+    language: str = Field(max_length=8)
+    assisted: bool = False
+    submitted_at: datetime = _utc_column()
+    idempotency_key: str | None = Field(default=None, max_length=128)
+
+
+class Answer(SQLModel, table=True):
+    """One answer: a number (scales, yes/no as 1/0), an option id, or scrubbed text."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    response_id: int = Field(foreign_key="response.id", index=True, ondelete="CASCADE")
+    question_id: int = Field(foreign_key="question.id", index=True)
+    value: float | None = None
+    option: str | None = Field(default=None, max_length=40)
+    text: str | None = None
+
+
+class ResponseDay(SQLModel, table=True):
+    """Responses per survey, day, channel, language and touchpoint (dashboards read this)."""
+
+    __tablename__ = "response_day"
+
+    survey_id: str = Field(foreign_key="survey.id", primary_key=True, max_length=16)
+    day: date = Field(primary_key=True)
+    channel: str = Field(primary_key=True, max_length=20)
+    language: str = Field(primary_key=True, max_length=8)
+    touchpoint: str = Field(default="", primary_key=True, max_length=100)
+    n: int = 0
+
+
+class AnswerDay(SQLModel, table=True):
+    """Count of each answer value per question and day; `value` is "5", "1" (yes) or an option."""
+
+    __tablename__ = "answer_day"
+    __table_args__ = (Index("ix_answer_day_question_day", "question_id", "day"),)
+
+    question_id: int = Field(foreign_key="question.id", primary_key=True)
+    day: date = Field(primary_key=True)
+    channel: str = Field(primary_key=True, max_length=20)
+    language: str = Field(primary_key=True, max_length=8)
+    touchpoint: str = Field(default="", primary_key=True, max_length=100)
+    value: str = Field(primary_key=True, max_length=40)
+    n: int = 0
+
+
+class ChangeEvent(SQLModel, table=True):
+    """A dated note on a service ("new online form launched"), drawn on trend charts."""
+
+    __tablename__ = "change_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    service_id: str = Field(foreign_key="service.id", index=True, max_length=40)
+    day: date
+    label: dict[str, str] = _json()
+    created_at: datetime = _utc_column()
+
+
+class StaffUser(SQLModel, table=True):
+    """A staff account: admin, manager, viewer or agent, limited to some services."""
+
+    __tablename__ = "staff_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, max_length=80)
+    password_hash: str = Field(max_length=200)
+    role: str = Field(max_length=10)
+    service_ids: list[str] = Field(default_factory=list, sa_type=JSON)
+    active: bool = True
+    created_at: datetime = _utc_column()
+
+
+class AppSecret(SQLModel, table=True):
+    """Secrets generated once and shared by every process (signing key, salts)."""
+
+    __tablename__ = "app_secret"
+
+    name: str = Field(primary_key=True, max_length=40)
+    value: str = Field(max_length=200)
+    created_at: datetime = _utc_column()

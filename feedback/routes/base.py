@@ -1,0 +1,193 @@
+"""What every route module shares: language, rendering, errors, the staff user, CSRF."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal, format_percent
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from feedback import auth
+from feedback.catalog import CHANNELS, LANGUAGES, MODE_LABELS
+from feedback.db import session_scope
+from feedback.i18n import gettext_for, negotiate, other_language, pick
+from feedback.models import StaffUser
+
+log = logging.getLogger("feedback")
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def language(request: Request, available: tuple[str, ...] | list[str] = LANGUAGES) -> str:
+    """The request's language: `lang=` first, then Accept-Language, then English."""
+    return negotiate(
+        request.query_params.get("lang"), request.headers.get("accept-language"), available
+    )
+
+
+@contextmanager
+def db(request: Request) -> Iterator[Session]:
+    """A database session for this request, committed when the block ends."""
+    with session_scope(request.app.state.engine) as session:
+        yield session
+
+
+def url_with(request: Request, **changes: str | None) -> str:
+    """The current path with some query parameters changed (None removes one)."""
+    params = dict(request.query_params)
+    for key, value in changes.items():
+        if value is None:
+            params.pop(key, None)
+        else:
+            params[key] = value
+    return request.url.path + ("?" + urlencode(params) if params else "")
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any],
+    *,
+    lang: str,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """Render a page in `lang`, with the helpers every template uses."""
+    translations = gettext_for(lang)
+
+    def _(message: str, **variables: Any) -> str:
+        text = translations.gettext(message)
+        return text % variables if variables else text
+
+    helpers = {
+        "lang": lang,
+        "other_lang": other_language(lang),
+        "gettext": _,
+        "_": _,
+        "pick": lambda text: pick(text, lang),
+        "channel_label": lambda cid: pick(CHANNELS[cid].label, lang) if cid in CHANNELS else cid,
+        "mode_label": lambda mode: pick(MODE_LABELS[mode], lang),  # type: ignore[index]
+        "pct": lambda value, digits=0: format_percent(
+            value, format="#,##0" + ("." + "0" * digits if digits else "") + " %", locale=lang
+        )
+        if value is not None
+        else "–",
+        "num": lambda value, digits=0: format_decimal(
+            value, format="#,##0" + ("." + "0" * digits if digits else ""), locale=lang
+        ),
+        "date": lambda d, fmt="medium": format_date(d, format=fmt, locale=lang),
+        "datetime": lambda d: format_datetime(d, format="medium", locale=lang),
+        "url_with": lambda **kw: url_with(request, **kw),
+        "user": getattr(request.state, "user", None),
+        "csrf_token": request.session.get("csrf_token") if "session" in request.scope else None,
+    }
+    return request.app.state.templates.TemplateResponse(
+        request, template, {**helpers, **context}, status_code=status_code, headers=headers
+    )
+
+
+def is_api(request: Request) -> bool:
+    """True for the JSON API paths, whose errors are JSON."""
+    return request.url.path.startswith("/api/")
+
+
+def api_error(
+    status: int, code: str, message: str, fields: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """The one JSON error shape of the API."""
+    body: dict[str, Any] = {"code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    return JSONResponse({"error": body}, status_code=status, headers=headers)
+
+
+_STATUS_MESSAGES = {
+    400: ("bad_request", "The request could not be understood."),
+    403: ("forbidden", "You do not have access to this page."),
+    404: ("not_found", "We could not find that page."),
+    405: ("method_not_allowed", "This address does not accept that method."),
+    410: ("closed", "This survey is closed. Thank you for your interest."),
+    413: ("too_large", "The request is too large."),
+    503: ("unavailable", "The service is busy. Please try again in a few seconds."),
+}
+
+
+def error_page(request: Request, status: int, headers: dict[str, str] | None = None) -> Response:
+    """An error as JSON on API paths, or as a page in the request's language elsewhere."""
+    lang = language(request)
+    code, message = _STATUS_MESSAGES.get(status, ("error", "Something went wrong on our side."))
+    message = gettext_for(lang).gettext(message)
+    if is_api(request):
+        return api_error(status, code, message, headers=headers)
+    context = {"status": status, "message": message}
+    return render(request, "errors.html", context, lang=lang, status_code=status, headers=headers)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's HTTPException, shown in the user's language."""
+    assert isinstance(exc, HTTPException)
+    return error_page(request, exc.status_code, headers=dict(exc.headers or {}))
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    """Any unexpected error: a 503 when the database is away, else a logged 500 page."""
+    if isinstance(exc, OperationalError):
+        log.error("database unavailable: %s", exc.orig)
+        return error_page(request, 503, headers={"Retry-After": "5"})
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return error_page(request, 500)
+
+
+def current_user(request: Request) -> StaffUser | None:
+    """The logged-in staff user, read fresh from the database."""
+    user_id = request.session.get("user_id")
+    if not isinstance(user_id, int):
+        return None
+    with db(request) as session:
+        user = session.get(StaffUser, user_id)
+    return user if user and user.active else None
+
+
+def requires(*roles: str) -> Callable[[Handler], Handler]:
+    """Let only logged-in staff with one of `roles` in; others go to the login page or get 403."""
+
+    def decorate(handler: Handler) -> Handler:
+        @wraps(handler)
+        async def guarded(request: Request) -> Response:
+            user = current_user(request)
+            if user is None:
+                target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
+            if user.role not in roles:
+                raise HTTPException(403)
+            request.state.user = user
+            ensure_csrf(request)
+            if request.method == "POST":
+                form = await request.form()
+                token = form.get("csrf_token")
+                if not auth.csrf_matches(request.session.get("csrf_token"), str(token or "")):
+                    raise HTTPException(403)
+            return await handler(request)
+
+        guarded.roles = roles  # type: ignore[attr-defined]  # read by the route inventory test
+        return guarded
+
+    return decorate
+
+
+def ensure_csrf(request: Request) -> str:
+    """The session's CSRF token, created on first use."""
+    token = request.session.get("csrf_token")
+    if not token:
+        token = request.session["csrf_token"] = auth.new_csrf_token()
+    return str(token)

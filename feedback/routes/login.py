@@ -1,0 +1,72 @@
+"""Staff sign-in and sign-out."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from feedback import auth
+from feedback.i18n import gettext_for
+from feedback.routes.base import db, ensure_csrf, language, render
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths, so the login page cannot send people to another site."""
+    if not target:
+        return "/dashboard"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/dashboard"
+    return target
+
+
+async def login_form(request: Request) -> Response:
+    """GET /login."""
+    lang = language(request)
+    ensure_csrf(request)
+    context = {"next": _safe_next(request.query_params.get("next")), "error": None, "username": ""}
+    return render(request, "login.html", context, lang=lang)
+
+
+async def login_post(request: Request) -> Response:
+    """POST /login: check the CSRF token and the password, then start a fresh session."""
+    form = await request.form()
+    lang = str(form.get("lang") or "") or language(request)
+    lang = lang if lang in ("en", "fr") else "en"
+    if not auth.csrf_matches(request.session.get("csrf_token"), str(form.get("csrf_token") or "")):
+        raise HTTPException(403)
+    username = str(form.get("username") or "")[:80]
+    password = str(form.get("password") or "")[:1024]
+    target = _safe_next(str(form.get("next") or ""))
+    with db(request) as session:
+        user = auth.authenticate(session, username=username, password=password)
+        user_id = user.id if user else None
+    if user_id is None:
+        message = gettext_for(lang).gettext("The username or password is not right. Try again.")
+        context = {"next": target, "error": message, "username": username}
+        return render(request, "login.html", context, lang=lang, status_code=400)
+    # A new session on login, so a token planted before it is worthless.
+    request.session.clear()
+    request.session.update({"user_id": user_id, "lang": lang, "csrf_token": auth.new_csrf_token()})
+    return RedirectResponse(target, status_code=303)
+
+
+async def logout(request: Request) -> Response:
+    """POST /logout: end the session."""
+    form = await request.form()
+    if not auth.csrf_matches(request.session.get("csrf_token"), str(form.get("csrf_token") or "")):
+        raise HTTPException(403)
+    lang = request.session.get("lang", "en")
+    request.session.clear()
+    return RedirectResponse(f"/login?lang={lang}", status_code=303)
+
+
+routes = [
+    Route("/login", login_form, methods=["GET"]),
+    Route("/login", login_post, methods=["POST"]),
+    Route("/logout", logout, methods=["POST"]),
+]

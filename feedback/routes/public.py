@@ -1,0 +1,153 @@
+"""Citizens' pages: the hosted survey (works without JavaScript) and the demo host page."""
+
+from __future__ import annotations
+
+import secrets
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from feedback import forms, intake, surveys
+from feedback.models import Survey
+from feedback.routes.base import db, language, render
+
+EMBED_SCRIPT = '<script async src="{base}/embed.js" data-survey="{id}" data-channel="web"></script>'
+
+
+def _channel(survey: Survey, requested: str | None) -> str:
+    """The channel asked for if the survey allows it, else web, else its first channel."""
+    if requested in survey.channels:
+        return str(requested)
+    return "web" if "web" in survey.channels else survey.channels[0]
+
+
+def _touchpoint(requested: str | None) -> str:
+    return (requested or "").strip()[: intake.TOUCHPOINT_MAX]
+
+
+def _form_page(
+    request: Request,
+    survey: Survey,
+    questions: list,
+    *,
+    lang: str,
+    channel: str,
+    touchpoint: str,
+    values: dict[str, list[str]],
+    errors: dict[str, str],
+    submission_id: str,
+    status_code: int = 200,
+) -> Response:
+    context = {
+        "survey": survey,
+        "fields": forms.fields(questions, lang),
+        "values": values,
+        "errors": errors,
+        "channel": channel,
+        "touchpoint": touchpoint,
+        "submission_id": submission_id,
+    }
+    return render(request, "survey/form.html", context, lang=lang, status_code=status_code)
+
+
+def _closed_page(request: Request, error: intake.Rejected, lang: str) -> Response:
+    context = {"status": error.status, "message": error.message}
+    return render(request, "errors.html", context, lang=lang, status_code=error.status)
+
+
+async def survey_form(request: Request) -> Response:
+    """GET /s/{survey}: the hosted survey in the person's language."""
+    with db(request) as session:
+        survey = surveys.get_survey(session, request.path_params["survey"])
+        lang = language(request, survey.languages if survey else ("en", "fr"))
+        try:
+            survey = intake.check_open(survey, lang)
+        except intake.Rejected as error:
+            return _closed_page(request, error, lang)
+        questions = surveys.questions_of(session, survey.id)
+    return _form_page(
+        request,
+        survey,
+        questions,
+        lang=lang,
+        channel=_channel(survey, request.query_params.get("channel")),
+        touchpoint=_touchpoint(request.query_params.get("touchpoint")),
+        values={},
+        errors={},
+        submission_id=secrets.token_urlsafe(16),
+    )
+
+
+async def survey_post(request: Request) -> Response:
+    """POST /s/{survey}: a plain form post; a thank-you page, or the form again with errors."""
+    form = await request.form()
+    values = {key: [str(v) for v in form.getlist(key)] for key in form}
+    with db(request) as session:
+        survey = surveys.get_survey(session, request.path_params["survey"])
+        available = survey.languages if survey else ("en", "fr")
+        lang = str(form.get("lang") or "")
+        lang = lang if lang in available else language(request, available)
+        try:
+            survey = intake.check_open(survey, lang)
+        except intake.Rejected as error:
+            return _closed_page(request, error, lang)
+        questions = surveys.questions_of(session, survey.id)
+        channel = _channel(survey, str(form.get("channel") or ""))
+        touchpoint = _touchpoint(str(form.get("touchpoint") or ""))
+        submission_id = str(form.get("submission_id") or "")[:64] or None
+        submission = intake.Submission(
+            channel=channel,
+            language=lang,
+            touchpoint=touchpoint or None,
+            answers=intake.answers_from_form(questions, values),
+        )
+        try:
+            stored = intake.submit(
+                session,
+                survey=survey,
+                questions=questions,
+                submission=submission,
+                lang=lang,
+                idempotency_key=f"form:{submission_id}" if submission_id else None,
+            )
+        except intake.Rejected as error:
+            if error.status != 422:
+                return _closed_page(request, error, lang)
+            return _form_page(
+                request, survey, questions, lang=lang, channel=channel, touchpoint=touchpoint,
+                values=values, errors=error.fields, submission_id=submission_id or "",
+                status_code=422,
+            )
+    context = {"survey": survey, "removed": stored.removed, "again": request.url.path}
+    return render(request, "survey/thanks.html", context, lang=lang)
+
+
+async def demo_page(request: Request) -> Response:
+    """GET /demo: a plain sample government page with the snippet embedded (demo mode only)."""
+    if not request.app.state.settings.demo:
+        raise HTTPException(404)
+    lang = language(request)
+    with db(request) as session:
+        live = [s for s in surveys.live_surveys(session) if s.template == "gc_page_feedback"]
+    if not live:
+        raise HTTPException(404)
+    survey = live[0]
+    # The page's own origin, so the snippet works however the demo was reached.
+    base = f"{request.url.scheme}://{request.url.netloc}"
+    context = {"survey": survey, "base": base, "snippet": EMBED_SCRIPT.format(base=base, id=survey.id)}
+    return render(request, "demo.html", context, lang=lang)
+
+
+async def home(request: Request) -> Response:
+    """GET /: the demo page in demo mode, else the staff login."""
+    return RedirectResponse("/demo" if request.app.state.settings.demo else "/login", 303)
+
+
+routes = [
+    Route("/", home),
+    Route("/demo", demo_page),
+    Route("/s/{survey}", survey_form, methods=["GET"]),
+    Route("/s/{survey}", survey_post, methods=["POST"]),
+]

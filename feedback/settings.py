@@ -1,0 +1,52 @@
+"""Settings from FEEDBACK_* environment variables."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set; each field is read from FEEDBACK_<NAME>."""
+
+    model_config = SettingsConfigDict(env_prefix="FEEDBACK_", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///feedback.db",
+        description="SQLAlchemy URL; an SQLite file (the default, relative to the working "
+        "directory) or postgresql+psycopg://user@host/db.",
+    )
+    secret_key: str | None = Field(
+        default=None,
+        description="Signs session cookies and amend tokens. If unset, one is generated and "
+        "kept in the database, so every process of one installation shares it.",
+    )
+    base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Public URL of this server, used in snippets, links and QR codes.",
+    )
+    admin_password: str | None = Field(
+        default=None,
+        description="Password of the `admin` user that `feedback demo` creates; generated and "
+        "printed if unset.",
+    )
+    demo: bool = Field(default=False, description="Serve the sample host page at /demo.")
+    max_body_bytes: int = Field(
+        default=64 * 1024, description="Largest request body accepted, in bytes (else 413)."
+    )
+    session_max_age: int = Field(
+        default=8 * 3600, description="Seconds a staff login lasts without activity."
+    )
+
+    @property
+    def https(self) -> bool:
+        """True when the public URL is HTTPS, so cookies must be Secure."""
+        return urlsplit(self.base_url).scheme == "https"
+
+    @property
+    def origin(self) -> str:
+        """The scheme://host[:port] of the public URL."""
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}"

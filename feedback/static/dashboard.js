@@ -1,0 +1,20 @@
+// Draws every Plotly figure whose JSON the server embedded in <script type="application/json">.
+(function () {
+  "use strict";
+  function draw() {
+    if (!window.Plotly) return;
+    document.querySelectorAll("[data-figure]").forEach(function (box) {
+      var source = document.getElementById(box.dataset.figure);
+      if (!source) return;
+      var fig = JSON.parse(source.textContent);
+      window.Plotly.newPlot(box, fig.data, fig.layout, {
+        responsive: true,
+        displaylogo: false,
+        modeBarButtonsToRemove: ["select2d", "lasso2d"],
+        toImageButtonOptions: { format: "png", filename: box.id, scale: 2 }
+      });
+    });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", draw);
+  else draw();
+})();
