@@ -74,6 +74,11 @@ def pick(text: Text | None, lang: str) -> str:
     return text.get(lang) or text.get(DEFAULT_LANGUAGE) or next(iter(text.values()), "")
 
 
+def N_(message: str) -> str:
+    """Mark a message for extraction where it is translated later, at run time."""
+    return message
+
+
 def other_language(lang: str) -> str:
     """The language the toggle switches to."""
     return "fr" if lang == "en" else "en"

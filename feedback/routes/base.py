@@ -20,7 +20,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from feedback import auth
 from feedback.catalog import CHANNELS, LANGUAGES, MODE_LABELS
 from feedback.db import session_scope
-from feedback.i18n import gettext_for, negotiate, other_language, pick
+from feedback.i18n import N_, gettext_for, negotiate, other_language, pick
 from feedback.models import StaffUser
 
 log = logging.getLogger("feedback")
@@ -112,20 +112,20 @@ def api_error(
 
 
 _STATUS_MESSAGES = {
-    400: ("bad_request", "The request could not be understood."),
-    403: ("forbidden", "You do not have access to this page."),
-    404: ("not_found", "We could not find that page."),
-    405: ("method_not_allowed", "This address does not accept that method."),
-    410: ("closed", "This survey is closed. Thank you for your interest."),
-    413: ("too_large", "The request is too large."),
-    503: ("unavailable", "The service is busy. Please try again in a few seconds."),
+    400: ("bad_request", N_("The request could not be understood.")),
+    403: ("forbidden", N_("You do not have access to this page.")),
+    404: ("not_found", N_("We could not find that page.")),
+    405: ("method_not_allowed", N_("This address does not accept that method.")),
+    410: ("closed", N_("This survey is closed. Thank you for your interest.")),
+    413: ("too_large", N_("The request is too large.")),
+    503: ("unavailable", N_("The service is busy. Please try again in a few seconds.")),
 }
 
 
 def error_page(request: Request, status: int, headers: dict[str, str] | None = None) -> Response:
     """An error as JSON on API paths, or as a page in the request's language elsewhere."""
     lang = language(request)
-    code, message = _STATUS_MESSAGES.get(status, ("error", "Something went wrong on our side."))
+    code, message = _STATUS_MESSAGES.get(status, ("error", N_("Something went wrong on our side.")))
     message = gettext_for(lang).gettext(message)
     if is_api(request):
         return api_error(status, code, message, headers=headers)
