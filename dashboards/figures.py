@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -33,21 +34,44 @@ def _band_traces(
     estimates = [_pct(p.interval.estimate) for p in points]
     hover = [
         f"{labels['period']}: {p.period.isoformat()}<br>{name}: {e if e is not None else '–'} %"
-        f"<br>95 %: {lo}–{hi} %<br>n = {p.n}"
-        + ("" if p.enough else f"<br>{labels['not_enough']}")
+        f"<br>95 %: {lo}–{hi} %<br>n = {p.n}" + ("" if p.enough else f"<br>{labels['not_enough']}")
         for p, e, lo, hi in zip(points, estimates, lows, highs, strict=True)
     ]
     symbols = ["circle" if p.enough else "circle-open" for p in points]
     return [
-        go.Scatter(x=xs, y=highs, mode="lines", line={"width": 0}, hoverinfo="skip",
-                   showlegend=False, connectgaps=False),
-        go.Scatter(x=xs, y=lows, mode="lines", line={"width": 0}, fill="tonexty",
-                   fillcolor=BAND[colour], hoverinfo="skip", showlegend=False,
-                   connectgaps=False, name=labels["band"]),
-        go.Scatter(x=xs, y=estimates, mode="lines+markers", name=name,
-                   line={"color": colour, "width": 2.5},
-                   marker={"symbol": symbols, "size": 7, "color": colour},
-                   hovertext=hover, hoverinfo="text", showlegend=show_legend, connectgaps=False),
+        go.Scatter(
+            x=xs,
+            y=highs,
+            mode="lines",
+            line={"width": 0},
+            hoverinfo="skip",
+            showlegend=False,
+            connectgaps=False,
+        ),
+        go.Scatter(
+            x=xs,
+            y=lows,
+            mode="lines",
+            line={"width": 0},
+            fill="tonexty",
+            fillcolor=BAND[colour],
+            hoverinfo="skip",
+            showlegend=False,
+            connectgaps=False,
+            name=labels["band"],
+        ),
+        go.Scatter(
+            x=xs,
+            y=estimates,
+            mode="lines+markers",
+            name=name,
+            line={"color": colour, "width": 2.5},
+            marker={"symbol": symbols, "size": 7, "color": colour},
+            hovertext=hover,
+            hoverinfo="text",
+            showlegend=show_legend,
+            connectgaps=False,
+        ),
     ]
 
 
@@ -55,9 +79,12 @@ def trend_overall(points: list[Point], labels: dict[str, str]) -> str:
     """All channels together: the score per period with its 95% band."""
     fig = go.Figure(_band_traces(points, SELF_SERVICE, labels["score"], labels, False))
     fig.update_layout(
-        height=320, margin={"l": 56, "r": 16, "t": 16, "b": 40}, font=FONT,
+        height=320,
+        margin={"l": 56, "r": 16, "t": 16, "b": 40},
+        font=FONT,
         yaxis={"title": labels["score"] + " (%)", "range": [0, 100], "ticksuffix": " %"},
-        plot_bgcolor="#ffffff", hovermode="closest",
+        plot_bgcolor="#ffffff",
+        hovermode="closest",
     )
     fig.update_xaxes(showgrid=False)
     fig.update_yaxes(gridcolor="#d0d4da")
@@ -65,18 +92,22 @@ def trend_overall(points: list[Point], labels: dict[str, str]) -> str:
 
 
 def trend_by_channel(
-    series: dict[str, list[Point]], names: dict[str, str], modes: dict[str, str],
+    series: dict[str, list[Point]],
+    names: dict[str, str],
+    modes: Mapping[str, str],
     labels: dict[str, str],
 ) -> str:
     """One small chart per channel, same scale, so channels compare at a glance."""
-    channels = sorted(
-        (c for c in series if c != ALL), key=lambda c: -sum(p.n for p in series[c])
-    )
+    channels = sorted((c for c in series if c != ALL), key=lambda c: -sum(p.n for p in series[c]))
     cols = 3
     rows = max(1, math.ceil(len(channels) / cols))
     fig = make_subplots(
-        rows=rows, cols=cols, shared_yaxes=True, shared_xaxes=True,
-        subplot_titles=[names[c] for c in channels], vertical_spacing=0.12 / rows * 2,
+        rows=rows,
+        cols=cols,
+        shared_yaxes=True,
+        shared_xaxes=True,
+        subplot_titles=[names[c] for c in channels],
+        vertical_spacing=0.12 / rows * 2,
         horizontal_spacing=0.04,
     )
     for i, channel in enumerate(channels):
@@ -86,15 +117,19 @@ def trend_by_channel(
     fig.update_yaxes(range=[0, 100], ticksuffix=" %", gridcolor="#d0d4da", dtick=25)
     fig.update_xaxes(showgrid=False)
     fig.update_layout(
-        height=max(260, 230 * rows), margin={"l": 56, "r": 16, "t": 40, "b": 32}, font=FONT,
-        plot_bgcolor="#ffffff", showlegend=False,
+        height=max(260, 230 * rows),
+        margin={"l": 56, "r": 16, "t": 40, "b": 32},
+        font=FONT,
+        plot_bgcolor="#ffffff",
+        showlegend=False,
     )
     fig.update_annotations(font={"size": 14})
     return to_json(fig)
 
 
-def volume_by_channel(counts: dict[str, int], names: dict[str, str], modes: dict[str, str],
-                      labels: dict[str, str]) -> str:
+def volume_by_channel(
+    counts: dict[str, int], names: dict[str, str], modes: Mapping[str, str], labels: dict[str, str]
+) -> str:
     """Responses per channel, largest first, coloured by whether a person helped."""
     ordered = sorted(counts, key=lambda c: counts[c])
     fig = go.Figure(
@@ -102,16 +137,20 @@ def volume_by_channel(counts: dict[str, int], names: dict[str, str], modes: dict
             x=[counts[c] for c in ordered],
             y=[names[c] for c in ordered],
             orientation="h",
-            marker={"color": [ASSISTED if modes.get(c) == "assisted" else SELF_SERVICE
-                              for c in ordered]},
+            marker={
+                "color": [ASSISTED if modes.get(c) == "assisted" else SELF_SERVICE for c in ordered]
+            },
             hovertemplate="%{y}: %{x}<extra></extra>",
             text=[counts[c] for c in ordered],
             textposition="outside",
         )
     )
     fig.update_layout(
-        height=60 + 34 * max(1, len(ordered)), margin={"l": 8, "r": 48, "t": 8, "b": 32},
-        font=FONT, plot_bgcolor="#ffffff", xaxis={"title": labels["responses"]},
+        height=60 + 34 * max(1, len(ordered)),
+        margin={"l": 8, "r": 48, "t": 8, "b": 32},
+        font=FONT,
+        plot_bgcolor="#ffffff",
+        xaxis={"title": labels["responses"]},
     )
     fig.update_yaxes(automargin=True)
     fig.update_xaxes(gridcolor="#d0d4da")

@@ -34,8 +34,9 @@ def headline(rows: Sequence[Row], kind: str, *, since: date, until: date) -> Hea
     then = [r for r in rows if before <= r[0] < since]
     x1, n1 = series.tally(now, kind)
     x0, n0 = series.tally(then, kind)
-    return Headline(metrics.wilson(x1, n1), metrics.wilson(x0, n0),
-                    metrics.newcombe_diff(x1, n1, x0, n0))
+    return Headline(
+        metrics.wilson(x1, n1), metrics.wilson(x0, n0), metrics.newcombe_diff(x1, n1, x0, n0)
+    )
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,9 @@ class Spark:
 
 def sparkline(points: Sequence[series.Point], width: int = 120, height: int = 32) -> Spark:
     """Estimates mapped into a width x height box (0 % at the bottom); empty periods skipped."""
-    usable = [(i, p.interval.estimate) for i, p in enumerate(points)
-              if p.interval.estimate is not None]
+    usable = [
+        (i, p.interval.estimate) for i, p in enumerate(points) if p.interval.estimate is not None
+    ]
     if len(points) < 2 or not usable:
         return Spark("", None, None)
     step = width / (len(points) - 1)

@@ -33,11 +33,9 @@ def _templates() -> Jinja2Templates:
     env = Environment(
         loader=FileSystemLoader(str(files("feedback.templates"))),
         autoescape=select_autoescape(default=True),
-        extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.install_null_translations(newstyle=True)  # replaced per render by base.render
     return Jinja2Templates(env=env)
 
 

@@ -1,4 +1,4 @@
-"""The ASGI entry point for servers: `uvicorn feedback.asgi:app` builds from FEEDBACK_* variables."""
+"""ASGI entry point for servers: `uvicorn feedback.asgi:app`, built from FEEDBACK_* variables."""
 
 from __future__ import annotations
 

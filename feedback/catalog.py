@@ -59,10 +59,24 @@ KINDS: tuple[Kind, ...] = ("yes_no", "rating5", "nps", "ces7", "choice", "multi"
 SCALE_RANGES: dict[str, tuple[int, int]] = {"rating5": (1, 5), "nps": (0, 10), "ces7": (1, 7)}
 
 DRIVERS: tuple[str, ...] = (
-    "satisfaction", "trust", "ease", "efficiency", "timeliness", "effectiveness",
-    "fairness", "courtesy", "knowledge", "employee", "outcome", "recommend",
-    "task_completion", "findability", "what_went_well", "what_went_badly",
-    "other_channel", "comment",
+    "satisfaction",
+    "trust",
+    "ease",
+    "efficiency",
+    "timeliness",
+    "effectiveness",
+    "fairness",
+    "courtesy",
+    "knowledge",
+    "employee",
+    "outcome",
+    "recommend",
+    "task_completion",
+    "findability",
+    "what_went_well",
+    "what_went_badly",
+    "other_channel",
+    "comment",
 )
 
 TEXT_MAX_LENGTH = 2000

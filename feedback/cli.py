@@ -44,8 +44,13 @@ def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> int:
     if settings.secret_key:
         os.environ["FEEDBACK_SECRET_KEY"] = settings.secret_key
     uvicorn.run(
-        "feedback.asgi:app", host=host, port=port, workers=workers, factory=False,
-        proxy_headers=True, log_level="info",
+        "feedback.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        factory=False,
+        proxy_headers=True,
+        log_level="info",
     )
     return 0
 
@@ -65,8 +70,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         if fresh:
             print("Seeding a year of demo responses...", flush=True)
             seed_responses(session, months=12, responses=4000)
-        from feedback.models import StaffUser
         from sqlmodel import select
+
+        from feedback.models import StaffUser
 
         admin = session.exec(select(StaffUser).where(StaffUser.username == "admin")).first()
         if admin is None:
@@ -93,7 +99,9 @@ def _has_responses(session: object, survey_id: str) -> bool:
     from feedback.models import Response
 
     assert isinstance(session, Session)
-    return session.exec(select(Response.id).where(Response.survey_id == survey_id)).first() is not None
+    return (
+        session.exec(select(Response.id).where(Response.survey_id == survey_id)).first() is not None
+    )
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -139,7 +147,10 @@ def cmd_users_add(args: argparse.Namespace) -> int:
     try:
         with session_scope(engine) as session:
             auth.create_user(
-                session, username=args.name, password=password, role=args.role,
+                session,
+                username=args.name,
+                password=password,
+                role=args.role,
                 service_ids=args.service or [],
             )
     except auth.UserError as error:
@@ -163,8 +174,13 @@ def cmd_surveys_list(args: argparse.Namespace) -> int:
     engine = make_engine(settings.database_url)
     with session_scope(engine) as session:
         rows = [
-            {"id": s.id, "title": s.title.get("en", ""), "status": s.status,
-             "service": s.service_id, "template": s.template}
+            {
+                "id": s.id,
+                "title": s.title.get("en", ""),
+                "status": s.status,
+                "service": s.service_id,
+                "template": s.template,
+            }
             for s in surveys.all_surveys(session)
         ]
     engine.dispose()
@@ -199,21 +215,26 @@ def cmd_surveys_allow_origin(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Stream a survey's responses as CSV or JSON to standard output or a file."""
+    from contextlib import nullcontext
+
     from feedback import export
 
     settings = _settings(args)
     engine = make_engine(settings.database_url)
-    out = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout
     try:
         with session_scope(engine) as session:
             if surveys.get_survey(session, args.survey) is None:
                 print(f"error: no survey {args.survey!r}", file=sys.stderr)
                 return 2
             writer = export.write_csv if args.format == "csv" else export.write_json
-            writer(session, survey_id=args.survey, since=args.since, until=args.until, out=out)
+            target = (
+                open(args.output, "w", encoding="utf-8", newline="")  # noqa: SIM115
+                if args.output
+                else nullcontext(sys.stdout)
+            )
+            with target as out:
+                writer(session, survey_id=args.survey, since=args.since, until=args.until, out=out)
     finally:
-        if args.output:
-            out.close()
         engine.dispose()
     return 0
 
@@ -239,16 +260,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--months", type=int, default=12)
     p.add_argument("--responses", type=int, default=4000)
 
-    db = sub.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
+    db = sub.add_parser("db", help="database schema").add_subparsers(
+        dest="db_command", required=True
+    )
     add("upgrade", cmd_db_upgrade, "apply migrations", db)
 
-    users = sub.add_parser("users", help="staff users").add_subparsers(dest="users_command", required=True)
+    users = sub.add_parser("users", help="staff users").add_subparsers(
+        dest="users_command", required=True
+    )
     p = add("add", cmd_users_add, "add a user (password on standard input)", users)
     p.add_argument("name")
     p.add_argument("--role", required=True, choices=auth.ROLES)
     p.add_argument("--service", action="append", help="a service the user may see (repeatable)")
 
-    srv = sub.add_parser("surveys", help="surveys").add_subparsers(dest="surveys_command", required=True)
+    srv = sub.add_parser("surveys", help="surveys").add_subparsers(
+        dest="surveys_command", required=True
+    )
     p = add("list", cmd_surveys_list, "list surveys", srv)
     p.add_argument("--json", action="store_true")
     p = add("allow-origin", cmd_surveys_allow_origin, "let a site embed a survey", srv)

@@ -26,13 +26,21 @@ def _rows(session: Session, survey_id: str, since: date | None, until: date | No
     survey = surveys.get_survey(session, survey_id)
     assert survey is not None
     questions = surveys.questions_of(session, survey_id)
-    return survey, questions, queries.iter_responses(
-        session, survey=survey, questions=questions, since=since, until=until
+    return (
+        survey,
+        questions,
+        queries.iter_responses(
+            session, survey=survey, questions=questions, since=since, until=until
+        ),
     )
 
 
 def write_csv(
-    session: Session, *, survey_id: str, out: TextIO, since: date | None = None,
+    session: Session,
+    *,
+    survey_id: str,
+    out: TextIO,
+    since: date | None = None,
     until: date | None = None,
 ) -> int:
     """Write one CSV row per response; returns how many were written."""
@@ -53,15 +61,26 @@ def write_csv(
                 value = "yes" if value else "no"
             cells.append(safe_cell(value) if value is not None else "")
         writer.writerow(
-            [row.id, row.submitted_at.isoformat(), row.channel, row.language,
-             safe_cell(row.touchpoint or ""), "yes" if row.assisted else "no", *cells]
+            [
+                row.id,
+                row.submitted_at.isoformat(),
+                row.channel,
+                row.language,
+                safe_cell(row.touchpoint or ""),
+                "yes" if row.assisted else "no",
+                *cells,
+            ]
         )
         count += 1
     return count
 
 
 def write_json(
-    session: Session, *, survey_id: str, out: TextIO, since: date | None = None,
+    session: Session,
+    *,
+    survey_id: str,
+    out: TextIO,
+    since: date | None = None,
     until: date | None = None,
 ) -> int:
     """Write a JSON array of responses shaped like the API's, one element at a time."""
@@ -83,4 +102,3 @@ def write_json(
         count += 1
     out.write("\n]\n")
     return count
-

@@ -96,7 +96,12 @@ def _missing_message(question: Question, lang: str, _: Callable[[str], str]) -> 
 
 
 def _empty(value: Any) -> bool:
-    return value is None or value == "" or value == [] or (isinstance(value, str) and not value.strip())
+    return (
+        value is None
+        or value == ""
+        or value == []
+        or (isinstance(value, str) and not value.strip())
+    )
 
 
 def validate(
@@ -110,7 +115,9 @@ def validate(
     if submission.language not in survey.languages:
         errors["language"] = _("Choose English or French.")
     touchpoint = submission.touchpoint
-    if touchpoint is not None and (not isinstance(touchpoint, str) or len(touchpoint) > TOUCHPOINT_MAX):
+    if touchpoint is not None and (
+        not isinstance(touchpoint, str) or len(touchpoint) > TOUCHPOINT_MAX
+    ):
         errors["touchpoint"] = _("The touchpoint must be text of at most %(max)d characters.") % {
             "max": TOUCHPOINT_MAX
         }
@@ -147,18 +154,24 @@ def _answers(response_id: int, accepted: list[tuple[Question, Any]]) -> list[Ans
     for question, value in accepted:
         assert question.id is not None
         if question.kind == "multi":
-            rows += [Answer(response_id=response_id, question_id=question.id, option=v) for v in value]
+            rows += [
+                Answer(response_id=response_id, question_id=question.id, option=v) for v in value
+            ]
         elif question.kind == "choice":
             rows.append(Answer(response_id=response_id, question_id=question.id, option=value))
         elif question.kind == "text":
             rows.append(Answer(response_id=response_id, question_id=question.id, text=value))
         else:
-            rows.append(Answer(response_id=response_id, question_id=question.id, value=float(value)))
+            rows.append(
+                Answer(response_id=response_id, question_id=question.id, value=float(value))
+            )
     return rows
 
 
 def _replay(session: Session, survey_id: str, key: str) -> Stored | None:
-    stmt = select(Response.id).where(Response.survey_id == survey_id, Response.idempotency_key == key)
+    stmt = select(Response.id).where(
+        Response.survey_id == survey_id, Response.idempotency_key == key
+    )
     found = session.exec(stmt).first()
     return Stored(id=found, created=False) if found is not None else None
 
@@ -188,7 +201,9 @@ def submit(
     if idempotency_key is not None:
         if not idempotency_key or len(idempotency_key) > IDEMPOTENCY_KEY_MAX:
             _ = gettext_for(lang).gettext
-            raise Rejected(400, "bad_idempotency_key", _("The Idempotency-Key header is not valid."))
+            raise Rejected(
+                400, "bad_idempotency_key", _("The Idempotency-Key header is not valid.")
+            )
         replay = _replay(session, survey.id, idempotency_key)
         if replay:
             return replay

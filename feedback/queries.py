@@ -90,8 +90,12 @@ def latest_comments(
     end = datetime.combine(filters.until + timedelta(days=1), time.min)
     stmt = (
         select(
-            Response.id, Response.submitted_at, Response.channel, Response.language,
-            Response.touchpoint, Answer.text,
+            Response.id,
+            Response.submitted_at,
+            Response.channel,
+            Response.language,
+            Response.touchpoint,
+            Answer.text,
         )
         .join(Answer, Answer.response_id == Response.id)
         .where(
@@ -178,7 +182,12 @@ def iter_responses(
         for r in rows:
             assert r.id is not None
             yield ExportRow(
-                r.id, r.submitted_at, r.channel, r.language, r.touchpoint, r.assisted,
+                r.id,
+                r.submitted_at,
+                r.channel,
+                r.language,
+                r.touchpoint,
+                r.assisted,
                 answers[r.id],
             )
         session.expunge_all()

@@ -80,7 +80,12 @@ def rebuild(session: Session, *, survey_id: str | None = None) -> None:
     value = func.coalesce(Answer.option, cast(cast(Answer.value, Integer), String))
     by_answer = (
         select(
-            Answer.question_id, day, Response.channel, Response.language, touchpoint, value,
+            Answer.question_id,
+            day,
+            Response.channel,
+            Response.language,
+            touchpoint,
+            value,
             func.count(),
         )
         .join(Response, Response.id == Answer.response_id)

@@ -112,14 +112,20 @@ _GC_PAGE_FEEDBACK = Template(
     params=DEFAULT_PARAMS,
     questions=(
         QuestionSpec(
-            "found", "yes_no",
-            {"en": "Did you find what you were looking for?",
-             "fr": "Avez-vous trouvé ce que vous cherchiez?"},
-            driver="findability", required=True, scale=YES_NO,
+            "found",
+            "yes_no",
+            {
+                "en": "Did you find what you were looking for?",
+                "fr": "Avez-vous trouvé ce que vous cherchiez?",
+            },
+            driver="findability",
+            required=True,
+            scale=YES_NO,
         ),
         _comment(
             {"en": "Please give more details.", "fr": "Veuillez donner plus de détails."},
-            max_length=300, hint=GC_PAGE_NOTICE,
+            max_length=300,
+            hint=GC_PAGE_NOTICE,
         ),
     ),
 )
@@ -135,22 +141,35 @@ _GC_TASK_SUCCESS = Template(
     params=DEFAULT_PARAMS,
     questions=(
         QuestionSpec(
-            "satisfaction", "rating5",
-            {"en": "How satisfied were you with your experience?",
-             "fr": "Dans quelle mesure avez-vous été satisfait de votre expérience?"},
-            driver="satisfaction", required=True, scale=SATISFACTION_5,
+            "satisfaction",
+            "rating5",
+            {
+                "en": "How satisfied were you with your experience?",
+                "fr": "Dans quelle mesure avez-vous été satisfait de votre expérience?",
+            },
+            driver="satisfaction",
+            required=True,
+            scale=SATISFACTION_5,
         ),
         QuestionSpec(
-            "ease", "rating5",
-            {"en": "How easy or difficult was it to {task}?",
-             "fr": "Dans quelle mesure a-t-il été facile ou difficile de {task}?"},
-            driver="ease", scale=EASE_5,
+            "ease",
+            "rating5",
+            {
+                "en": "How easy or difficult was it to {task}?",
+                "fr": "Dans quelle mesure a-t-il été facile ou difficile de {task}?",
+            },
+            driver="ease",
+            scale=EASE_5,
         ),
         QuestionSpec(
-            "completed", "yes_no",
-            {"en": "Were you able to complete what you came to do?",
-             "fr": "Avez-vous été en mesure d'accomplir ce que vous êtes venu faire?"},
-            driver="task_completion", scale=YES_NO,
+            "completed",
+            "yes_no",
+            {
+                "en": "Were you able to complete what you came to do?",
+                "fr": "Avez-vous été en mesure d'accomplir ce que vous êtes venu faire?",
+            },
+            driver="task_completion",
+            scale=YES_NO,
         ),
         _comment(DO_BETTER),
     ),
@@ -169,44 +188,69 @@ _A11_POST_TRANSACTION = Template(
     params=DEFAULT_PARAMS,
     questions=(
         QuestionSpec(
-            "satisfaction", "rating5",
-            {"en": "I am satisfied with the service I received from {service}.",
-             "fr": "Je suis satisfait du service que j'ai reçu de {service}."},
-            driver="satisfaction", required=True, scale=AGREEMENT_5,
+            "satisfaction",
+            "rating5",
+            {
+                "en": "I am satisfied with the service I received from {service}.",
+                "fr": "Je suis satisfait du service que j'ai reçu de {service}.",
+            },
+            driver="satisfaction",
+            required=True,
+            scale=AGREEMENT_5,
         ),
         QuestionSpec(
-            "trust", "rating5",
-            {"en": "This interaction increased my confidence in {service}.",
-             "fr": "Cette interaction a renforcé ma confiance envers {service}."},
-            driver="trust", scale=AGREEMENT_5,
+            "trust",
+            "rating5",
+            {
+                "en": "This interaction increased my confidence in {service}.",
+                "fr": "Cette interaction a renforcé ma confiance envers {service}.",
+            },
+            driver="trust",
+            scale=AGREEMENT_5,
         ),
         QuestionSpec(
-            "effectiveness", "rating5",
+            "effectiveness",
+            "rating5",
             {"en": "My need was addressed.", "fr": "On a répondu à mon besoin."},
-            driver="effectiveness", scale=AGREEMENT_5,
+            driver="effectiveness",
+            scale=AGREEMENT_5,
         ),
         QuestionSpec(
-            "ease", "rating5",
-            {"en": "It was easy to complete what I needed to do.",
-             "fr": "Il a été facile de faire ce que j'avais à faire."},
-            driver="ease", scale=AGREEMENT_5,
+            "ease",
+            "rating5",
+            {
+                "en": "It was easy to complete what I needed to do.",
+                "fr": "Il a été facile de faire ce que j'avais à faire.",
+            },
+            driver="ease",
+            scale=AGREEMENT_5,
         ),
         QuestionSpec(
-            "efficiency", "rating5",
-            {"en": "It took a reasonable amount of time to do what I needed to do.",
-             "fr": "J'ai pu faire ce que j'avais à faire dans un délai raisonnable."},
-            driver="efficiency", scale=AGREEMENT_5,
+            "efficiency",
+            "rating5",
+            {
+                "en": "It took a reasonable amount of time to do what I needed to do.",
+                "fr": "J'ai pu faire ce que j'avais à faire dans un délai raisonnable.",
+            },
+            driver="efficiency",
+            scale=AGREEMENT_5,
         ),
         QuestionSpec(
-            "fairness", "rating5",
+            "fairness",
+            "rating5",
             {"en": "I was treated fairly.", "fr": "J'ai été traité équitablement."},
-            driver="fairness", scale=AGREEMENT_5,
+            driver="fairness",
+            scale=AGREEMENT_5,
         ),
         QuestionSpec(
-            "employee", "rating5",
-            {"en": "Employees I interacted with were helpful.",
-             "fr": "Les employés avec qui j'ai interagi ont été serviables."},
-            driver="employee", scale=AGREEMENT_5,
+            "employee",
+            "rating5",
+            {
+                "en": "Employees I interacted with were helpful.",
+                "fr": "Les employés avec qui j'ai interagi ont été serviables.",
+            },
+            driver="employee",
+            scale=AGREEMENT_5,
         ),
         _comment(ANY_FEEDBACK),
     ),
@@ -217,30 +261,44 @@ _WENT_WELL: tuple[Option, ...] = (
     Option("effectiveness", {"en": "My need was addressed", "fr": "On a répondu à mon besoin"}),
     Option("ease", {"en": "It was easy", "fr": "C'était facile"}),
     Option("efficiency", {"en": "It took a reasonable time", "fr": "Le délai était raisonnable"}),
-    Option("transparency", {"en": "The process was clear and fair",
-                            "fr": "Le processus était clair et équitable"}),
+    Option(
+        "transparency",
+        {"en": "The process was clear and fair", "fr": "Le processus était clair et équitable"},
+    ),
     Option("humanity", {"en": "I was treated with respect", "fr": "J'ai été traité avec respect"}),
     Option("employee", {"en": "Staff were helpful", "fr": "Le personnel a été serviable"}),
     Option("other", {"en": "Something else", "fr": "Autre chose"}),
 )
 _WENT_BADLY: tuple[Option, ...] = (
-    Option("effectiveness", {"en": "My need was not addressed",
-                             "fr": "On n'a pas répondu à mon besoin"}),
+    Option(
+        "effectiveness",
+        {"en": "My need was not addressed", "fr": "On n'a pas répondu à mon besoin"},
+    ),
     Option("ease", {"en": "It was hard", "fr": "C'était difficile"}),
     Option("efficiency", {"en": "It took too long", "fr": "Le délai était trop long"}),
-    Option("transparency", {"en": "The process was unclear or unfair",
-                            "fr": "Le processus manquait de clarté ou d'équité"}),
-    Option("humanity", {"en": "I was not treated with respect",
-                        "fr": "Je n'ai pas été traité avec respect"}),
-    Option("employee", {"en": "Staff were not helpful",
-                        "fr": "Le personnel n'a pas été serviable"}),
+    Option(
+        "transparency",
+        {
+            "en": "The process was unclear or unfair",
+            "fr": "Le processus manquait de clarté ou d'équité",
+        },
+    ),
+    Option(
+        "humanity",
+        {"en": "I was not treated with respect", "fr": "Je n'ai pas été traité avec respect"},
+    ),
+    Option(
+        "employee", {"en": "Staff were not helpful", "fr": "Le personnel n'a pas été serviable"}
+    ),
     Option("other", {"en": "Something else", "fr": "Autre chose"}),
 )
 
 _A11_V2 = Template(
     id="a11_v2",
-    title={"en": "Trust and what went well (OMB A-11 v2)",
-           "fr": "Confiance et ce qui a bien marché (OMB A-11 v2)"},
+    title={
+        "en": "Trust and what went well (OMB A-11 v2)",
+        "fr": "Confiance et ce qui a bien marché (OMB A-11 v2)",
+    },
     description={
         "en": "One thumbs up or down on trust, then what went well or what did not, "
         "from the 2023 US OMB A-11 standard.",
@@ -250,21 +308,32 @@ _A11_V2 = Template(
     params=DEFAULT_PARAMS,
     questions=(
         QuestionSpec(
-            "trust", "yes_no",
-            {"en": "This interaction increased my confidence in {service}.",
-             "fr": "Cette interaction a renforcé ma confiance envers {service}."},
-            driver="trust", required=True, scale=THUMBS,
+            "trust",
+            "yes_no",
+            {
+                "en": "This interaction increased my confidence in {service}.",
+                "fr": "Cette interaction a renforcé ma confiance envers {service}.",
+            },
+            driver="trust",
+            required=True,
+            scale=THUMBS,
         ),
         QuestionSpec(
-            "went_well", "multi",
+            "went_well",
+            "multi",
             {"en": "What went well?", "fr": "Qu'est-ce qui s'est bien passé?"},
-            driver="what_went_well", options=_WENT_WELL, show_if=ShowIf("trust", (True,)),
+            driver="what_went_well",
+            options=_WENT_WELL,
+            show_if=ShowIf("trust", (True,)),
             hint=CHOOSE_ALL,
         ),
         QuestionSpec(
-            "went_badly", "multi",
+            "went_badly",
+            "multi",
             {"en": "What didn't go so well?", "fr": "Qu'est-ce qui ne s'est pas bien passé?"},
-            driver="what_went_badly", options=_WENT_BADLY, show_if=ShowIf("trust", (False,)),
+            driver="what_went_badly",
+            options=_WENT_BADLY,
+            show_if=ShowIf("trust", (False,)),
             hint=CHOOSE_ALL,
         ),
         _comment(ANY_FEEDBACK),
@@ -283,52 +352,79 @@ _SERVICE_COUNTER = Template(
     params=DEFAULT_PARAMS,
     questions=(
         QuestionSpec(
-            "timeliness", "rating5",
-            {"en": "I was served in a reasonable amount of time.",
-             "fr": "J'ai été servi dans un délai raisonnable."},
-            driver="timeliness", scale=AGREEMENT_5,
+            "timeliness",
+            "rating5",
+            {
+                "en": "I was served in a reasonable amount of time.",
+                "fr": "J'ai été servi dans un délai raisonnable.",
+            },
+            driver="timeliness",
+            scale=AGREEMENT_5,
         ),
         QuestionSpec(
-            "knowledge", "rating5",
-            {"en": "Staff were knowledgeable and competent.",
-             "fr": "Le personnel était bien informé et compétent."},
-            driver="knowledge", scale=AGREEMENT_5,
+            "knowledge",
+            "rating5",
+            {
+                "en": "Staff were knowledgeable and competent.",
+                "fr": "Le personnel était bien informé et compétent.",
+            },
+            driver="knowledge",
+            scale=AGREEMENT_5,
         ),
         QuestionSpec(
-            "courtesy", "rating5",
+            "courtesy",
+            "rating5",
             {"en": "Staff were courteous.", "fr": "Le personnel était courtois."},
-            driver="courtesy", scale=AGREEMENT_5,
+            driver="courtesy",
+            scale=AGREEMENT_5,
         ),
         QuestionSpec(
-            "fairness", "rating5",
+            "fairness",
+            "rating5",
             {"en": "I was treated fairly.", "fr": "J'ai été traité équitablement."},
-            driver="fairness", scale=AGREEMENT_5,
+            driver="fairness",
+            scale=AGREEMENT_5,
         ),
         QuestionSpec(
-            "outcome", "rating5",
-            {"en": "In the end, I got what I needed.",
-             "fr": "Au bout du compte, j'ai obtenu ce dont j'avais besoin."},
-            driver="outcome", scale=AGREEMENT_5,
+            "outcome",
+            "rating5",
+            {
+                "en": "In the end, I got what I needed.",
+                "fr": "Au bout du compte, j'ai obtenu ce dont j'avais besoin.",
+            },
+            driver="outcome",
+            scale=AGREEMENT_5,
         ),
         QuestionSpec(
-            "satisfaction", "rating5",
-            {"en": "Overall, how satisfied were you with the service you received?",
-             "fr": "Globalement, dans quelle mesure avez-vous été satisfait du service que "
-             "vous avez reçu?"},
-            driver="satisfaction", required=True, scale=SATISFACTION_5,
+            "satisfaction",
+            "rating5",
+            {
+                "en": "Overall, how satisfied were you with the service you received?",
+                "fr": "Globalement, dans quelle mesure avez-vous été satisfait du service que "
+                "vous avez reçu?",
+            },
+            driver="satisfaction",
+            required=True,
+            scale=SATISFACTION_5,
         ),
         QuestionSpec(
-            "other_channel", "choice",
-            {"en": "Did you try to get this service another way first?",
-             "fr": "Avez-vous d'abord essayé d'obtenir ce service d'une autre façon?"},
+            "other_channel",
+            "choice",
+            {
+                "en": "Did you try to get this service another way first?",
+                "fr": "Avez-vous d'abord essayé d'obtenir ce service d'une autre façon?",
+            },
             driver="other_channel",
             options=(
-                Option("no", {"en": "No, this was my first try",
-                              "fr": "Non, c'était ma première tentative"}),
+                Option(
+                    "no",
+                    {"en": "No, this was my first try", "fr": "Non, c'était ma première tentative"},
+                ),
                 # Built from CHANNELS so a new or renamed channel shows up here too.
                 *(
-                    Option(c.id, {"en": f"Yes: {c.label['en']}",
-                                  "fr": f"Oui\u00a0: {c.label['fr']}"})
+                    Option(
+                        c.id, {"en": f"Yes: {c.label['en']}", "fr": f"Oui\u00a0: {c.label['fr']}"}
+                    )
                     for c in CHANNELS.values()
                 ),
             ),
@@ -347,14 +443,23 @@ _CSAT_COMMENT = Template(
     params=DEFAULT_PARAMS,
     questions=(
         QuestionSpec(
-            "satisfaction", "rating5",
-            {"en": "How satisfied were you with the service you received today?",
-             "fr": "Dans quelle mesure avez-vous été satisfait du service que vous avez reçu "
-             "aujourd'hui?"},
-            driver="satisfaction", required=True, scale=SATISFACTION_5,
+            "satisfaction",
+            "rating5",
+            {
+                "en": "How satisfied were you with the service you received today?",
+                "fr": "Dans quelle mesure avez-vous été satisfait du service que vous avez reçu "
+                "aujourd'hui?",
+            },
+            driver="satisfaction",
+            required=True,
+            scale=SATISFACTION_5,
         ),
-        _comment({"en": "What is the main reason for your rating?",
-                  "fr": "Quelle est la principale raison de votre réponse?"}),
+        _comment(
+            {
+                "en": "What is the main reason for your rating?",
+                "fr": "Quelle est la principale raison de votre réponse?",
+            }
+        ),
     ),
 )
 
@@ -368,14 +473,23 @@ _NPS = Template(
     params=DEFAULT_PARAMS,
     questions=(
         QuestionSpec(
-            "recommend", "nps",
-            {"en": "How likely are you to recommend {service} to a friend or family member?",
-             "fr": "Quelle est la probabilité que vous recommandiez {service} à un ami ou à un "
-             "membre de votre famille?"},
-            driver="recommend", required=True, scale=NPS_ENDS,
+            "recommend",
+            "nps",
+            {
+                "en": "How likely are you to recommend {service} to a friend or family member?",
+                "fr": "Quelle est la probabilité que vous recommandiez {service} à un ami ou à un "
+                "membre de votre famille?",
+            },
+            driver="recommend",
+            required=True,
+            scale=NPS_ENDS,
         ),
-        _comment({"en": "What is the main reason for your score?",
-                  "fr": "Quelle est la principale raison de votre note?"}),
+        _comment(
+            {
+                "en": "What is the main reason for your score?",
+                "fr": "Quelle est la principale raison de votre note?",
+            }
+        ),
     ),
 )
 
@@ -391,10 +505,15 @@ _CES = Template(
     params={**DEFAULT_PARAMS, "service": {"en": "This service", "fr": "Ce service"}},
     questions=(
         QuestionSpec(
-            "ease", "ces7",
-            {"en": "{service} made it easy for me to handle my issue.",
-             "fr": "{service} m'a permis de régler facilement mon problème."},
-            driver="ease", required=True, scale=AGREEMENT_7,
+            "ease",
+            "ces7",
+            {
+                "en": "{service} made it easy for me to handle my issue.",
+                "fr": "{service} m'a permis de régler facilement mon problème.",
+            },
+            driver="ease",
+            required=True,
+            scale=AGREEMENT_7,
         ),
         _comment(DO_BETTER),
     ),
@@ -403,7 +522,13 @@ _CES = Template(
 TEMPLATES: dict[str, Template] = {
     t.id: t
     for t in (
-        _GC_PAGE_FEEDBACK, _GC_TASK_SUCCESS, _A11_POST_TRANSACTION, _A11_V2,
-        _SERVICE_COUNTER, _CSAT_COMMENT, _NPS, _CES,
+        _GC_PAGE_FEEDBACK,
+        _GC_TASK_SUCCESS,
+        _A11_POST_TRANSACTION,
+        _A11_V2,
+        _SERVICE_COUNTER,
+        _CSAT_COMMENT,
+        _NPS,
+        _CES,
     )
 }

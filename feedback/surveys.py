@@ -21,7 +21,9 @@ def new_survey_id() -> str:
     return "".join(secrets.choice(_ID_ALPHABET) for _ in range(10))
 
 
-def _question_row(survey_id: str, position: int, spec: QuestionSpec, params: dict[str, Text]) -> Question:
+def _question_row(
+    survey_id: str, position: int, spec: QuestionSpec, params: dict[str, Text]
+) -> Question:
     show_if = None
     if spec.show_if:
         show_if = {"question": spec.show_if.question, "values": list(spec.show_if.values)}

@@ -26,8 +26,12 @@ from feedback.settings import Settings
 PG_URL = os.environ.get("FEEDBACK_TEST_DATABASE_URL")
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
 ]
 ADMIN_PASSWORD = "correct horse battery"
 
@@ -80,21 +84,34 @@ def app(database_url: str) -> Any:
 def seed_minimal(application: Any, origins: list[str] | None = None) -> dict[str, str]:
     """One service, a page-feedback survey, an A-11 v2 survey, a counter survey, users."""
     with session_scope(application.state.engine) as session:
-        service = Service(id="licences", name={"en": "Licence renewals", "fr": "Renouvellement de permis"})
+        service = Service(
+            id="licences", name={"en": "Licence renewals", "fr": "Renouvellement de permis"}
+        )
         other = Service(id="parks", name={"en": "Park passes", "fr": "Laissez-passer de parcs"})
         session.add_all([service, other])
         session.flush()
         ids = {
             "page": surveys.create_from_template(
-                session, template_id="gc_page_feedback", service=service, status="live",
-                channels=["web"], allowed_origins=origins or ["https://host.example"],
+                session,
+                template_id="gc_page_feedback",
+                service=service,
+                status="live",
+                channels=["web"],
+                allowed_origins=origins or ["https://host.example"],
                 survey_id="pagefbk234",
             ).id,
             "v2": surveys.create_from_template(
-                session, template_id="a11_v2", service=service, status="live", survey_id="a11v2xx234"
+                session,
+                template_id="a11_v2",
+                service=service,
+                status="live",
+                survey_id="a11v2xx234",
             ).id,
             "counter": surveys.create_from_template(
-                session, template_id="service_counter", service=other, status="live",
+                session,
+                template_id="service_counter",
+                service=other,
+                status="live",
                 survey_id="cntrxx2345",
             ).id,
             "draft": surveys.create_from_template(
@@ -105,10 +122,20 @@ def seed_minimal(application: Any, origins: list[str] | None = None) -> dict[str
             ).id,
         }
         auth.create_user(session, username="admin", password=ADMIN_PASSWORD, role="admin")
-        auth.create_user(session, username="manager", password=ADMIN_PASSWORD, role="manager",
-                         service_ids=["licences"])
-        auth.create_user(session, username="agent", password=ADMIN_PASSWORD, role="agent",
-                         service_ids=["licences"])
+        auth.create_user(
+            session,
+            username="manager",
+            password=ADMIN_PASSWORD,
+            role="manager",
+            service_ids=["licences"],
+        )
+        auth.create_user(
+            session,
+            username="agent",
+            password=ADMIN_PASSWORD,
+            role="agent",
+            service_ids=["licences"],
+        )
     application.state.ids = ids
     return ids
 
@@ -125,8 +152,11 @@ def login(c: TestClient, username: str = "admin", password: str = ADMIN_PASSWORD
     page = c.get("/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert token, "login form has no CSRF token"
-    response = c.post("/login", data={"username": username, "password": password,
-                                      "csrf_token": token.group(1)}, follow_redirects=False)
+    response = c.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token.group(1)},
+        follow_redirects=False,
+    )
     assert response.status_code == 303, response.text
 
 
@@ -146,6 +176,7 @@ def survey_of(app: Any, key: str) -> Survey:
 
 
 # ---- live server and browser ----
+
 
 def _free_port() -> int:
     with socket.socket() as s:

@@ -55,25 +55,44 @@ def test_first_post_201_replay_200_same_id_no_new_row(client: TestClient, app: A
 
 
 def test_answers_and_aggregates_are_stored(client: TestClient, app: Any) -> None:
-    response = post(client, app.state.ids["v2"], {
-        "channel": "phone", "language": "fr", "touchpoint": "desk-4",
-        "answers": {"trust": False, "went_badly": ["ease", "efficiency"], "comment": "Trop long"},
-    })
+    response = post(
+        client,
+        app.state.ids["v2"],
+        {
+            "channel": "phone",
+            "language": "fr",
+            "touchpoint": "desk-4",
+            "answers": {
+                "trust": False,
+                "went_badly": ["ease", "efficiency"],
+                "comment": "Trop long",
+            },
+        },
+    )
     assert response.status_code == 201
     with session_scope(app.state.engine) as session:
         stored = session.get(Response, int(response.json()["id"]))
-        assert stored and (stored.channel, stored.language, stored.touchpoint) == ("phone", "fr", "desk-4")
+        assert stored and (stored.channel, stored.language, stored.touchpoint) == (
+            "phone",
+            "fr",
+            "desk-4",
+        )
         answers = session.exec(select(Answer).where(Answer.response_id == stored.id)).all()
         assert sorted(a.option for a in answers if a.option) == ["ease", "efficiency"]
         assert [a.value for a in answers if a.value is not None] == [0.0]
         assert [a.text for a in answers if a.text] == ["Trop long"]
-        day = session.exec(select(ResponseDay).where(ResponseDay.survey_id == stored.survey_id)).one()
+        day = session.exec(
+            select(ResponseDay).where(ResponseDay.survey_id == stored.survey_id)
+        ).one()
         assert (day.channel, day.language, day.touchpoint, day.n) == ("phone", "fr", "desk-4", 1)
 
 
 def test_hidden_show_if_answers_are_dropped(client: TestClient, app: Any) -> None:
-    body = {"channel": "web", "language": "en",
-            "answers": {"trust": True, "went_well": ["ease"], "went_badly": ["ease"]}}
+    body = {
+        "channel": "web",
+        "language": "en",
+        "answers": {"trust": True, "went_well": ["ease"], "went_badly": ["ease"]},
+    }
     assert post(client, app.state.ids["v2"], body).status_code == 201
     with session_scope(app.state.engine) as session:
         options = session.exec(select(Answer.option).where(Answer.option.is_not(None))).all()
@@ -95,7 +114,9 @@ def test_hidden_show_if_answers_are_dropped(client: TestClient, app: Any) -> Non
 def test_bad_answers_get_422_per_field(
     client: TestClient, app: Any, answers: dict, field: str, fragment: str
 ) -> None:
-    response = post(client, app.state.ids["v2"], {"channel": "web", "language": "en", "answers": answers})
+    response = post(
+        client, app.state.ids["v2"], {"channel": "web", "language": "en", "answers": answers}
+    )
     assert response.status_code == 422
     error = response.json()["error"]
     assert error["code"] == "invalid"
@@ -110,12 +131,16 @@ def test_scale_range_checked(client: TestClient, app: Any) -> None:
         response = post(client, survey, body)
         assert response.status_code == 422, bad
         assert "from 1 to 5" in response.json()["error"]["fields"]["satisfaction"]
-    ok = post(client, survey, {"channel": "in_person", "language": "en", "answers": {"satisfaction": 5}})
+    ok = post(
+        client, survey, {"channel": "in_person", "language": "en", "answers": {"satisfaction": 5}}
+    )
     assert ok.status_code == 201
 
 
 def test_errors_in_french(client: TestClient, app: Any) -> None:
-    response = post(client, app.state.ids["v2"], {"channel": "web", "language": "fr", "answers": {}})
+    response = post(
+        client, app.state.ids["v2"], {"channel": "web", "language": "fr", "answers": {}}
+    )
     error = response.json()["error"]
     assert "Choisissez une réponse" in error["fields"]["trust"]
     missing = client.get("/api/v1/surveys/zzzzzzzz", headers={"Accept-Language": "fr-CA,fr;q=0.9"})
@@ -141,7 +166,11 @@ def test_unknown_draft_and_closed_surveys(client: TestClient, app: Any) -> None:
 
 def test_oversized_body_is_413_and_nothing_stored(client: TestClient, app: Any) -> None:
     survey = app.state.ids["v2"]
-    huge = {"channel": "web", "language": "en", "answers": {"trust": True, "comment": "x" * 200_000}}
+    huge = {
+        "channel": "web",
+        "language": "en",
+        "answers": {"trust": True, "comment": "x" * 200_000},
+    }
     response = post(client, survey, huge)
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "too_large"
@@ -163,8 +192,11 @@ def test_oversized_body_is_413_and_nothing_stored(client: TestClient, app: Any) 
 def test_malformed_bodies_never_500(
     client: TestClient, app: Any, content: bytes, content_type: str, status: int
 ) -> None:
-    response = client.post(f"/api/v1/surveys/{app.state.ids['v2']}/responses", content=content,
-                           headers={"content-type": content_type})
+    response = client.post(
+        f"/api/v1/surveys/{app.state.ids['v2']}/responses",
+        content=content,
+        headers={"content-type": content_type},
+    )
     assert response.status_code == status
     assert "error" in response.json()
 
@@ -177,23 +209,36 @@ def test_cors_only_for_allowed_origins(client: TestClient, app: Any) -> None:
     other = client.get(f"/api/v1/surveys/{survey}", headers={"Origin": "https://evil.example"})
     assert other.status_code == 403
     assert "access-control-allow-origin" not in other.headers
-    pre = client.options(f"/api/v1/surveys/{survey}/responses", headers={
-        "Origin": "https://host.example", "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "content-type,idempotency-key"})
+    pre = client.options(
+        f"/api/v1/surveys/{survey}/responses",
+        headers={
+            "Origin": "https://host.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type,idempotency-key",
+        },
+    )
     assert pre.status_code == 204
     assert "Idempotency-Key" in pre.headers["access-control-allow-headers"]
     assert pre.headers["access-control-allow-origin"] != "*"
-    bad_pre = client.options(f"/api/v1/surveys/{survey}/responses",
-                             headers={"Origin": "https://evil.example"})
+    bad_pre = client.options(
+        f"/api/v1/surveys/{survey}/responses", headers={"Origin": "https://evil.example"}
+    )
     assert bad_pre.status_code == 403
-    posted = post(client, survey, {"channel": "web", "language": "en", "answers": {"found": True}},
-                  Origin="https://evil.example")
+    posted = post(
+        client,
+        survey,
+        {"channel": "web", "language": "en", "answers": {"found": True}},
+        Origin="https://evil.example",
+    )
     assert posted.status_code == 403
     assert count_responses(app, survey) == 0
 
 
 def test_public_api_sets_no_cookie(client: TestClient, app: Any) -> None:
     survey = app.state.ids["v2"]
-    for response in (client.get("/embed.js"), client.get(f"/api/v1/surveys/{survey}"),
-                     post(client, survey, V2_OK)):
+    for response in (
+        client.get("/embed.js"),
+        client.get(f"/api/v1/surveys/{survey}"),
+        post(client, survey, V2_OK),
+    ):
         assert "set-cookie" not in response.headers

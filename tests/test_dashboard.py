@@ -8,9 +8,8 @@ from html import unescape
 from typing import Any
 
 import pytest
-from starlette.testclient import TestClient
-
 from conftest import ADMIN_PASSWORD, login
+from starlette.testclient import TestClient
 
 
 def figure(html: str, name: str) -> dict[str, Any]:
@@ -19,7 +18,9 @@ def figure(html: str, name: str) -> dict[str, Any]:
     return dict(json.loads(match.group(1)))
 
 
-def answer(client: TestClient, survey: str, channel: str, satisfaction: int, lang: str = "en") -> None:
+def answer(
+    client: TestClient, survey: str, channel: str, satisfaction: int, lang: str = "en"
+) -> None:
     body = {"channel": channel, "language": lang, "answers": {"satisfaction": satisfaction}}
     assert client.post(f"/api/v1/surveys/{survey}/responses", json=body).status_code == 201
 
@@ -33,12 +34,14 @@ def test_dashboard_needs_login(client: TestClient) -> None:
 def test_wrong_password_and_missing_csrf(client: TestClient) -> None:
     page = client.get("/login?lang=fr")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-    wrong = client.post("/login", data={"username": "admin", "password": "nope", "csrf_token": token,
-                                        "lang": "fr"})
+    wrong = client.post(
+        "/login", data={"username": "admin", "password": "nope", "csrf_token": token, "lang": "fr"}
+    )
     assert wrong.status_code == 400
     assert "Le nom d'utilisateur ou le mot de passe est incorrect." in unescape(wrong.text)
-    forged = client.post("/login", data={"username": "admin", "password": ADMIN_PASSWORD},
-                         follow_redirects=False)
+    forged = client.post(
+        "/login", data={"username": "admin", "password": ADMIN_PASSWORD}, follow_redirects=False
+    )
     assert forged.status_code == 403
     assert client.get("/dashboard", follow_redirects=False).status_code == 303
 
@@ -62,7 +65,9 @@ def test_roles(client: TestClient, app: Any) -> None:
 def test_logout_needs_csrf_and_ends_the_session(staff: TestClient) -> None:
     assert staff.post("/logout", data={}).status_code == 403
     token = re.search(r'name="csrf_token" value="([^"]+)"', staff.get("/dashboard").text).group(1)  # type: ignore[union-attr]
-    assert staff.post("/logout", data={"csrf_token": token}, follow_redirects=False).status_code == 303
+    assert (
+        staff.post("/logout", data={"csrf_token": token}, follow_redirects=False).status_code == 303
+    )
     assert staff.get("/dashboard", follow_redirects=False).status_code == 303
 
 
@@ -70,10 +75,12 @@ def test_hosted_answer_is_counted_on_the_dashboard(staff: TestClient, app: Any) 
     survey = app.state.ids["page"]
     page = staff.get(f"/s/{survey}").text
     submission = re.search(r'name="submission_id" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
-    staff.post(f"/s/{survey}", data={"q_found": "true", "channel": "web", "lang": "en",
-                                     "submission_id": submission})
+    staff.post(
+        f"/s/{survey}",
+        data={"q_found": "true", "channel": "web", "lang": "en", "submission_id": submission},
+    )
     overview = staff.get("/dashboard?days=30").text
-    row = overview[overview.index(f"/dashboard/surveys/{survey}"):]
+    row = overview[overview.index(f"/dashboard/surveys/{survey}") :]
     row = row[: row.index("</tr>")]
     assert re.search(r'<td class="num">1</td>', row)
     assert "100 %" in row  # one "yes" out of one answer
@@ -86,8 +93,14 @@ def test_hosted_answer_is_counted_on_the_dashboard(staff: TestClient, app: Any) 
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_chart_numbers_match_the_database(staff: TestClient, app: Any, lang: str) -> None:
     survey = app.state.ids["counter"]
-    for channel, score in [("in_person", 5), ("in_person", 5), ("in_person", 4), ("in_person", 2),
-                           ("phone", 1), ("phone", 4)]:
+    for channel, score in [
+        ("in_person", 5),
+        ("in_person", 5),
+        ("in_person", 4),
+        ("in_person", 2),
+        ("phone", 1),
+        ("phone", 4),
+    ]:
         answer(staff, survey, channel, score)
     html = staff.get(f"/dashboard/surveys/{survey}?grain=month&lang={lang}").text
     # Overall: 4 of 6 answers are 4 or 5.
@@ -99,18 +112,25 @@ def test_chart_numbers_match_the_database(staff: TestClient, app: Any, lang: str
     # Per channel: in person 3/4, phone 1/2, one small chart each.
     channels = figure(html, "fig-channels")
     titles = [a["text"] for a in channels["layout"]["annotations"]]
-    assert titles == (["In person", "Phone (agent)"] if lang == "en"
-                      else ["En personne", "Téléphone (agent)"])
-    series = [[y for y in t["y"] if y is not None] for t in channels["data"] if t["mode"] == "lines+markers"]
+    assert titles == (
+        ["In person", "Phone (agent)"] if lang == "en" else ["En personne", "Téléphone (agent)"]
+    )
+    series = [
+        [y for y in t["y"] if y is not None]
+        for t in channels["data"]
+        if t["mode"] == "lines+markers"
+    ]
     assert series == [[75.0], [50.0]]
     volume = figure(html, "fig-volume")["data"][0]
     assert dict(zip(volume["y"], volume["x"], strict=True)) == (
-        {"Phone (agent)": 2, "In person": 4} if lang == "en" else {"Téléphone (agent)": 2, "En personne": 4}
+        {"Phone (agent)": 2, "In person": 4}
+        if lang == "en"
+        else {"Téléphone (agent)": 2, "En personne": 4}
     )
     # Distribution table: the count at each scale point.
     caption = re.search(r"<caption>[^<]*(satisfied|satisfait)[^<]*</caption>", html)
     assert caption
-    table = html[caption.start():]
+    table = html[caption.start() :]
     counts = [int(n) for n in re.findall(r'<td class="num">(\d+)</td>', table)[:5]]
     assert counts == [1, 1, 0, 2, 2]
 
@@ -122,7 +142,9 @@ def test_filters_are_get_parameters_and_bad_ones_explained(staff: TestClient, ap
     only_fr = staff.get(f"/dashboard/surveys/{survey}?language=fr").text
     volume = figure(only_fr, "fig-volume")["data"][0]
     assert volume["x"] == [1] and volume["y"] == ["In person"]
-    bad = staff.get(f"/dashboard/surveys/{survey}?since=yesterday&until=2026-13-45&grain=hour&lang=fr")
+    bad = staff.get(
+        f"/dashboard/surveys/{survey}?since=yesterday&until=2026-13-45&grain=hour&lang=fr"
+    )
     assert bad.status_code == 200
     assert "« yesterday » n’est pas une date." in unescape(bad.text)
     assert staff.get("/dashboard?days=banana").status_code == 200

@@ -31,12 +31,18 @@ def test_form_posts_and_thanks_in_french(client: TestClient, app: Any) -> None:
     assert "Avez-vous trouvé ce que vous cherchiez?" in page.text
     hidden = form_fields(page.text)
     assert hidden["lang"] == "fr" and hidden["touchpoint"] == "/renouveler"
-    thanks = client.post(f"/s/{survey}", data={**hidden, "q_found": "true", "q_comment": "Très clair"})
+    thanks = client.post(
+        f"/s/{survey}", data={**hidden, "q_found": "true", "q_comment": "Très clair"}
+    )
     assert thanks.status_code == 200
     assert "Merci. Vos commentaires ont été envoyés." in thanks.text
     assert 'role="status"' in thanks.text
     [response] = stored(app, survey)
-    assert (response.language, response.channel, response.touchpoint) == ("fr", "web", "/renouveler")
+    assert (response.language, response.channel, response.touchpoint) == (
+        "fr",
+        "web",
+        "/renouveler",
+    )
     # The same form posted again (a double click, a refresh) is stored once.
     again = client.post(f"/s/{survey}", data={**hidden, "q_found": "true"})
     assert again.status_code == 200
@@ -49,7 +55,7 @@ def test_errors_keep_answers_and_name_each_field(client: TestClient, app: Any) -
     page = client.post(f"/s/{survey}", data={**hidden, "q_courtesy": "4", "q_comment": "Kept text"})
     assert page.status_code == 422
     assert "<title>Error:" in page.text
-    summary = page.text[page.text.index('class="error-summary"'):]
+    summary = page.text[page.text.index('class="error-summary"') :]
     assert 'href="#question-satisfaction"' in summary
     assert "Choose an answer: Overall, how satisfied" in summary
     # The message also sits next to its field, tied to it for screen readers.
@@ -102,8 +108,11 @@ def test_unknown_channel_falls_back_and_bad_posts_never_500(client: TestClient, 
     junk = client.post(f"/s/{survey}", data={"q_found": "maybe", "lang": "xx", "channel": "??"})
     assert junk.status_code == 422
     assert "Answer yes or no." in junk.text
-    raw = client.post(f"/s/{survey}", content=b"\xff\xfe--garbage",
-                      headers={"content-type": "multipart/form-data; boundary=zzz"})
+    raw = client.post(
+        f"/s/{survey}",
+        content=b"\xff\xfe--garbage",
+        headers={"content-type": "multipart/form-data; boundary=zzz"},
+    )
     assert raw.status_code == 400
 
 
@@ -120,8 +129,11 @@ def test_missing_and_closed_surveys_are_pages_in_the_right_language(
 
 def test_public_pages_set_no_cookie_and_a_strict_csp(client: TestClient, app: Any) -> None:
     survey = app.state.ids["page"]
-    for response in (client.get(f"/s/{survey}"), client.get("/demo"),
-                     client.post(f"/s/{survey}", data={"q_found": "true", "channel": "web"})):
+    for response in (
+        client.get(f"/s/{survey}"),
+        client.get("/demo"),
+        client.post(f"/s/{survey}", data={"q_found": "true", "channel": "web"}),
+    ):
         assert "set-cookie" not in response.headers
         csp = response.headers["content-security-policy"]
         assert "'unsafe-inline'" not in csp and "script-src 'self'" in csp

@@ -71,8 +71,14 @@ def filled(t: Template, q: QuestionSpec) -> Text:
 
 def test_expected_templates() -> None:
     assert list(TEMPLATES) == [
-        "gc_page_feedback", "gc_task_success", "a11_post_transaction", "a11_v2",
-        "service_counter", "csat_comment", "nps", "ces",
+        "gc_page_feedback",
+        "gc_task_success",
+        "a11_post_transaction",
+        "a11_v2",
+        "service_counter",
+        "csat_comment",
+        "nps",
+        "ces",
     ]
     for tid, t in TEMPLATES.items():
         assert t.id == tid
@@ -214,14 +220,30 @@ def _text_of(template: str, key: str) -> Text:
 @pytest.mark.parametrize(
     ("template", "key", "en", "fr"),
     [
-        ("gc_page_feedback", "found", "Did you find what you were looking for?",
-         "Avez-vous trouvé ce que vous cherchiez?"),
-        ("gc_task_success", "satisfaction", "How satisfied were you with your experience?",
-         "Dans quelle mesure avez-vous été satisfait de votre expérience?"),
-        ("gc_task_success", "ease", "How easy or difficult was it to {task}?",
-         "Dans quelle mesure a-t-il été facile ou difficile de {task}?"),
-        ("gc_task_success", "completed", "Were you able to complete what you came to do?",
-         "Avez-vous été en mesure d'accomplir ce que vous êtes venu faire?"),
+        (
+            "gc_page_feedback",
+            "found",
+            "Did you find what you were looking for?",
+            "Avez-vous trouvé ce que vous cherchiez?",
+        ),
+        (
+            "gc_task_success",
+            "satisfaction",
+            "How satisfied were you with your experience?",
+            "Dans quelle mesure avez-vous été satisfait de votre expérience?",
+        ),
+        (
+            "gc_task_success",
+            "ease",
+            "How easy or difficult was it to {task}?",
+            "Dans quelle mesure a-t-il été facile ou difficile de {task}?",
+        ),
+        (
+            "gc_task_success",
+            "completed",
+            "Were you able to complete what you came to do?",
+            "Avez-vous été en mesure d'accomplir ce que vous êtes venu faire?",
+        ),
     ],
 )
 def test_official_gc_wording(template: str, key: str, en: str, fr: str) -> None:
@@ -231,9 +253,14 @@ def test_official_gc_wording(template: str, key: str, en: str, fr: str) -> None:
 def test_official_a11_wording() -> None:
     a11 = {q.key: q for q in TEMPLATES["a11_post_transaction"].questions}
     assert [(k, q.driver) for k, q in a11.items()] == [
-        ("satisfaction", "satisfaction"), ("trust", "trust"),
-        ("effectiveness", "effectiveness"), ("ease", "ease"), ("efficiency", "efficiency"),
-        ("fairness", "fairness"), ("employee", "employee"), ("comment", "comment"),
+        ("satisfaction", "satisfaction"),
+        ("trust", "trust"),
+        ("effectiveness", "effectiveness"),
+        ("ease", "ease"),
+        ("efficiency", "efficiency"),
+        ("fairness", "fairness"),
+        ("employee", "employee"),
+        ("comment", "comment"),
     ]
     assert a11["satisfaction"].text["en"] == (
         "I am satisfied with the service I received from {service}."
@@ -255,9 +282,7 @@ def test_official_a11_wording() -> None:
 
 def test_a11_v2_branches_on_trust() -> None:
     trust, well, badly, comment = TEMPLATES["a11_v2"].questions
-    assert (trust.key, trust.kind, trust.scale, trust.required) == (
-        "trust", "yes_no", THUMBS, True
-    )
+    assert (trust.key, trust.kind, trust.scale, trust.required) == ("trust", "yes_no", THUMBS, True)
     assert trust.text == _text_of("a11_post_transaction", "trust")
     assert (well.key, well.kind, well.driver) == ("went_well", "multi", "what_went_well")
     assert (badly.key, badly.kind, badly.driver) == ("went_badly", "multi", "what_went_badly")
@@ -278,8 +303,14 @@ def test_a11_v2_branches_on_trust() -> None:
 def test_service_counter_other_channel_lists_every_channel() -> None:
     questions = {q.key: q for q in TEMPLATES["service_counter"].questions}
     assert list(questions) == [
-        "timeliness", "knowledge", "courtesy", "fairness", "outcome", "satisfaction",
-        "other_channel", "comment",
+        "timeliness",
+        "knowledge",
+        "courtesy",
+        "fairness",
+        "outcome",
+        "satisfaction",
+        "other_channel",
+        "comment",
     ]
     other = questions["other_channel"]
     assert other.kind == "choice" and other.driver == "other_channel"
@@ -323,6 +354,7 @@ def test_filled_sentences_read_naturally() -> None:
         "en": "This service made it easy for me to handle my issue.",
         "fr": "Ce service m'a permis de régler facilement mon problème.",
     }
-    custom = fill(_text_of("ces", "ease"), {"service": {"en": "Service Canada",
-                                                         "fr": "Service Canada"}})
+    custom = fill(
+        _text_of("ces", "ease"), {"service": {"en": "Service Canada", "fr": "Service Canada"}}
+    )
     assert custom["en"] == "Service Canada made it easy for me to handle my issue."

@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from feedback import auth
 from feedback.catalog import CHANNELS, LANGUAGES, MODE_LABELS
@@ -76,11 +76,13 @@ def render(
         "pick": lambda text: pick(text, lang),
         "channel_label": lambda cid: pick(CHANNELS[cid].label, lang) if cid in CHANNELS else cid,
         "mode_label": lambda mode: pick(MODE_LABELS[mode], lang),  # type: ignore[index]
-        "pct": lambda value, digits=0: format_percent(
-            value, format="#,##0" + ("." + "0" * digits if digits else "") + " %", locale=lang
-        )
-        if value is not None
-        else "–",
+        "pct": lambda value, digits=0: (
+            format_percent(
+                value, format="#,##0" + ("." + "0" * digits if digits else "") + " %", locale=lang
+            )
+            if value is not None
+            else "–"
+        ),
         "num": lambda value, digits=0: format_decimal(
             value, format="#,##0" + ("." + "0" * digits if digits else ""), locale=lang
         ),
@@ -101,7 +103,10 @@ def is_api(request: Request) -> bool:
 
 
 def api_error(
-    status: int, code: str, message: str, fields: dict[str, str] | None = None,
+    status: int,
+    code: str,
+    message: str,
+    fields: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     """The one JSON error shape of the API."""

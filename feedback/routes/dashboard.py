@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import plotly
 from starlette.exceptions import HTTPException
@@ -57,17 +58,33 @@ async def overview(request: Request) -> Response:
                 continue
             question = surveys.headline_question(surveys.questions_of(session, survey.id))
             service = session.get(Service, survey.service_id)
-            volume = sum(n for _, _, n in queries.daily_responses(
-                session, survey_id=survey.id, filters=filters))
-            card = {"survey": survey, "service": service, "question": question,
-                    "volume": volume, "headline": None, "spark": None}
+            volume = sum(
+                n
+                for _, _, n in queries.daily_responses(
+                    session, survey_id=survey.id, filters=filters
+                )
+            )
+            card: dict[str, Any] = {
+                "survey": survey,
+                "service": service,
+                "question": question,
+                "volume": volume,
+                "headline": None,
+                "spark": None,
+            }
             if question is not None:
                 assert question.id is not None
                 rows = queries.daily_answers(session, question_id=question.id, filters=history)
-                card["headline"] = views.headline(rows, question.kind, since=filters.since,
-                                                  until=filters.until)
-                weekly = series.by_channel(rows, question.kind, since=today - timedelta(weeks=25),
-                                           until=today, grain="week").get(series.ALL, [])
+                card["headline"] = views.headline(
+                    rows, question.kind, since=filters.since, until=filters.until
+                )
+                weekly = series.by_channel(
+                    rows,
+                    question.kind,
+                    since=today - timedelta(weeks=25),
+                    until=today,
+                    grain="week",
+                ).get(series.ALL, [])
                 card["spark"] = views.sparkline(weekly)
             cards.append(card)
     context = {"cards": cards, "days": days, "choices": OVERVIEW_DAYS}
@@ -82,7 +99,9 @@ def _date_param(request: Request, name: str, default: date, errors: list[str], l
         return date.fromisoformat(raw)
     except ValueError:
         _ = gettext_for(lang).gettext
-        errors.append(_("“%(value)s” is not a date. Use the form 2026-01-31.") % {"value": raw[:20]})
+        errors.append(
+            _("“%(value)s” is not a date. Use the form 2026-01-31.") % {"value": raw[:20]}
+        )
         return default
 
 
@@ -94,7 +113,9 @@ def _filters(request: Request, lang: str) -> tuple[queries.Filters, str, list[st
     since = _date_param(request, "since", until - timedelta(days=364), errors, lang)
     if since > until:
         _ = gettext_for(lang).gettext
-        errors.append(_("The start date is after the end date; showing the year before the end date."))
+        errors.append(
+            _("The start date is after the end date; showing the year before the end date.")
+        )
         since = until - timedelta(days=364)
     channels = tuple(c for c in request.query_params.getlist("channel") if c in CHANNELS)
     languages = tuple(v for v in request.query_params.getlist("language") if v in LANGUAGES)
@@ -126,22 +147,32 @@ async def survey_detail(request: Request) -> Response:
         for f, q in zip(fields(questions, lang), questions, strict=True):
             if q.kind in series.VALID and q.id is not None:
                 rows = queries.daily_answers(session, question_id=q.id, filters=filters)
-                values = [("1" if c.value == "true" else "0" if c.value == "false" else c.value,
-                           c.label) for c in f.choices]
+                values = [
+                    ("1" if c.value == "true" else "0" if c.value == "false" else c.value, c.label)
+                    for c in f.choices
+                ]
                 distributions.append((f, views.distribution(rows, values)))
-        context: dict = {"survey": survey, "service": service, "question": question,
-                         "filters": filters, "grain": grain, "errors": errors,
-                         "touchpoints": queries.touchpoints(session, survey_id=survey.id),
-                         "volume": volume, "distributions": distributions,
-                         "comments": queries.latest_comments(session, survey_id=survey.id,
-                                                             filters=filters)}
+        context: dict = {
+            "survey": survey,
+            "service": service,
+            "question": question,
+            "filters": filters,
+            "grain": grain,
+            "errors": errors,
+            "touchpoints": queries.touchpoints(session, survey_id=survey.id),
+            "volume": volume,
+            "distributions": distributions,
+            "comments": queries.latest_comments(session, survey_id=survey.id, filters=filters),
+        }
         if question is not None and question.id is not None:
             rows = queries.daily_answers(session, question_id=question.id, filters=filters)
-            trend = series.by_channel(rows, question.kind, since=filters.since,
-                                      until=filters.until, grain=grain)
+            trend = series.by_channel(
+                rows, question.kind, since=filters.since, until=filters.until, grain=grain
+            )
             context.update(
-                headline=views.headline(rows, question.kind, since=filters.since,
-                                        until=filters.until),
+                headline=views.headline(
+                    rows, question.kind, since=filters.since, until=filters.until
+                ),
                 overall=trend.get(series.ALL, []),
                 trend=trend,
                 modes=views.by_mode(rows, question.kind, volume),
@@ -155,8 +186,11 @@ async def survey_detail(request: Request) -> Response:
 
 async def plotly_js(request: Request) -> Response:
     """plotly.js from the installed plotly package; never from a CDN."""
-    return FileResponse(PLOTLY_JS, media_type="text/javascript; charset=utf-8",
-                        headers={"Cache-Control": "public, max-age=86400"})
+    return FileResponse(
+        PLOTLY_JS,
+        media_type="text/javascript; charset=utf-8",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
 
 
 routes = [

@@ -84,7 +84,7 @@ async def survey_definition(request: Request) -> Response:
 
 
 async def post_response(request: Request) -> Response:
-    """POST /api/v1/surveys/{survey}/responses: store answers; a repeated Idempotency-Key replays."""
+    """POST .../responses: store the answers; the same Idempotency-Key again replays."""
     with db(request) as session:
         survey = surveys.get_survey(session, request.path_params["survey"])
         lang = language(request, survey.languages if survey else ("en", "fr"))
@@ -93,14 +93,22 @@ async def post_response(request: Request) -> Response:
             message = _("This site may not show this survey.")
             return api_error(403, "origin_not_allowed", message, headers={"Vary": "Origin"})
         if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
-            return api_error(415, "unsupported_media_type", _("Send the answers as JSON."),
-                             headers=_cors(request, survey))
+            return api_error(
+                415,
+                "unsupported_media_type",
+                _("Send the answers as JSON."),
+                headers=_cors(request, survey),
+            )
         raw = await request.body()
         try:
             body = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, ValueError, RecursionError):
-            return api_error(400, "bad_json", _("The request body is not valid JSON."),
-                             headers=_cors(request, survey))
+            return api_error(
+                400,
+                "bad_json",
+                _("The request body is not valid JSON."),
+                headers=_cors(request, survey),
+            )
         if isinstance(body, dict) and body.get("language") in ("en", "fr"):
             lang = str(body["language"])
         try:
@@ -117,8 +125,9 @@ async def post_response(request: Request) -> Response:
         except intake.Rejected as error:
             return _error(request, survey, error)
     payload = {"id": str(stored.id), "survey": survey.id, "removed": list(stored.removed)}
-    return JSONResponse(payload, status_code=201 if stored.created else 200,
-                        headers=_cors(request, survey))
+    return JSONResponse(
+        payload, status_code=201 if stored.created else 200, headers=_cors(request, survey)
+    )
 
 
 routes = [

@@ -116,8 +116,15 @@ async def survey_post(request: Request) -> Response:
             if error.status != 422:
                 return _closed_page(request, error, lang)
             return _form_page(
-                request, survey, questions, lang=lang, channel=channel, touchpoint=touchpoint,
-                values=values, errors=error.fields, submission_id=submission_id or "",
+                request,
+                survey,
+                questions,
+                lang=lang,
+                channel=channel,
+                touchpoint=touchpoint,
+                values=values,
+                errors=error.fields,
+                submission_id=submission_id or "",
                 status_code=422,
             )
     context = {"survey": survey, "removed": stored.removed, "again": request.url.path}
@@ -136,7 +143,11 @@ async def demo_page(request: Request) -> Response:
     survey = live[0]
     # The page's own origin, so the snippet works however the demo was reached.
     base = f"{request.url.scheme}://{request.url.netloc}"
-    context = {"survey": survey, "base": base, "snippet": EMBED_SCRIPT.format(base=base, id=survey.id)}
+    context = {
+        "survey": survey,
+        "base": base,
+        "snippet": EMBED_SCRIPT.format(base=base, id=survey.id),
+    }
     return render(request, "demo.html", context, lang=lang)
 
 
