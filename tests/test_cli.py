@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import seed_minimal
 from sqlalchemy import inspect
 from sqlmodel import select
 from starlette.testclient import TestClient
@@ -22,6 +21,8 @@ from feedback.cli import main
 from feedback.db import make_engine, session_scope
 from feedback.models import StaffUser
 from feedback.settings import Settings
+
+from conftest import seed_minimal
 
 
 @pytest.fixture

@@ -10,7 +10,9 @@
       window.Plotly.newPlot(box, fig.data, fig.layout, {
         responsive: true,
         displaylogo: false,
-        modeBarButtonsToRemove: ["select2d", "lasso2d"],
+        displayModeBar: true,
+        // Only the download button: fewer, larger targets (see site.css).
+        modeBarButtons: [["toImage"]],
         toImageButtonOptions: { format: "png", filename: box.id, scale: 2 }
       });
     });
