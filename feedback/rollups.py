@@ -65,7 +65,11 @@ def rebuild(session: Session, *, survey_id: str | None = None) -> None:
     else:
         session.execute(delete(ResponseDay))
         session.execute(delete(AnswerDay))
-    day = func.date(Response.submitted_at)
+    submitted = Response.submitted_at
+    if session.get_bind().dialect.name == "postgresql":
+        # Days are UTC days, whatever the server's time zone.
+        submitted = func.timezone("UTC", Response.submitted_at)
+    day = func.date(submitted)
     touchpoint = func.coalesce(Response.touchpoint, "")
     by_response = select(
         Response.survey_id, day, Response.channel, Response.language, touchpoint, func.count()

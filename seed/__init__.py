@@ -1,0 +1,5 @@
+"""Realistic demo data: services, surveys on every channel, a year of responses, comments."""
+
+from seed.demo import SeedSummary, ensure_demo, seed_responses
+
+__all__ = ["SeedSummary", "ensure_demo", "seed_responses"]
