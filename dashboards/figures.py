@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
+from typing import Any
 
 import plotly.graph_objects as go
+from babel.dates import format_date
 from plotly.subplots import make_subplots
 
 from dashboards.series import ALL, Point
@@ -14,6 +17,28 @@ SELF_SERVICE = "#1d4e89"
 ASSISTED = "#9a4a00"
 BAND = {"#1d4e89": "rgba(29,78,137,0.18)", "#9a4a00": "rgba(154,74,0,0.18)"}
 FONT = {"family": "Noto Sans, Helvetica Neue, Arial, sans-serif", "size": 14, "color": "#1b1b1b"}
+
+
+def month_axis(points: Sequence[Point], lang: str) -> dict[str, Any]:
+    """Date ticks at month starts named in `lang` (plotly.js only knows English names)."""
+    if not points:
+        return {}
+    first, last = points[0].period, points[-1].period
+    months = []
+    current = (
+        first.replace(day=1)
+        if first.day == 1
+        else (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    )
+    while current <= last:
+        months.append(current)
+        current = (current.replace(day=28) + timedelta(days=4)).replace(day=1)
+    step = max(1, -(-len(months) // 7))  # at most about seven labels
+    shown = months[::step]
+    return {
+        "tickvals": [m.isoformat() for m in shown],
+        "ticktext": [format_date(m, "MMM y", locale=lang) for m in shown],
+    }
 
 
 def to_json(fig: go.Figure) -> str:
@@ -75,18 +100,35 @@ def _band_traces(
     ]
 
 
-def trend_overall(points: list[Point], labels: dict[str, str]) -> str:
-    """All channels together: the score per period with its 95% band."""
+def trend_overall(
+    points: list[Point],
+    labels: dict[str, str],
+    lang: str,
+    events: Sequence[tuple[date, str]] = (),
+) -> str:
+    """All channels together: the score per period with its 95% band and dated changes."""
     fig = go.Figure(_band_traces(points, SELF_SERVICE, labels["score"], labels, False))
+    for day, text in events:
+        fig.add_vline(x=day.isoformat(), line={"color": "#4a4a4a", "width": 1.5, "dash": "dash"})
+        fig.add_annotation(
+            x=day.isoformat(),
+            y=100,
+            yanchor="bottom",
+            text=text,
+            showarrow=False,
+            xanchor="left",
+            font={"size": 13, "color": "#1b1b1b"},
+            bgcolor="rgba(255,255,255,0.85)",
+        )
     fig.update_layout(
-        height=320,
-        margin={"l": 56, "r": 16, "t": 16, "b": 40},
+        height=340,
+        margin={"l": 56, "r": 16, "t": 36, "b": 40},
         font=FONT,
         yaxis={"title": labels["score"] + " (%)", "range": [0, 100], "ticksuffix": " %"},
         plot_bgcolor="#ffffff",
         hovermode="closest",
     )
-    fig.update_xaxes(showgrid=False)
+    fig.update_xaxes(showgrid=False, **month_axis(points, lang))
     fig.update_yaxes(gridcolor="#d0d4da")
     return to_json(fig)
 
@@ -96,10 +138,11 @@ def trend_by_channel(
     names: dict[str, str],
     modes: Mapping[str, str],
     labels: dict[str, str],
+    lang: str,
 ) -> str:
     """One small chart per channel, same scale, so channels compare at a glance."""
     channels = sorted((c for c in series if c != ALL), key=lambda c: -sum(p.n for p in series[c]))
-    cols = 3
+    cols = max(1, min(3, len(channels)))
     rows = max(1, math.ceil(len(channels) / cols))
     fig = make_subplots(
         rows=rows,
@@ -115,7 +158,8 @@ def trend_by_channel(
         for trace in _band_traces(series[channel], colour, names[channel], labels, False):
             fig.add_trace(trace, row=i // cols + 1, col=i % cols + 1)
     fig.update_yaxes(range=[0, 100], ticksuffix=" %", gridcolor="#d0d4da", dtick=25)
-    fig.update_xaxes(showgrid=False)
+    any_points = next((series[c] for c in channels), [])
+    fig.update_xaxes(showgrid=False, **month_axis(any_points, lang))
     fig.update_layout(
         height=max(260, 230 * rows),
         margin={"l": 56, "r": 16, "t": 40, "b": 32},

@@ -39,6 +39,19 @@ def headline(rows: Sequence[Row], kind: str, *, since: date, until: date) -> Hea
     )
 
 
+def recent_change(
+    rows: Sequence[Row], kind: str, *, since: date, until: date, days: int = 90
+) -> tuple[Headline, int]:
+    """The last `days` of a range against the `days` just before (halves of a short range)."""
+    window = max(1, min(days, ((until - since).days + 1) // 2))
+    return headline(rows, kind, since=until - timedelta(days=window - 1), until=until), window
+
+
+def score(rows: Sequence[Row], kind: str) -> metrics.Interval:
+    """The score over all the rows, with its 95% interval."""
+    return metrics.wilson(*series.tally(rows, kind))
+
+
 @dataclass(frozen=True)
 class Spark:
     """A small trend line: SVG polyline points and the first and last estimates."""

@@ -10,7 +10,16 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from feedback.models import Answer, AnswerDay, Question, Response, ResponseDay, Survey, utcnow
+from feedback.models import (
+    Answer,
+    AnswerDay,
+    ChangeEvent,
+    Question,
+    Response,
+    ResponseDay,
+    Survey,
+    utcnow,
+)
 
 
 @dataclass(frozen=True)
@@ -192,3 +201,17 @@ def iter_responses(
             )
         session.expunge_all()
         after = ids[-1] or after
+
+
+def change_events(session: Session, *, service_id: str, filters: Filters) -> list[ChangeEvent]:
+    """The service's dated changes within the filters' dates, oldest first."""
+    stmt = (
+        select(ChangeEvent)
+        .where(
+            ChangeEvent.service_id == service_id,
+            ChangeEvent.day >= filters.since,
+            ChangeEvent.day <= filters.until,
+        )
+        .order_by(ChangeEvent.day)
+    )
+    return list(session.scalars(stmt))

@@ -65,7 +65,7 @@ def rebuild(session: Session, *, survey_id: str | None = None) -> None:
     else:
         session.execute(delete(ResponseDay))
         session.execute(delete(AnswerDay))
-    submitted = Response.submitted_at
+    submitted: Any = Response.submitted_at
     if session.get_bind().dialect.name == "postgresql":
         # Days are UTC days, whatever the server's time zone.
         submitted = func.timezone("UTC", Response.submitted_at)

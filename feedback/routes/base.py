@@ -87,7 +87,7 @@ def render(
             value, format="#,##0" + ("." + "0" * digits if digits else ""), locale=lang
         ),
         "date": lambda d, fmt="medium": format_date(d, format=fmt, locale=lang),
-        "datetime": lambda d: format_datetime(d, format="medium", locale=lang),
+        "datetime": lambda d: format_datetime(d, format="d MMM y, HH:mm 'UTC'", locale=lang),
         "url_with": lambda **kw: url_with(request, **kw),
         "user": getattr(request.state, "user", None),
         "csrf_token": request.session.get("csrf_token") if "session" in request.scope else None,

@@ -15,7 +15,7 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from dashboards import figures, series, views
-from feedback import auth, queries, surveys
+from feedback import auth, metrics, queries, surveys
 from feedback.catalog import CHANNELS, LANGUAGES
 from feedback.forms import fields
 from feedback.i18n import gettext_for, pick
@@ -177,15 +177,22 @@ async def survey_detail(request: Request) -> Response:
             trend = series.by_channel(
                 rows, question.kind, since=filters.since, until=filters.until, grain=grain
             )
+            change, change_days = views.recent_change(
+                rows, question.kind, since=filters.since, until=filters.until
+            )
+            events = queries.change_events(session, service_id=survey.service_id, filters=filters)
+            marks = [(e.day, pick(e.label, lang)) for e in events]
             context.update(
-                headline=views.headline(
-                    rows, question.kind, since=filters.since, until=filters.until
-                ),
+                score=views.score(rows, question.kind),
+                score_enough=metrics.enough_data(views.score(rows, question.kind)),
+                change=change,
+                change_days=change_days,
+                events=marks,
                 overall=trend.get(series.ALL, []),
                 trend=trend,
                 modes=views.by_mode(rows, question.kind, volume),
-                fig_overall=figures.trend_overall(trend.get(series.ALL, []), labels),
-                fig_channels=figures.trend_by_channel(trend, names, modes, labels),
+                fig_overall=figures.trend_overall(trend.get(series.ALL, []), labels, lang, marks),
+                fig_channels=figures.trend_by_channel(trend, names, modes, labels, lang),
             )
         if volume:
             context["fig_volume"] = figures.volume_by_channel(volume, names, modes, labels)

@@ -1,0 +1,55 @@
+"""Take the screenshots in docs/screenshots from a running demo (`feedback demo`).
+
+Usage: python docs/make_screenshots.py [BASE_URL] [ADMIN_PASSWORD]
+Needs playwright and Debian's chromium.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+BASE = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
+PASSWORD = sys.argv[2] if len(sys.argv) > 2 else ""
+OUT = Path(__file__).parent / "screenshots"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--disable-quic"]
+
+
+def main() -> None:
+    """Visit each page in both languages and save a full-page PNG."""
+    OUT.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        survey = None
+        for lang in ("en", "fr"):
+            page.goto(f"{BASE}/demo?lang={lang}")
+            page.get_by_role("radio").first.wait_for()
+            page.screenshot(path=OUT / f"demo-{lang}.png", full_page=True)
+            link = page.locator("a[href^='/s/']").first.get_attribute("href") or ""
+            survey = link.split("?")[0]
+            page.goto(f"{BASE}{survey}?lang={lang}")
+            page.screenshot(path=OUT / f"hosted-{lang}.png", full_page=True)
+            page.locator("form.survey-form button[type=submit]").click()
+            page.screenshot(path=OUT / f"hosted-errors-{lang}.png", full_page=True)
+        if PASSWORD:
+            page.goto(f"{BASE}/login")
+            page.fill("#username", "admin")
+            page.fill("#password", PASSWORD)
+            page.click("form button[type=submit]")
+            for lang in ("en", "fr"):
+                page.goto(f"{BASE}/dashboard?lang={lang}")
+                page.screenshot(path=OUT / f"dashboard-{lang}.png", full_page=True)
+                first = page.locator("table.overview tbody a").first.get_attribute("href") or ""
+                detail = first.split("?")[0]
+                page.goto(f"{BASE}{detail}?lang={lang}")
+                page.locator("#chart-channels .main-svg").first.wait_for()
+                page.screenshot(path=OUT / f"survey-{lang}.png", full_page=True)
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
