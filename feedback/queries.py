@@ -41,6 +41,11 @@ class Filters:
 
 def _narrow(stmt: Any, table: Any, filters: Filters) -> Any:
     stmt = stmt.where(table.day >= filters.since, table.day <= filters.until)
+    return _by_dimensions(stmt, table, filters)
+
+
+def _by_dimensions(stmt: Any, table: Any, filters: Filters) -> Any:
+    """Narrow to the filters' channels, languages and touchpoint."""
     if filters.channels:
         stmt = stmt.where(col(table.channel).in_(filters.channels))
     if filters.languages:
@@ -116,12 +121,7 @@ def latest_comments(
         .order_by(col(Response.submitted_at).desc(), col(Response.id).desc())
         .limit(limit)
     )
-    if filters.channels:
-        stmt = stmt.where(col(Response.channel).in_(filters.channels))
-    if filters.languages:
-        stmt = stmt.where(col(Response.language).in_(filters.languages))
-    if filters.touchpoint:
-        stmt = stmt.where(Response.touchpoint == filters.touchpoint)
+    stmt = _by_dimensions(stmt, Response, filters)
     return [Comment(*row) for row in session.execute(stmt)]
 
 

@@ -17,11 +17,11 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from feedback import auth
+from feedback import auth, intake, surveys
 from feedback.catalog import CHANNELS, LANGUAGES, MODE_LABELS
 from feedback.db import session_scope
 from feedback.i18n import N_, gettext_for, negotiate, other_language, pick
-from feedback.models import StaffUser
+from feedback.models import StaffUser, Survey
 
 log = logging.getLogger("feedback")
 Handler = Callable[[Request], Awaitable[Response]]
@@ -151,6 +151,18 @@ async def server_error(request: Request, exc: Exception) -> Response:
         return error_page(request, 503, headers={"Retry-After": "5"})
     log.exception("unexpected error on %s %s", request.method, request.url.path)
     return error_page(request, 500)
+
+
+def open_survey(
+    request: Request, session: Session
+) -> tuple[Survey | None, str, intake.Rejected | None]:
+    """The survey named in the path, the language to answer in, and why it is not open, if so."""
+    survey = surveys.get_survey(session, request.path_params["survey"])
+    lang = language(request, survey.languages if survey else LANGUAGES)
+    try:
+        return intake.check_open(survey, lang), lang, None
+    except intake.Rejected as error:
+        return survey, lang, error
 
 
 def current_user(request: Request) -> StaffUser | None:

@@ -12,7 +12,7 @@ from starlette.routing import Route
 from feedback import intake, surveys
 from feedback.i18n import gettext_for
 from feedback.models import Survey
-from feedback.routes.base import api_error, db, language
+from feedback.routes.base import api_error, db, language, open_survey
 
 EMBED_JS = Path(__file__).parent.parent / "static" / "embed.js"
 
@@ -69,12 +69,10 @@ async def preflight(request: Request) -> Response:
 async def survey_definition(request: Request) -> Response:
     """GET /api/v1/surveys/{survey}: what the widget draws."""
     with db(request) as session:
-        survey = surveys.get_survey(session, request.path_params["survey"])
-        lang = language(request, survey.languages if survey else ("en", "fr"))
-        try:
-            survey = intake.check_open(survey, lang)
-        except intake.Rejected as error:
-            return _error(request, survey, error)
+        survey, lang, closed = open_survey(request, session)
+        if closed:
+            return _error(request, survey, closed)
+        assert survey is not None
         if not _origin_allowed(request, survey):
             message = gettext_for(lang).gettext("This site may not show this survey.")
             return api_error(403, "origin_not_allowed", message, headers={"Vary": "Origin"})

@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from feedback import forms, intake, surveys
 from feedback.models import Survey
-from feedback.routes.base import db, language, render
+from feedback.routes.base import db, language, open_survey, render
 
 EMBED_SCRIPT = '<script async src="{base}/embed.js" data-survey="{id}" data-channel="web"></script>'
 
@@ -60,12 +60,10 @@ def _closed_page(request: Request, error: intake.Rejected, lang: str) -> Respons
 async def survey_form(request: Request) -> Response:
     """GET /s/{survey}: the hosted survey in the person's language."""
     with db(request) as session:
-        survey = surveys.get_survey(session, request.path_params["survey"])
-        lang = language(request, survey.languages if survey else ("en", "fr"))
-        try:
-            survey = intake.check_open(survey, lang)
-        except intake.Rejected as error:
-            return _closed_page(request, error, lang)
+        survey, lang, closed = open_survey(request, session)
+        if closed:
+            return _closed_page(request, closed, lang)
+        assert survey is not None
         questions = surveys.questions_of(session, survey.id)
     return _form_page(
         request,
