@@ -8,8 +8,9 @@ from html import unescape
 from typing import Any
 
 import pytest
-from conftest import ADMIN_PASSWORD, login
 from starlette.testclient import TestClient
+
+from conftest import ADMIN_PASSWORD, login
 
 
 def figure(html: str, name: str) -> dict[str, Any]:
