@@ -27,6 +27,8 @@ class Service(SQLModel, table=True):
 
     id: str = Field(primary_key=True, max_length=40)
     name: dict[str, str] = _json()
+    # Opt-in: aggregate scores and the changes made are shown on a public scorecard.
+    public_scorecard: bool = False
     created_at: datetime = _utc_column()
 
 
@@ -92,6 +94,10 @@ class Answer(SQLModel, table=True):
     value: float | None = None
     option: str | None = Field(default=None, max_length=40)
     text: str | None = None
+    # An abusive comment is hidden, never deleted: kept for audit, never shown.
+    hidden: bool = False
+    hidden_by: str | None = Field(default=None, max_length=80)
+    hidden_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
 class ResponseDay(SQLModel, table=True):
@@ -122,6 +128,26 @@ class AnswerDay(SQLModel, table=True):
     n: int = 0
 
 
+class AnswerPairDay(SQLModel, table=True):
+    """Joint counts of a driver answer and the overall answer of the same responses, per day.
+
+    Driver importance (how a driver moves with satisfaction) needs respondent-level pairs;
+    this cross-tab keeps that at O(days) like the other aggregates.
+    """
+
+    __tablename__ = "answer_pair_day"
+
+    question_id: int = Field(foreign_key="question.id", primary_key=True)
+    outcome_id: int = Field(foreign_key="question.id", primary_key=True)
+    day: date = Field(primary_key=True)
+    channel: str = Field(primary_key=True, max_length=20)
+    language: str = Field(primary_key=True, max_length=8)
+    touchpoint: str = Field(default="", primary_key=True, max_length=100)
+    value: str = Field(primary_key=True, max_length=40)
+    outcome_value: str = Field(primary_key=True, max_length=40)
+    n: int = 0
+
+
 class ChangeEvent(SQLModel, table=True):
     """A dated note on a service ("new online form launched"), drawn on trend charts."""
 
@@ -143,9 +169,43 @@ class StaffUser(SQLModel, table=True):
     username: str = Field(unique=True, max_length=80)
     password_hash: str = Field(max_length=200)
     role: str = Field(max_length=10)
+    email: str | None = Field(default=None, max_length=200)
     service_ids: list[str] = Field(default_factory=list, sa_type=JSON)
     active: bool = True
     created_at: datetime = _utc_column()
+
+
+class AlertSubscription(SQLModel, table=True):
+    """A staff user who wants to hear when a service's scores leave their control limits."""
+
+    __tablename__ = "alert_subscription"
+    __table_args__ = (UniqueConstraint("user_id", "service_id", name="uq_alert_subscription"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="staff_user.id", index=True)
+    service_id: str = Field(foreign_key="service.id", max_length=40)
+    webhook_url: str | None = Field(default=None, max_length=500)
+    created_at: datetime = _utc_column()
+
+
+class AlertSignal(SQLModel, table=True):
+    """A point outside its control limits; unique, so each signal is sent at most once."""
+
+    __tablename__ = "alert_signal"
+    __table_args__ = (UniqueConstraint("question_id", "channel", "period", name="uq_alert_signal"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    survey_id: str = Field(foreign_key="survey.id", max_length=16)
+    question_id: int = Field(foreign_key="question.id")
+    channel: str = Field(max_length=20)
+    period: date
+    direction: str = Field(max_length=4)  # up | down
+    value: float
+    low: float
+    high: float
+    created_at: datetime = _utc_column()
+    emailed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    webhook_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
 class AppSecret(SQLModel, table=True):

@@ -130,8 +130,10 @@ def test_dashboards_pass_axe_and_draw_under_the_csp(live_app: Any, page: Any, la
     app, server = live_app
     survey = app.state.ids["counter"]
     for channel, score in [("in_person", 5), ("phone", 2), ("phone", 4), ("web", 5)]:
-        page.request.post(f"{server.url}/api/v1/surveys/{survey}/responses", data={
-            "channel": channel, "language": lang, "answers": {"satisfaction": score}})
+        page.request.post(
+            f"{server.url}/api/v1/surveys/{survey}/responses",
+            data={"channel": channel, "language": lang, "answers": {"satisfaction": score}},
+        )
     page.goto(f"{server.url}/login?lang={lang}")
     page.locator("#username").fill("admin")
     page.locator("#password").fill(ADMIN_PASSWORD)

@@ -15,8 +15,11 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
 
 
 def extracted_ids() -> set[str]:
-    method_map = [("feedback/**.py", "python"), ("dashboards/**.py", "python"),
-                  ("templates/**.html", "jinja2")]
+    method_map = [
+        ("feedback/**.py", "python"),
+        ("dashboards/**.py", "python"),
+        ("templates/**.html", "jinja2"),
+    ]
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
         str(SOURCE), method_map=method_map, keywords=KEYWORDS
