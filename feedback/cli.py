@@ -51,6 +51,7 @@ def _serve(settings: Settings, host: str, port: int, workers: int = 1) -> int:
         factory=False,
         proxy_headers=True,
         log_level="info",
+        access_log=False,  # uvicorn's access log writes client IP addresses; we keep none
     )
     return 0
 
