@@ -9,9 +9,7 @@ the seed, and a million responses load in about a minute on SQLite.
 
 from __future__ import annotations
 
-import calendar
 import gc
-import math
 import random
 from collections import Counter
 from collections.abc import Mapping
@@ -29,6 +27,16 @@ from feedback.catalog import CHANNELS, Text
 from feedback.models import Answer, ChangeEvent, Question, Response, Service, Survey
 from feedback.surveys import allow_origin, create_from_template
 from seed.answers import BASE_QUALITY, AnswerWriter, Stream, table
+from seed.calendar import (
+    AGENT_ENTRY,
+    BUSY,
+    HOURS,
+    WEEKDAYS,
+    season,
+    start_day,
+    touchpoints,
+    utc_shift,
+)
 
 # Fixed public ids (from the survey id alphabet) so demo URLs and the demo page stay stable.
 PAGE_FEEDBACK = "rnwpgfdbk2"
@@ -189,88 +197,6 @@ class SeedSummary:
     by_language: Mapping[str, int]
 
 
-# --- When and where people answer ------------------------------------------------------------
-
-# Volume Monday..Sunday: offices and agents close at weekends, the web never does.
-# fmt: off
-_OFFICE_WEEK = (1.1, 1.05, 1.0, 1.0, 0.95, 0.08, 0.005)
-WEEKDAYS: dict[str, tuple[float, ...]] = {
-    "in_person": _OFFICE_WEEK, "phone": (1.15, 1.05, 1.0, 1.0, 0.9, 0.04, 0.005),
-    "video": _OFFICE_WEEK, "kiosk": _OFFICE_WEEK, "mail": (1.0, 1.0, 1.0, 1.0, 1.0, 0.05, 0.01),
-    "chat": (1.1, 1.0, 1.0, 1.0, 0.9, 0.2, 0.1), "email": (1.05, 1.0, 1.0, 1.0, 0.95, 0.3, 0.25),
-    "ivr": (1.1, 1.0, 1.0, 1.0, 0.95, 0.5, 0.4), "web": (1.0, 1.0, 0.98, 0.95, 0.85, 0.6, 0.65),
-    "mobile_app": (0.95, 0.95, 0.95, 0.95, 0.9, 0.75, 0.8),
-    "sms": (1.0, 1.0, 1.0, 1.0, 1.0, 0.4, 0.3),
-}
-# Local (Eastern) hours and their weights; times are stored in UTC.
-_OFFICE_HOURS = {8: 3, 9: 8, 10: 9, 11: 8, 12: 6, 13: 7, 14: 8, 15: 7, 16: 4}
-_LINE_HOURS = {8: 4, 9: 9, 10: 10, 11: 9, 12: 7, 13: 8, 14: 8, 15: 7, 16: 6, 17: 4, 18: 2, 19: 1}
-_ONLINE_HOURS = {0: 1, 6: 1, 7: 3, 8: 5, 9: 6, 10: 6, 11: 6, 12: 7, 13: 6, 14: 6, 15: 6, 16: 5,
-                 17: 5, 18: 6, 19: 8, 20: 9, 21: 8, 22: 5, 23: 2}
-HOURS: dict[str, dict[int, int]] = {
-    "in_person": _OFFICE_HOURS, "video": _OFFICE_HOURS, "kiosk": _OFFICE_HOURS,
-    "mail": _OFFICE_HOURS, "phone": _LINE_HOURS, "chat": _LINE_HOURS,
-    "ivr": {**_LINE_HOURS, 7: 2, 20: 2, 21: 1}, "web": _ONLINE_HOURS,
-    "mobile_app": _ONLINE_HOURS, "email": _ONLINE_HOURS, "sms": _ONLINE_HOURS,
-}
-FRENCH = 0.27  # share answering in French where the touchpoint says nothing more
-# (touchpoint, weight, share in French, effect on scores)
-_OFFICES = (("ottawa-downtown", 35, 0.15, 0.0), ("gatineau", 20, 0.6, 0.1),
-            ("montreal-east", 20, 0.75, -0.1), ("toronto-north", 25, 0.05, -0.15))
-_PAGES = {
-    "licences": (("/renew", 35, 0.0), ("/renew/step-2", 15, -0.1),
-                 ("/renew/confirmation", 15, 0.3), ("/fees", 20, 0.2),
-                 ("/documents-required", 15, -0.35)),
-    "benefits": (("/apply", 30, 0.0), ("/apply/step-3", 20, -0.2),
-                 ("/payment-dates", 30, 0.2), ("/eligibility", 20, -0.1)),
-    "permits": (("/apply", 35, 0.0), ("/apply/step-3", 20, -0.25), ("/inspections", 25, 0.1),
-                ("/status", 20, 0.1)),
-}
-# Share of responses an agent entered for the person (assisted entry).
-_AGENT_ENTRY = {"phone": 0.6, "in_person": 0.25, "video": 0.4}
-_BUSY = ("phone", "in_person", "ivr")  # waits grow with the seasonal volume
-# fmt: on
-
-
-Touch = tuple[str | None, float, float]
-
-
-def _touchpoints(service: str, template: str, channel: str) -> list[Touch]:
-    """A lookup table of (touchpoint, share in French, score effect) for one stream."""
-    if channel in ("in_person", "kiosk"):
-        return table({(t, fr, eff): w for t, w, fr, eff in _OFFICES})
-    if channel == "web":
-        pages: dict[Touch, float] = {(t, FRENCH, eff): w for t, w, eff in _PAGES[service]}
-        if template != "gc_page_feedback":  # page feedback always knows its page
-            pages[(None, FRENCH, 0.0)] = 10
-        return table(pages)
-    return [(None, FRENCH, 0.0)]
-
-
-def _season(day: date) -> float:
-    """Volume by time of year: busy in spring and early summer, quiet over the holidays."""
-    factor = 1 + 0.3 * math.cos(2 * math.pi * (day.timetuple().tm_yday - 145) / 365.25)
-    if (day.month, day.day) in ((1, 1), (7, 1), (12, 25), (12, 26)):
-        return factor * 0.15
-    if (day.month == 12 and day.day >= 20) or (day.month == 1 and day.day <= 2):
-        return factor * 0.45
-    return factor
-
-
-def _utc_shift(day: date) -> int:
-    """Hours from Eastern time to UTC on `day` (daylight time from March to early November)."""
-    march = date(day.year, 3, 8) + timedelta(days=(6 - date(day.year, 3, 8).weekday()) % 7)
-    november = date(day.year, 11, 1) + timedelta(days=(6 - date(day.year, 11, 1).weekday()) % 7)
-    return 4 if march <= day < november else 5
-
-
-def _start(today: date, months: int) -> date:
-    """The first day of the `months` months that end with `today`."""
-    year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
-    day = min(today.day, calendar.monthrange(year, month + 1)[1])
-    return date(year, month + 1, day) + timedelta(days=1)
-
-
 def _streams(session: Session, days: list[date], today: date) -> list[Stream]:
     """One stream per demo survey and channel, with its score level on each day."""
     qids: dict[str, dict[str, int]] = {}
@@ -298,7 +224,7 @@ def _streams(session: Session, days: list[date], today: date) -> list[Stream]:
                 ramp = 0.0
                 if effect:
                     ramp = min(1.0, max(0.0, (day - event_days[effect[0]]).days / effect[2]))
-                busy = 0.05 * (_season(day) - 1) / 0.3 if channel in _BUSY else 0.0
+                busy = 0.05 * (season(day) - 1) / 0.3 if channel in BUSY else 0.0
                 lift = effect[1] * ramp if effect else 0.0
                 quality = BASE_QUALITY[channel] + spec.shift - busy + lift
                 st.m.append(normal.inv_cdf(min(0.98, max(0.02, quality))))
@@ -328,7 +254,7 @@ def seed_responses(
     now = datetime.now(UTC)
     today = today or now.date()
     rnd = random.Random(seed)
-    start = _start(today, months)
+    start = start_day(today, months)
     days = [start + timedelta(days=i) for i in range((today - start).days + 1)]
     streams = _streams(session, days, today)
     counts = _cell_counts(rnd, streams, days, responses)
@@ -336,7 +262,7 @@ def seed_responses(
     rid = conn.execute(select(func.max(Response.id))).scalar() or 0
     writer = AnswerWriter(rnd, (conn.execute(select(func.max(Answer.id))).scalar() or 0) + 1)
     first_answer = writer.next_id
-    touch = [_touchpoints(st.service, st.template, st.channel) for st in streams]
+    touch = [touchpoints(st.service, st.template, st.channel) for st in streams]
     hours = {c: table(HOURS[c], 240) for c in CHANNELS}
     rows: list[dict[str, Any]] = []
     by_language: Counter[str] = Counter()
@@ -347,7 +273,7 @@ def seed_responses(
     try:
         for i, day in enumerate(days):
             midnight = datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()
-            shift = _utc_shift(day) * 3600
+            shift = utc_shift(day) * 3600
             # Today's responses are all in the past, squeezed into the hours gone by.
             squeeze = (now.timestamp() - midnight) / 86400 if day == now.date() else 1.0
             todays: list[tuple[int, int]] = []
@@ -366,7 +292,7 @@ def seed_responses(
                 m = st.m[i] + effect
                 if lang == "fr" and st.channel == "phone":
                     m -= 0.12  # fewer French-speaking agents, so longer waits
-                agent = rnd.random() < _AGENT_ENTRY.get(st.channel, 0.0)
+                agent = rnd.random() < AGENT_ENTRY.get(st.channel, 0.0)
                 at = datetime.fromtimestamp(midnight + secs, UTC)
                 rows.append(
                     {"id": rid, "survey_id": st.survey_id, "channel": st.channel,
@@ -406,12 +332,12 @@ def _cell_counts(
     cum: list[float] = []
     total, span = 0.0, max(1, len(days) - 1)
     for i, day in enumerate(days):
-        season, weekday = _season(day), day.weekday()
+        factor, weekday = season(day), day.weekday()
         for st in streams:
             base, change = _GROWTH.get(st.channel, (1.0, 0.0))
             trend = base + change * i / span
             total += (
-                volume[(st.survey_id, st.channel)] * season * WEEKDAYS[st.channel][weekday] * trend
+                volume[(st.survey_id, st.channel)] * factor * WEEKDAYS[st.channel][weekday] * trend
             )
             cum.append(total)
     counts = [0] * len(cum)

@@ -19,7 +19,7 @@ from feedback.catalog import CHANNELS
 from feedback.db import make_engine, session_scope
 from feedback.models import Response, Service, Survey
 from feedback.schema import upgrade
-from seed.answers import COMMENTS, TONES, pool
+from seed.comments import COMMENTS, TONES, pool
 from seed.demo import COUNTER, PAGE_FEEDBACK, SURVEYS, ensure_demo, seed_responses
 
 TODAY = date(2025, 9, 30)
