@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from importlib.resources import files
 from pathlib import Path
 
@@ -16,10 +19,11 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from feedback import auth, schema
+from feedback import alerts, auth, schema
 from feedback.db import make_engine, session_scope
 from feedback.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
-from feedback.routes import base, dashboard, embed, login, ops, public
+from feedback.routes import alerts as alert_routes
+from feedback.routes import base, dashboard, embed, exports, login, ops, public, scorecard
 from feedback.settings import Settings
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -51,6 +55,22 @@ def prepare_database(settings: Settings) -> None:
         engine.dispose()
 
 
+@contextlib.asynccontextmanager
+async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    """While serving, check for control-limit signals every alert_check_interval seconds."""
+    settings: Settings = app.state.settings
+    task = None
+    if settings.alert_check_interval > 0:
+        task = asyncio.create_task(alerts.schedule(app.state.engine, settings))
+    try:
+        yield
+    finally:
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
 def create_app(settings: Settings) -> Starlette:
     """Build the application for these settings (tests pass their own)."""
     prepare_database(settings)
@@ -63,6 +83,9 @@ def create_app(settings: Settings) -> Starlette:
         *embed.routes,
         *login.routes,
         *dashboard.routes,
+        *exports.routes,
+        *alert_routes.routes,
+        *scorecard.routes,
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     middleware = [
@@ -82,6 +105,7 @@ def create_app(settings: Settings) -> Starlette:
         routes=routes,
         middleware=middleware,
         exception_handlers={HTTPException: base.http_error, Exception: base.server_error},
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.engine = engine

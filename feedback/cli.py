@@ -215,7 +215,7 @@ def cmd_surveys_allow_origin(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """Stream a survey's responses as CSV or JSON to standard output or a file."""
+    """Stream a survey's responses as CSV, XLSX or JSON to standard output or a file."""
     from contextlib import nullcontext
 
     from feedback import export
@@ -227,6 +227,9 @@ def cmd_export(args: argparse.Namespace) -> int:
             if surveys.get_survey(session, args.survey) is None:
                 print(f"error: no survey {args.survey!r}", file=sys.stderr)
                 return 2
+            if args.format == "xlsx":
+                _export_xlsx(args, session)
+                return 0
             writer = export.write_csv if args.format == "csv" else export.write_json
             target = (
                 open(args.output, "w", encoding="utf-8", newline="")  # noqa: SIM115
@@ -237,6 +240,63 @@ def cmd_export(args: argparse.Namespace) -> int:
                 writer(session, survey_id=args.survey, since=args.since, until=args.until, out=out)
     finally:
         engine.dispose()
+    return 0
+
+
+def _export_xlsx(args: argparse.Namespace, session: object) -> None:
+    import shutil
+    import tempfile
+
+    from sqlmodel import Session
+
+    from feedback import export
+
+    assert isinstance(session, Session)
+    selection = export.Selection(since=args.since, until=args.until)
+    if args.output:
+        export.write_xlsx(session, survey_id=args.survey, out=args.output, selection=selection)
+        return
+    with tempfile.TemporaryFile() as spool:  # a zip is written whole, then copied out
+        export.write_xlsx(session, survey_id=args.survey, out=spool, selection=selection)
+        spool.seek(0)
+        shutil.copyfileobj(spool, sys.stdout.buffer)
+
+
+def cmd_alerts_run(args: argparse.Namespace) -> int:
+    """Check every live survey for control-limit signals once and deliver the new ones."""
+    from feedback import alerts
+
+    settings = _settings(args)
+    engine = make_engine(settings.database_url)
+    try:
+        r = alerts.run(engine, settings, today=args.today)
+    finally:
+        engine.dispose()
+
+    def count(n: int, word: str) -> str:
+        return f"{n} {word}{'' if n == 1 else 's'}"
+
+    print(f"{count(r.signals, 'signal')}, {r.new} new, {count(r.emails, 'email')}, "
+          f"{count(r.webhooks, 'webhook')} sent.")  # fmt: skip
+    return 0
+
+
+def cmd_services_scorecard(args: argparse.Namespace) -> int:
+    """Publish or withdraw a service's public scorecard."""
+    from feedback import summaries
+
+    settings = _settings(args)
+    engine = make_engine(settings.database_url)
+    with session_scope(engine) as session:
+        found = summaries.set_scorecard(session, service_id=args.service, public=args.state == "on")
+    engine.dispose()
+    if found is None:
+        print(f"error: no service {args.service!r}", file=sys.stderr)
+        return 2
+    state = "now published at" if args.state == "on" else "withdrawn from"
+    print(
+        f"The scorecard of {args.service} is {state} {settings.base_url}/scorecard/{args.service}"
+    )
     return 0
 
 
@@ -285,10 +345,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("export", cmd_export, "export a survey's responses")
     p.add_argument("survey")
-    p.add_argument("--format", choices=("csv", "json"), default="csv")
+    p.add_argument("--format", choices=("csv", "xlsx", "json"), default="csv")
     p.add_argument("--since", type=date.fromisoformat)
     p.add_argument("--until", type=date.fromisoformat)
     p.add_argument("-o", "--output")
+
+    alert = sub.add_parser("alerts", help="control-limit alerts").add_subparsers(
+        dest="alerts_command", required=True
+    )
+    p = add("run", cmd_alerts_run, "check for signals once and send the new ones", alert)
+    p.add_argument("--today", type=date.fromisoformat, help="check as if on this day")
+
+    services = sub.add_parser("services", help="services").add_subparsers(
+        dest="services_command", required=True
+    )
+    p = add("scorecard", cmd_services_scorecard, "publish or withdraw a public scorecard", services)
+    p.add_argument("service")
+    p.add_argument("state", choices=("on", "off"))
     return parser
 
 

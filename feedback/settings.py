@@ -39,6 +39,29 @@ class Settings(BaseSettings):
     session_max_age: int = Field(
         default=8 * 3600, description="Seconds a staff login lasts without activity."
     )
+    smtp_host: str | None = Field(
+        default=None, description="SMTP server for alert emails; no email is sent if unset."
+    )
+    smtp_port: int = Field(default=587, description="Port of the SMTP server.")
+    smtp_user: str | None = Field(default=None, description="SMTP user name, if it needs one.")
+    smtp_password: str | None = Field(default=None, description="SMTP password.")
+    smtp_from: str = Field(
+        default="feedback@localhost", description="Sender address of alert emails."
+    )
+    smtp_starttls: bool = Field(
+        default=True, description="Upgrade the SMTP connection with STARTTLS before signing in."
+    )
+    alert_webhook_secret: str | None = Field(
+        default=None,
+        description="Signs alert webhooks (HMAC-SHA256); no webhook is sent if unset.",
+    )
+    alert_check_interval: int = Field(
+        default=300,
+        description="Seconds between the server's checks for control-limit signals; 0 stops them.",
+    )
+    scorecard_min_count: int = Field(
+        default=30, description="Public scorecards hide any figure based on fewer answers."
+    )
 
     @property
     def https(self) -> bool:

@@ -1,0 +1,210 @@
+"""Staff downloads: a survey's responses as CSV, XLSX or JSON, streamed, with the dashboard's
+filters as GET parameters; and the A-11 quarterly summary as a page and as CSV.
+
+Viewers may export too: they can already read every answer and comment on the dashboards,
+and an export shows no more (hidden comments are never exported).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from collections.abc import Iterator
+from datetime import date
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import Route
+
+from feedback import auth, export, summaries, surveys
+from feedback.catalog import CHANNELS, LANGUAGES
+from feedback.db import session_scope
+from feedback.i18n import gettext_for, pick
+from feedback.models import StaffUser, utcnow
+from feedback.routes.base import db, language, render, requires
+
+
+def _visible(user: StaffUser) -> list[str] | None:
+    return None if user.role == "admin" else list(user.service_ids)
+
+
+def _date(raw: str | None, errors: list[str], lang: str) -> date | None:
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        message = gettext_for(lang).gettext("“%(value)s” is not a date. Use the form 2026-01-31.")
+        errors.append(message % {"value": raw[:20]})
+        return None
+
+
+def _selection(request: Request, lang: str, errors: list[str]) -> export.Selection:
+    """The dashboard's filters from the query string; bad values are named in `errors`."""
+    params = request.query_params
+    since = _date(params.get("since"), errors, lang)
+    until = _date(params.get("until"), errors, lang)
+    if since and until and since > until:
+        errors.append(gettext_for(lang).gettext("The start date is after the end date."))
+    return export.Selection(
+        since=since,
+        until=until,
+        channels=tuple(c for c in params.getlist("channel") if c in CHANNELS),
+        languages=tuple(v for v in params.getlist("language") if v in LANGUAGES),
+        touchpoint=(params.get("touchpoint") or "").strip()[:100] or None,
+    )
+
+
+def _quarter(request: Request, lang: str, errors: list[str]) -> summaries.Quarter:
+    """The quarter asked for, else the last complete one."""
+    raw = request.query_params.get("quarter")
+    found = summaries.Quarter.parse(raw) if raw else None
+    if raw and found is None:
+        message = gettext_for(lang).gettext("“%(value)s” is not a quarter. Use the form 2026-Q1.")
+        errors.append(message % {"value": raw[:20]})
+    return found or summaries.Quarter.of(utcnow().date()).previous()
+
+
+def _service_filter(request: Request, user: StaffUser) -> list[str] | None:
+    visible = _visible(user)
+    wanted = request.query_params.get("service")
+    if not wanted:
+        return visible
+    return [wanted] if visible is None or wanted in visible else []
+
+
+async def exports_page(request: Request, errors: list[str] | None = None) -> Response:
+    """GET /dashboard/exports: the export form and the A-11 quarterly summary."""
+    lang = language(request)
+    user: StaffUser = request.state.user
+    errors = list(errors or [])
+    selection = _selection(request, lang, [])
+    quarter = _quarter(request, lang, errors)
+    with db(request) as session:
+        visible = _visible(user)
+        survey_list = [s for s in surveys.all_surveys(session, visible) if s.status != "draft"]
+        services = summaries.services(session, visible)
+        first = summaries.first_day(session, visible)
+        report = summaries.a11_summary(
+            session, quarter=quarter, service_ids=_service_filter(request, user)
+        )
+    latest = summaries.Quarter.of(utcnow().date())
+    quarters = [latest]
+    while first and quarters[-1].start > first:
+        quarters.append(quarters[-1].previous())
+    context = {
+        "surveys": survey_list,
+        "services": services,
+        "chosen_survey": request.query_params.get("survey", ""),
+        "chosen_format": request.query_params.get("format", "csv"),
+        "chosen_service": request.query_params.get("service", ""),
+        "selection": selection,
+        "quarter": quarter,
+        "quarters": quarters if quarter in quarters else [quarter, *quarters],
+        "report": report,
+        "errors": errors,
+        "channels": list(CHANNELS),
+    }
+    status = 400 if errors else 200
+    return render(request, "exports.html", context, lang=lang, status_code=status)
+
+
+def _stream(engine: object, survey_id: str, fmt: str, sel: export.Selection) -> Iterator[bytes]:
+    """The export's bytes; a sync generator, so Starlette runs it in a worker thread."""
+    with session_scope(engine) as session:  # type: ignore[arg-type]
+        if fmt == "xlsx":
+            # A zip needs its directory at the end: build on disk, then send it in pieces.
+            with tempfile.TemporaryFile() as spool:
+                export.write_xlsx(session, survey_id=survey_id, out=spool, selection=sel)
+                spool.seek(0)
+                while chunk := spool.read(256 * 1024):
+                    yield chunk
+            return
+        if fmt == "csv":
+            yield "\ufeff".encode()  # so spreadsheet programs read the French accents right
+            chunks = export.csv_chunks(session, survey_id=survey_id, selection=sel)
+        else:
+            chunks = export.json_chunks(session, survey_id=survey_id, selection=sel)
+        for text in chunks:
+            yield text.encode()
+
+
+async def download(request: Request) -> Response:
+    """GET /dashboard/exports/responses: one survey's responses, streamed as they are read."""
+    lang = language(request)
+    user: StaffUser = request.state.user
+    errors: list[str] = []
+    _ = gettext_for(lang).gettext
+    fmt = request.query_params.get("format", "csv")
+    if fmt not in export.FORMATS:
+        errors.append(_("Choose CSV, XLSX or JSON."))
+    selection = _selection(request, lang, errors)
+    survey_id = request.query_params.get("survey", "")
+    with db(request) as session:
+        survey = surveys.get_survey(session, survey_id) if survey_id else None
+    if not survey_id:
+        errors.append(_("Choose a survey to export."))
+    elif survey is None or not auth.can_see_service(user, survey.service_id):
+        raise HTTPException(404)
+    if errors:
+        return await exports_page(request, errors)
+    stamp = utcnow().strftime("%Y%m%d-%H%M")
+    headers = {
+        "Content-Disposition": f'attachment; filename="responses-{survey_id}-{stamp}.{fmt}"',
+        "Cache-Control": "no-store",
+    }
+    body = _stream(request.app.state.engine, survey_id, fmt, selection)
+    return StreamingResponse(body, media_type=export.MEDIA_TYPES[fmt], headers=headers)
+
+
+def a11_rows(report: list[summaries.ServiceSummary], quarter: summaries.Quarter, lang: str) -> str:
+    """The A-11 summary as CSV text, one row per count (easy to pivot)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        ["quarter", "service_id", "service", "survey_id", "survey", "channel", "respondents",
+         "question", "kind", "wording", "value", "label", "count"]
+    )  # fmt: skip
+    for block in report:
+        for item in block.surveys:
+            for counts in item.questions:
+                q = counts.question
+                for channel in sorted(item.respondents):
+                    for value, label in counts.points:
+                        writer.writerow(
+                            [str(quarter), block.service.id, pick(block.service.name, lang),
+                             item.survey.id, pick(item.survey.title, lang), channel,
+                             item.respondents[channel], q.key, q.kind, pick(q.text, lang),
+                             value, pick(label, lang) if label else value,
+                             counts.by_channel.get(channel, {}).get(value, 0)]
+                        )  # fmt: skip
+    return out.getvalue()
+
+
+async def a11_csv(request: Request) -> Response:
+    """GET /dashboard/exports/a11.csv: the quarterly summary per service and channel."""
+    lang = language(request)
+    user: StaffUser = request.state.user
+    errors: list[str] = []
+    quarter = _quarter(request, lang, errors)
+    if errors:
+        return await exports_page(request, errors)
+    with db(request) as session:
+        report = summaries.a11_summary(
+            session, quarter=quarter, service_ids=_service_filter(request, user)
+        )
+    headers = {"Content-Disposition": f'attachment; filename="a11-summary-{quarter}.csv"'}
+    return Response(
+        "\ufeff" + a11_rows(report, quarter, lang),
+        media_type="text/csv; charset=utf-8",
+        headers=headers,
+    )
+
+
+routes = [
+    Route("/dashboard/exports", requires(*auth.DASHBOARD_ROLES)(exports_page)),
+    Route("/dashboard/exports/responses", requires(*auth.DASHBOARD_ROLES)(download)),
+    Route("/dashboard/exports/a11.csv", requires(*auth.DASHBOARD_ROLES)(a11_csv)),
+]
