@@ -15,7 +15,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from feedback import metrics, queries, surveys
-from feedback.catalog import Text
+from feedback.catalog import CHANNELS, Text
 from feedback.models import AnswerDay, ChangeEvent, Question, ResponseDay, Service, Survey
 
 # Kinds whose answers the quarterly summary counts, and the points each one has.
@@ -220,6 +220,11 @@ class Scorecard:
     changes: list[ChangeEvent]
 
 
+def _channel_order(channel: str) -> tuple[int, str]:
+    order = list(CHANNELS)
+    return (order.index(channel) if channel in order else len(order), channel)
+
+
 def public_services(session: Session) -> list[Service]:
     """Services that chose to publish a scorecard."""
     stmt = select(Service).where(col(Service.public_scorecard).is_(True)).order_by(col(Service.id))
@@ -260,8 +265,10 @@ def scorecard(session: Session, *, service: Service, today: date) -> Scorecard:
                 survey=survey,
                 question=question,
                 overall=headline_interval(tally[""], question.kind),
+                # Channels in the vocabulary's order: self-service first, then assisted.
                 channels=[
-                    (c, headline_interval(v, question.kind)) for c, v in sorted(tally.items()) if c
+                    (c, headline_interval(tally[c], question.kind))
+                    for c in sorted((c for c in tally if c), key=_channel_order)
                 ],
                 quarters=per_quarter,
             )
