@@ -141,6 +141,13 @@ def test_filters_narrow_the_export(staff: TestClient, app: Any) -> None:
     assert [int(r["id"]) for r in rows] == [ids[3]]
     got = staff.get(f"/dashboard/exports/responses?survey={survey}&format=json&until=2020-01-01")
     assert json.loads(got.content) == []
+    body = {"channel": "in_person", "language": "fr", "touchpoint": "office-12",
+            "answers": {"satisfaction": 3}}  # fmt: skip
+    at_office = staff.post(f"/api/v1/surveys/{survey}/responses", json=body).json()["id"]
+    got = staff.get(
+        f"/dashboard/exports/responses?survey={survey}&format=json&touchpoint=office-12"
+    )
+    assert [i["id"] for i in json.loads(got.content)] == [str(at_office)]
 
 
 def test_paging_keeps_every_row_once_even_at_the_same_instant(app: Any) -> None:

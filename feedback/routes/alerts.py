@@ -78,19 +78,21 @@ async def save_alerts(request: Request) -> Response:
     wanted = {str(v) for v in form.getlist("alert")}
     with db(request) as session:
         services = _services(session, user)
-    chosen: dict[str, tuple[bool, str]] = {}
+    chosen = {
+        service.id: (service.id in wanted, str(form.get(f"webhook_{service.id}") or "").strip())
+        for service in services
+    }
+    # In the order of the page, so the summary reads top to bottom.
     errors: dict[str, str] = {}
-    for service in services:
-        url = str(form.get(f"webhook_{service.id}") or "").strip()
-        chosen[service.id] = (service.id in wanted, url)
-        if url and not alerts.valid_webhook(url):
-            errors[f"webhook_{service.id}"] = _(
-                "Enter a web address that starts with https:// or http://, or leave it empty."
-            )
     if email and not alerts.valid_email(email):
         errors["email"] = _("Enter an email address in the form name@example.ca.")
     elif not email and any(on and not url for on, url in chosen.values()):
         errors["email"] = _("Enter your email address, or a webhook address, to get alerts.")
+    for service_id, (_on, url) in chosen.items():
+        if url and not alerts.valid_webhook(url):
+            errors[f"webhook_{service_id}"] = _(
+                "Enter a web address that starts with https:// or http://, or leave it empty."
+            )
     if errors:
         return _page(request, lang=lang, email=email, chosen=chosen, errors=errors)
     with db(request) as session:

@@ -30,24 +30,27 @@ def _visible(user: StaffUser) -> list[str] | None:
     return None if user.role == "admin" else list(user.service_ids)
 
 
-def _date(raw: str | None, errors: list[str], lang: str) -> date | None:
+Errors = dict[str, str]  # field id -> message, in the order of the page
+
+
+def _date(name: str, raw: str | None, errors: Errors, lang: str) -> date | None:
     if not raw:
         return None
     try:
         return date.fromisoformat(raw)
     except ValueError:
         message = gettext_for(lang).gettext("“%(value)s” is not a date. Use the form 2026-01-31.")
-        errors.append(message % {"value": raw[:20]})
+        errors[name] = message % {"value": raw[:20]}
         return None
 
 
-def _selection(request: Request, lang: str, errors: list[str]) -> export.Selection:
+def _selection(request: Request, lang: str, errors: Errors) -> export.Selection:
     """The dashboard's filters from the query string; bad values are named in `errors`."""
     params = request.query_params
-    since = _date(params.get("since"), errors, lang)
-    until = _date(params.get("until"), errors, lang)
+    since = _date("since", params.get("since"), errors, lang)
+    until = _date("until", params.get("until"), errors, lang)
     if since and until and since > until:
-        errors.append(gettext_for(lang).gettext("The start date is after the end date."))
+        errors["since"] = gettext_for(lang).gettext("The start date is after the end date.")
     return export.Selection(
         since=since,
         until=until,
@@ -57,13 +60,13 @@ def _selection(request: Request, lang: str, errors: list[str]) -> export.Selecti
     )
 
 
-def _quarter(request: Request, lang: str, errors: list[str]) -> summaries.Quarter:
+def _quarter(request: Request, lang: str, errors: Errors) -> summaries.Quarter:
     """The quarter asked for, else the last complete one."""
     raw = request.query_params.get("quarter")
     found = summaries.Quarter.parse(raw) if raw else None
     if raw and found is None:
         message = gettext_for(lang).gettext("“%(value)s” is not a quarter. Use the form 2026-Q1.")
-        errors.append(message % {"value": raw[:20]})
+        errors["quarter"] = message % {"value": raw[:20]}
     return found or summaries.Quarter.of(utcnow().date()).previous()
 
 
@@ -75,12 +78,12 @@ def _service_filter(request: Request, user: StaffUser) -> list[str] | None:
     return [wanted] if visible is None or wanted in visible else []
 
 
-async def exports_page(request: Request, errors: list[str] | None = None) -> Response:
+async def exports_page(request: Request, errors: Errors | None = None) -> Response:
     """GET /dashboard/exports: the export form and the A-11 quarterly summary."""
     lang = language(request)
     user: StaffUser = request.state.user
-    errors = list(errors or [])
-    selection = _selection(request, lang, [])
+    errors = dict(errors or {})
+    selection = _selection(request, lang, {})
     quarter = _quarter(request, lang, errors)
     with db(request) as session:
         visible = _visible(user)
@@ -90,6 +93,7 @@ async def exports_page(request: Request, errors: list[str] | None = None) -> Res
         report = summaries.a11_summary(
             session, quarter=quarter, service_ids=_service_filter(request, user)
         )
+    chosen_format = request.query_params.get("format", "csv")
     latest = summaries.Quarter.of(utcnow().date())
     quarters = [latest]
     while first and quarters[-1].start > first:
@@ -98,7 +102,7 @@ async def exports_page(request: Request, errors: list[str] | None = None) -> Res
         "surveys": survey_list,
         "services": services,
         "chosen_survey": request.query_params.get("survey", ""),
-        "chosen_format": request.query_params.get("format", "csv"),
+        "chosen_format": chosen_format if chosen_format in export.FORMATS else "csv",
         "chosen_service": request.query_params.get("service", ""),
         "selection": selection,
         "quarter": quarter,
@@ -135,19 +139,19 @@ async def download(request: Request) -> Response:
     """GET /dashboard/exports/responses: one survey's responses, streamed as they are read."""
     lang = language(request)
     user: StaffUser = request.state.user
-    errors: list[str] = []
+    errors: Errors = {}
     _ = gettext_for(lang).gettext
-    fmt = request.query_params.get("format", "csv")
-    if fmt not in export.FORMATS:
-        errors.append(_("Choose CSV, XLSX or JSON."))
-    selection = _selection(request, lang, errors)
     survey_id = request.query_params.get("survey", "")
     with db(request) as session:
         survey = surveys.get_survey(session, survey_id) if survey_id else None
     if not survey_id:
-        errors.append(_("Choose a survey to export."))
+        errors["survey"] = _("Choose a survey to export.")
     elif survey is None or not auth.can_see_service(user, survey.service_id):
         raise HTTPException(404)
+    fmt = request.query_params.get("format", "csv")
+    if fmt not in export.FORMATS:
+        errors["format-csv"] = _("Choose CSV, XLSX or JSON.")
+    selection = _selection(request, lang, errors)
     if errors:
         return await exports_page(request, errors)
     stamp = utcnow().strftime("%Y%m%d-%H%M")
@@ -187,7 +191,7 @@ async def a11_csv(request: Request) -> Response:
     """GET /dashboard/exports/a11.csv: the quarterly summary per service and channel."""
     lang = language(request)
     user: StaffUser = request.state.user
-    errors: list[str] = []
+    errors: Errors = {}
     quarter = _quarter(request, lang, errors)
     if errors:
         return await exports_page(request, errors)
