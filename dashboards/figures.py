@@ -23,7 +23,11 @@ def month_axis(points: Sequence[Point], lang: str) -> dict[str, Any]:
     """Date ticks at month starts named in `lang` (plotly.js only knows English names)."""
     if not points:
         return {}
-    first, last = points[0].period, points[-1].period
+    return month_ticks(points[0].period, points[-1].period, lang)
+
+
+def month_ticks(first: date, last: date, lang: str) -> dict[str, Any]:
+    """Ticks at the month starts from `first` to `last`, at most about seven, named in `lang`."""
     months = []
     current = (
         first.replace(day=1)
@@ -50,9 +54,10 @@ def _pct(value: float | None) -> float | None:
     return None if value is None else round(100 * value, 1)
 
 
-def _band_traces(
-    points: list[Point], colour: str, name: str, labels: dict[str, str], show_legend: bool
+def band_traces(
+    points: list[Point], colour: str, name: str, labels: Mapping[str, str], show_legend: bool
 ) -> list[go.Scatter]:
+    """A score line with its 95% band; hollow markers where the margin is over 10 points."""
     xs = [p.period.isoformat() for p in points]
     lows = [_pct(p.interval.low) for p in points]
     highs = [_pct(p.interval.high) for p in points]
@@ -107,7 +112,7 @@ def trend_overall(
     events: Sequence[tuple[date, str]] = (),
 ) -> str:
     """All channels together: the score per period with its 95% band and dated changes."""
-    fig = go.Figure(_band_traces(points, SELF_SERVICE, labels["score"], labels, False))
+    fig = go.Figure(band_traces(points, SELF_SERVICE, labels["score"], labels, False))
     for day, text in events:
         fig.add_vline(x=day.isoformat(), line={"color": "#4a4a4a", "width": 1.5, "dash": "dash"})
         fig.add_annotation(
@@ -155,7 +160,7 @@ def trend_by_channel(
     )
     for i, channel in enumerate(channels):
         colour = ASSISTED if modes.get(channel) == "assisted" else SELF_SERVICE
-        for trace in _band_traces(series[channel], colour, names[channel], labels, False):
+        for trace in band_traces(series[channel], colour, names[channel], labels, False):
             fig.add_trace(trace, row=i // cols + 1, col=i % cols + 1)
     fig.update_yaxes(range=[0, 100], ticksuffix=" %", gridcolor="#d0d4da", dtick=25)
     any_points = next((series[c] for c in channels), [])

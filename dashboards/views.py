@@ -39,6 +39,23 @@ def headline(rows: Sequence[Row], kind: str, *, since: date, until: date) -> Hea
     )
 
 
+def compare(now: Sequence[Row], then: Sequence[Row], kind: str) -> Headline:
+    """A score against an earlier one, from rows already narrowed to each window."""
+    x1, n1 = series.tally(now, kind)
+    x0, n0 = series.tally(then, kind)
+    return Headline(
+        metrics.wilson(x1, n1), metrics.wilson(x0, n0), metrics.newcombe_diff(x1, n1, x0, n0)
+    )
+
+
+def windows(since: date, until: date, days: int = 90) -> tuple[date, date, date, int]:
+    """The last `days` of a range and the same length before: (start, previous start, end,
+    length); halves of a range shorter than twice `days`."""
+    window = max(1, min(days, ((until - since).days + 1) // 2))
+    start = until - timedelta(days=window - 1)
+    return start, start - timedelta(days=window), until, window
+
+
 def recent_change(
     rows: Sequence[Row], kind: str, *, since: date, until: date, days: int = 90
 ) -> tuple[Headline, int]:
@@ -110,3 +127,12 @@ def distribution(rows: Sequence[Row], values: list[tuple[str, str]]) -> list[Bar
     counts = series.distribution(rows, [v for v, _ in values])
     total = sum(counts.values()) or 1
     return [Bar(v, label, counts[v], counts[v] / total) for v, label in values]
+
+
+def counts(rows: Sequence[Row]) -> dict[int, int]:
+    """Answers at each numeric value, summed over days and channels (for NPS and CES)."""
+    out: dict[int, int] = {}
+    for _, _, value, count in rows:
+        if value.lstrip("-").isdigit():
+            out[int(value)] = out.get(int(value), 0) + count
+    return out

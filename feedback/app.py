@@ -23,7 +23,20 @@ from feedback import alerts, auth, schema
 from feedback.db import make_engine, session_scope
 from feedback.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from feedback.routes import alerts as alert_routes
-from feedback.routes import base, dashboard, embed, exports, login, ops, public, scorecard
+from feedback.routes import (
+    analysis,
+    base,
+    comments,
+    dashboard,
+    embed,
+    events,
+    exports,
+    login,
+    ops,
+    plotly_assets,
+    public,
+    scorecard,
+)
 from feedback.settings import Settings
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -83,6 +96,10 @@ def create_app(settings: Settings) -> Starlette:
         *embed.routes,
         *login.routes,
         *dashboard.routes,
+        *analysis.routes,
+        *comments.routes,
+        *events.routes,
+        *plotly_assets.routes,
         *exports.routes,
         *alert_routes.routes,
         *scorecard.routes,

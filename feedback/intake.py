@@ -214,7 +214,8 @@ def submit(
         touchpoint=submission.touchpoint or None,
         language=submission.language,
         assisted=submission.assisted,
-        submitted_at=submitted_at or utcnow(),
+        # Stored in UTC: SQLite keeps no offset, and daily aggregates are UTC days.
+        submitted_at=rollups.as_utc(submitted_at) if submitted_at else utcnow(),
         idempotency_key=idempotency_key,
     )
     try:
@@ -223,7 +224,7 @@ def submit(
         assert response.id is not None
         answers = _answers(response.id, accepted)
         session.add_all(answers)
-        rollups.add_response(session, response, answers)
+        rollups.add_response(session, response, answers, questions)
         session.commit()
     except IntegrityError:
         # Two requests with the same key raced; the other one stored it first.

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, cast, func, select
 from sqlmodel import Session, col
 
 from feedback.models import (
     Answer,
     AnswerDay,
+    AnswerPairDay,
     ChangeEvent,
     Question,
     Response,
@@ -79,57 +80,116 @@ def daily_responses(
     return [(_as_date(d), c, int(n)) for d, c, n in session.execute(stmt)]
 
 
+GRAINS = ("week", "month")
+
+
+def _period(session: Session, day: Any, grain: str) -> Any:
+    """A SQL expression for the start of the week (Monday) or month holding `day`."""
+    if grain not in GRAINS:
+        raise ValueError(f"grain must be one of {GRAINS}")
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(func.date_trunc(grain, day), Date)
+    if grain == "month":
+        return func.date(day, "start of month")
+    # Back six days, then forward to the next Monday: the Monday on or before `day`.
+    return func.date(day, "-6 days", "weekday 1")
+
+
+def answer_counts(
+    session: Session,
+    *,
+    question_id: int,
+    filters: Filters,
+    grain: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> list[tuple[date, str, str, int]]:
+    """(period start, channel, value, count) for one question, summed in the database.
+
+    With no grain the whole range is one period, dated `since`. `since`/`until` override
+    the filters' dates (before/after windows around a change). The rows returned are
+    O(periods x channels x values) whatever the number of responses.
+    """
+    window = Filters(
+        since or filters.since,
+        until or filters.until,
+        filters.channels,
+        filters.languages,
+        filters.touchpoint,
+    )
+    dims: list[Any] = [AnswerDay.channel, AnswerDay.value]
+    if grain is not None:
+        dims.insert(0, _period(session, AnswerDay.day, grain).label("period"))
+    stmt = select(*dims, func.sum(AnswerDay.n)).where(AnswerDay.question_id == question_id)
+    stmt = _narrow(stmt, AnswerDay, window).group_by(*dims)
+    if grain is None:
+        return [(window.since, c, v, int(n)) for c, v, n in session.execute(stmt)]
+    return [(_as_date(d), c, v, int(n)) for d, c, v, n in session.execute(stmt)]
+
+
+def response_counts(
+    session: Session, *, survey_ids: Sequence[str], filters: Filters, grain: str | None = None
+) -> list[tuple[str, date, str, int]]:
+    """(survey, period start, channel, responses) for some surveys, summed in the database."""
+    if not survey_ids:
+        return []
+    dims: list[Any] = [ResponseDay.survey_id, ResponseDay.channel]
+    if grain is not None:
+        dims.append(_period(session, ResponseDay.day, grain).label("period"))
+    stmt = select(*dims, func.sum(ResponseDay.n)).where(col(ResponseDay.survey_id).in_(survey_ids))
+    stmt = _narrow(stmt, ResponseDay, filters).group_by(*dims)
+    if grain is None:
+        return [(s, filters.since, c, int(n)) for s, c, n in session.execute(stmt)]
+    return [(s, _as_date(d), c, int(n)) for s, c, d, n in session.execute(stmt)]
+
+
+def answers_by_channel(
+    session: Session, *, question_ids: Sequence[int], filters: Filters
+) -> dict[int, list[tuple[str, str, int]]]:
+    """(channel, value, count) per question over the whole range, for several questions."""
+    out: dict[int, list[tuple[str, str, int]]] = {q: [] for q in question_ids}
+    if not question_ids:
+        return out
+    stmt = select(AnswerDay.question_id, AnswerDay.channel, AnswerDay.value, func.sum(AnswerDay.n))
+    stmt = _narrow(stmt.where(col(AnswerDay.question_id).in_(question_ids)), AnswerDay, filters)
+    stmt = stmt.group_by(AnswerDay.question_id, AnswerDay.channel, AnswerDay.value)
+    for question, channel, value, n in session.execute(stmt):
+        out[question].append((channel, value, int(n)))
+    return out
+
+
+def pair_counts(
+    session: Session, *, question_ids: Sequence[int], outcome_id: int, filters: Filters
+) -> dict[int, dict[tuple[str, str], int]]:
+    """(driver answer, overall answer) -> count per driver question, from the pair aggregate."""
+    out: dict[int, dict[tuple[str, str], int]] = {q: {} for q in question_ids}
+    if not question_ids:
+        return out
+    table = AnswerPairDay
+    stmt = select(table.question_id, table.value, table.outcome_value, func.sum(table.n)).where(
+        col(table.question_id).in_(question_ids), table.outcome_id == outcome_id
+    )
+    stmt = _narrow(stmt, table, filters).group_by(
+        table.question_id, table.value, table.outcome_value
+    )
+    for question, value, outcome, n in session.execute(stmt):
+        out[question][(value, outcome)] = int(n)
+    return out
+
+
 def _as_date(value: Any) -> date:
     # SQLite hands back aggregate dates as text.
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
-@dataclass(frozen=True)
-class Comment:
-    """A free-text answer with what a manager needs to read it in context."""
-
-    response_id: int
-    submitted_at: datetime
-    channel: str
-    language: str
-    touchpoint: str | None
-    text: str
-
-
-def latest_comments(
-    session: Session, *, survey_id: str, filters: Filters, limit: int = 20
-) -> list[Comment]:
-    """The newest comments of a survey within the filters."""
-    start = datetime.combine(filters.since, time.min)
-    end = datetime.combine(filters.until + timedelta(days=1), time.min)
-    stmt = (
-        select(
-            Response.id,
-            Response.submitted_at,
-            Response.channel,
-            Response.language,
-            Response.touchpoint,
-            Answer.text,
-        )
-        .join(Answer, Answer.response_id == Response.id)
-        .where(
-            Response.survey_id == survey_id,
-            col(Answer.text).is_not(None),
-            Response.submitted_at >= start,
-            Response.submitted_at < end,
-        )
-        .order_by(col(Response.submitted_at).desc(), col(Response.id).desc())
-        .limit(limit)
-    )
-    stmt = _by_dimensions(stmt, Response, filters)
-    return [Comment(*row) for row in session.execute(stmt)]
-
-
-def touchpoints(session: Session, *, survey_id: str) -> list[str]:
-    """The touchpoints a survey has answers from, for the filter list."""
+def touchpoints(
+    session: Session, *, survey_id: str | None = None, survey_ids: Sequence[str] = ()
+) -> list[str]:
+    """The touchpoints one survey (or several) has answers from, for the filter list."""
+    wanted = [survey_id] if survey_id else list(survey_ids)
     stmt = (
         select(ResponseDay.touchpoint)
-        .where(ResponseDay.survey_id == survey_id, ResponseDay.touchpoint != "")
+        .where(col(ResponseDay.survey_id).in_(wanted), ResponseDay.touchpoint != "")
         .distinct()
         .order_by(ResponseDay.touchpoint)
     )
@@ -173,7 +233,11 @@ def iter_responses(
             return
         ids = [r.id for r in rows]
         answers: dict[int, dict[str, Any]] = {i: {} for i in ids if i is not None}
-        for answer in session.scalars(select(Answer).where(col(Answer.response_id).in_(ids))):
+        # A hidden (abusive) comment is kept for audit only: never shown, never exported.
+        found = select(Answer).where(
+            col(Answer.response_id).in_(ids), col(Answer.hidden).is_(False)
+        )
+        for answer in session.scalars(found):
             question = by_id.get(answer.question_id)
             if question is None:
                 continue

@@ -15,6 +15,7 @@ from feedback.metrics import (  # noqa: E402
     MAX_MARGIN,
     Interval,
     ces,
+    correlation,
     csat,
     enough_data,
     mean_interval,
@@ -367,3 +368,38 @@ def test_score_for_kind_rejects_unscored_kinds() -> None:
         with pytest.raises(ValueError):
             score_for_kind(kind, {1: 3})
     assert score_for_kind("rating5", {}).estimate is None
+
+
+def _expand(pairs: dict[tuple[int, int], int]) -> tuple[list[int], list[int]]:
+    xs = [x for (x, _), c in pairs.items() for _ in range(c)]
+    ys = [y for (_, y), c in pairs.items() for _ in range(c)]
+    return xs, ys
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_correlation_matches_scipy_pearsonr(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    pairs: dict[tuple[int, int], int] = {}
+    for _ in range(int(rng.integers(10, 400))):
+        x = int(rng.integers(1, 6))
+        y = int(min(5, max(1, x + rng.integers(-2, 3) * (seed % 3 + 1))))
+        pairs[(x, y)] = pairs.get((x, y), 0) + 1
+    result = correlation(pairs, z=float(stats.norm.ppf(0.975)))
+    ref = stats.pearsonr(*_expand(pairs))
+    ci = ref.confidence_interval(0.95)
+    assert result.n == sum(pairs.values())
+    assert result.r == pytest.approx(ref.statistic, abs=1e-12)
+    assert result.low == pytest.approx(ci.low, abs=1e-9)
+    assert result.high == pytest.approx(ci.high, abs=1e-9)
+
+
+def test_correlation_edges() -> None:
+    assert correlation({}).r is None
+    assert correlation({(3, 4): 10}).r is None  # no variation
+    assert correlation({(1, 1): 5, (1, 5): 5}).r is None  # x never varies
+    perfect = correlation({(1, 2): 3, (2, 4): 3, (3, 6): 3})
+    assert perfect.r == pytest.approx(1.0) and perfect.low is None
+    small = correlation({(1, 1): 1, (2, 3): 1, (3, 2): 1})
+    assert small.r == pytest.approx(0.5) and small.low is None and small.n == 3
+    with pytest.raises(ValueError):
+        correlation({(1, 1): -1, (2, 2): 3})

@@ -1,261 +1,302 @@
-"""Managers' dashboards: the overview of every survey, and one survey in detail."""
+"""Managers' dashboards: the overview of every survey, and one survey in detail.
+
+Both read only the daily aggregates (summed by period in the database), so their cost
+follows the number of days shown, not the number of responses; the one raw read is the
+short list of latest comments, an index walk that stops at its limit.
+"""
 
 from __future__ import annotations
 
-import re
-from datetime import date, timedelta
-from functools import cache
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
-import plotly
-from starlette.exceptions import HTTPException
+from sqlmodel import Session
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
-from dashboards import figures, series, views
-from feedback import auth, metrics, queries, surveys
-from feedback.catalog import CHANNELS, LANGUAGES
+from dashboards import control, effects, figures, series, views
+from feedback import auth, comments, metrics, queries, rollups, surveys
+from feedback.catalog import CHANNELS
 from feedback.forms import fields
-from feedback.i18n import gettext_for, pick
-from feedback.models import Service, StaffUser, utcnow
-from feedback.routes.base import db, language, render, requires
+from feedback.i18n import pick
+from feedback.models import Question, Service, StaffUser, Survey, utcnow
+from feedback.routes.base import db, language, requires
+from feedback.routes.filtering import (
+    View,
+    can_edit,
+    channel_names,
+    chart_labels,
+    page,
+    read_view,
+    score_labels,
+    survey_or_404,
+    visible_services,
+)
 
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 OVERVIEW_DAYS = (30, 90, 365)
+SPARK_WEEKS = 26
 
 
-def _visible_services(user: StaffUser) -> list[str] | None:
-    return None if user.role == "admin" else list(user.service_ids)
+def _overview_view(request: Request, lang: str) -> tuple[View, int | None]:
+    try:
+        days: int | None = int(request.query_params.get("days", ""))
+    except ValueError:
+        days = None
+    days = days if days in OVERVIEW_DAYS else None
+    return read_view(request, lang, days=days or 90, grain="week"), days
 
 
-def _labels(lang: str) -> dict[str, str]:
-    _ = gettext_for(lang).gettext
-    return {
-        "score": _("Score"),
-        "period": _("Period"),
-        "band": _("95% interval"),
-        "not_enough": _("Not enough data to conclude"),
-        "responses": _("Responses"),
-    }
+def _card(
+    session: Session, survey: Survey, question: Question | None, view: View, by_channel: bool
+) -> dict[str, Any]:
+    """One survey's headline score against the period before, its sparkline and channels."""
+    card: dict[str, Any] = {"survey": survey, "question": question, "headline": None}
+    card.update(spark=None, channels=[])
+    if question is None or question.id is None:
+        return card
+    f = view.filters
+    length = (f.until - f.since).days + 1
+    now = queries.answer_counts(session, question_id=question.id, filters=f)
+    then = queries.answer_counts(
+        session,
+        question_id=question.id,
+        filters=f,
+        since=f.since - timedelta(days=length),
+        until=f.since - timedelta(days=1),
+    )
+    card["headline"] = views.compare(now, then, question.kind)
+    spark_since = f.until - timedelta(weeks=SPARK_WEEKS - 1)
+    weekly = queries.answer_counts(
+        session, question_id=question.id, filters=f, grain="week", since=spark_since
+    )
+    points = series.by_channel(
+        weekly, question.kind, since=spark_since, until=f.until, grain="week"
+    ).get(series.ALL, [])
+    card["spark"] = views.sparkline(points)
+    if by_channel:
+        channels = sorted({r[1] for r in now} | {r[1] for r in then})
+        card["channels"] = [
+            (
+                c,
+                views.compare(
+                    [r for r in now if r[1] == c], [r for r in then if r[1] == c], question.kind
+                ),
+            )
+            for c in channels
+        ]
+    return card
 
 
 async def overview(request: Request) -> Response:
-    """GET /dashboard: each survey's score, interval, change, trend and volume."""
+    """GET /dashboard: each service's surveys: score, interval, change, trend and volume."""
     lang = language(request)
     user: StaffUser = request.state.user
-    try:
-        days = int(request.query_params.get("days", "90"))
-    except ValueError:
-        days = 90
-    days = days if days in OVERVIEW_DAYS else 90
-    today = utcnow().date()
-    filters = queries.Filters.last_days(days, today)
-    history = queries.Filters(since=today - timedelta(days=max(2 * days, 26 * 7)), until=today)
-    cards = []
+    view, days = _overview_view(request, lang)
+    by_channel = request.query_params.get("by") == "channel"
+    groups: list[dict[str, Any]] = []
     with db(request) as session:
-        for survey in surveys.all_surveys(session, _visible_services(user)):
-            if survey.status == "draft":
-                continue
+        shown = [
+            s for s in surveys.all_surveys(session, visible_services(user)) if s.status != "draft"
+        ]
+        ids = [s.id for s in shown]
+        volume: dict[str, int] = dict.fromkeys(ids, 0)
+        for survey_id, _, _, n in queries.response_counts(
+            session, survey_ids=ids, filters=view.filters
+        ):
+            volume[survey_id] += n
+        by_service: dict[str, dict[str, Any]] = {}
+        for survey in shown:
+            if survey.service_id not in by_service:
+                service = session.get(Service, survey.service_id)
+                by_service[survey.service_id] = {
+                    "service": service,
+                    "cards": [],
+                    "can_edit": can_edit(user, survey.service_id),
+                    "walk": comments.WALK,
+                }
+                groups.append(by_service[survey.service_id])
             question = surveys.headline_question(surveys.questions_of(session, survey.id))
-            service = session.get(Service, survey.service_id)
-            volume = sum(
-                n
-                for _, _, n in queries.daily_responses(
-                    session, survey_id=survey.id, filters=filters
-                )
-            )
-            card: dict[str, Any] = {
-                "survey": survey,
-                "service": service,
-                "question": question,
-                "volume": volume,
-                "headline": None,
-                "spark": None,
-            }
-            if question is not None:
-                assert question.id is not None
-                rows = queries.daily_answers(session, question_id=question.id, filters=history)
-                card["headline"] = views.headline(
-                    rows, question.kind, since=filters.since, until=filters.until
-                )
-                weekly = series.by_channel(
-                    rows,
-                    question.kind,
-                    since=today - timedelta(weeks=25),
-                    until=today,
-                    grain="week",
-                ).get(series.ALL, [])
-                card["spark"] = views.sparkline(weekly)
-            cards.append(card)
+            card = _card(session, survey, question, view, by_channel)
+            card["volume"] = volume[survey.id]
+            by_service[survey.service_id]["cards"].append(card)
+        touchpoints = queries.touchpoints(session, survey_ids=ids)
     context = {
-        "cards": cards,
+        "groups": groups,
+        "view": view,
+        "filters": view.filters,
+        "errors": view.errors,
         "days": days,
         "choices": OVERVIEW_DAYS,
-        "plotly_skip_id": plotly_map_style_id(),
+        "today": utcnow().date(),
+        "by_channel": by_channel,
+        "touchpoints": touchpoints,
+        "channel_choices": list(CHANNELS),
+        "ch_mode": lambda c: CHANNELS[c].mode if c in CHANNELS else "self_service",
+        "length": (view.filters.until - view.filters.since).days + 1,
     }
-    return render(request, "dashboard/overview.html", context, lang=lang)
+    return page(request, "dashboard/overview.html", context, lang)
 
 
-def _date_param(request: Request, name: str, default: date, errors: list[str], lang: str) -> date:
-    raw = request.query_params.get(name)
-    if not raw:
-        return default
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        _ = gettext_for(lang).gettext
-        errors.append(
-            _("“%(value)s” is not a date. Use the form 2026-01-31.") % {"value": raw[:20]}
-        )
-        return default
+def _base_of(
+    question: Question, by_key: dict[str, Question], totals: dict[int, dict[str, int]]
+) -> int | None:
+    """How many people were shown a checklist: the answers that reveal it, if known."""
+    rule = question.show_if
+    if not rule:
+        return None
+    source = by_key.get(str(rule.get("question")))
+    if source is None or source.id is None or source.kind != "yes_no":
+        return None
+    wanted = {"1" if v is True else "0" for v in rule.get("values", []) if isinstance(v, bool)}
+    return sum(n for v, n in totals.get(source.id, {}).items() if v in wanted)
 
 
-def _filters(request: Request, lang: str) -> tuple[queries.Filters, str, list[str]]:
-    """Read the shared filters from the query string; bad values fall back with a message."""
-    errors: list[str] = []
+def _answers(
+    session: Session,
+    questions: list[Question],
+    skip: set[int],
+    view: View,
+    lang: str,
+    known: dict[int, list[series.Row]],
+) -> list[dict[str, Any]]:
+    """The count at each answer of every scored and checklist question not shown elsewhere."""
+    by_key = {q.key: q for q in questions}
+    totals: dict[int, dict[str, int]] = {}
+    out = []
+    for f, q in zip(fields(questions, lang), questions, strict=True):
+        if q.id is None or q.id in skip or q.kind == "text":
+            continue
+        rows = known.get(q.id)
+        if rows is None:
+            rows = queries.answer_counts(session, question_id=q.id, filters=view.filters)
+        totals[q.id] = series.distribution(rows, sorted({r[2] for r in rows}))
+        values = [
+            ("1" if c.value == "true" else "0" if c.value == "false" else c.value, c.label)
+            for c in f.choices
+        ]
+        bars = views.distribution(rows, values)
+        base = _base_of(q, by_key, totals) if q.kind == "multi" else None
+        out.append({"field": f, "question": q, "bars": bars, "base": base, "rows": rows})
+    return out
+
+
+def _effects(
+    session: Session, survey: Survey, question: Question, view: View, lang: str
+) -> list[effects.Effect]:
+    assert question.id is not None
     today = utcnow().date()
-    until = _date_param(request, "until", today, errors, lang)
-    since = _date_param(request, "since", until - timedelta(days=364), errors, lang)
-    if since > until:
-        _ = gettext_for(lang).gettext
-        errors.append(
-            _("The start date is after the end date; showing the year before the end date.")
+    out = []
+    for event in queries.change_events(session, service_id=survey.service_id, filters=view.filters):
+        span = effects.window(event.day, today)
+        before = queries.answer_counts(
+            session, question_id=question.id, filters=view.filters,
+            since=span.before_since, until=span.before_until,
+        )  # fmt: skip
+        after = queries.answer_counts(
+            session, question_id=question.id, filters=view.filters,
+            since=span.after_since, until=span.after_until,
+        )  # fmt: skip
+        out.append(
+            effects.effect(event.day, pick(event.label, lang), span, before, after, question.kind)
         )
-        since = until - timedelta(days=364)
-    channels = tuple(c for c in request.query_params.getlist("channel") if c in CHANNELS)
-    languages = tuple(v for v in request.query_params.getlist("language") if v in LANGUAGES)
-    touchpoint = (request.query_params.get("touchpoint") or "").strip()[:100] or None
-    grain = request.query_params.get("grain", "month")
-    grain = grain if grain in ("week", "month") else "month"
-    return queries.Filters(since, until, channels, languages, touchpoint), grain, errors
+    return out
 
 
 async def survey_detail(request: Request) -> Response:
-    """GET /dashboard/surveys/{survey}: trend per channel with bands, volume, answers, comments."""
+    """GET /dashboard/surveys/{survey}: trend per channel with bands, control limits, changes."""
     lang = language(request)
     user: StaffUser = request.state.user
-    filters, grain, errors = _filters(request, lang)
-    names = {c: pick(ch.label, lang) for c, ch in CHANNELS.items()}
+    view = read_view(request, lang)
+    f = view.filters
+    names = channel_names(lang)
     modes = {c: ch.mode for c, ch in CHANNELS.items()}
-    labels = _labels(lang)
+    labels = chart_labels(lang)
     with db(request) as session:
-        survey = surveys.get_survey(session, request.path_params["survey"])
-        if survey is None or not auth.can_see_service(user, survey.service_id):
-            raise HTTPException(404)
+        survey = survey_or_404(session, request)
         service = session.get(Service, survey.service_id)
         questions = surveys.questions_of(session, survey.id)
         question = surveys.headline_question(questions)
+        drivers = {d for d, _ in rollups.driver_pairs(questions)}
         volume: dict[str, int] = {}
-        for _, channel, n in queries.daily_responses(session, survey_id=survey.id, filters=filters):
+        for _, _, channel, n in queries.response_counts(session, survey_ids=[survey.id], filters=f):
             volume[channel] = volume.get(channel, 0) + n
-        distributions = []
-        for f, q in zip(fields(questions, lang), questions, strict=True):
-            if q.kind in series.VALID and q.id is not None:
-                rows = queries.daily_answers(session, question_id=q.id, filters=filters)
-                values = [
-                    ("1" if c.value == "true" else "0" if c.value == "false" else c.value, c.label)
-                    for c in f.choices
-                ]
-                distributions.append((f, views.distribution(rows, values)))
-        context: dict = {
-            "plotly_skip_id": plotly_map_style_id(),
+        context: dict[str, Any] = {
             "survey": survey,
             "service": service,
             "question": question,
-            "filters": filters,
-            "grain": grain,
-            "errors": errors,
+            "view": view,
+            "filters": f,
+            "grain": view.grain,
+            "errors": view.errors,
             "touchpoints": queries.touchpoints(session, survey_id=survey.id),
+            "channel_choices": survey.channels,
             "volume": volume,
-            "distributions": distributions,
-            "comments": queries.latest_comments(session, survey_id=survey.id, filters=filters),
-        }
+            "has_drivers": bool(drivers),
+            "can_edit": can_edit(user, survey.service_id),
+            "walk": comments.WALK,
+            "comments": comments.latest(
+                session, survey_id=survey.id, filters=f,
+                headline_id=question.id if question else None,
+            ),
+        }  # fmt: skip
+        known: dict[int, list[series.Row]] = {}
         if question is not None and question.id is not None:
-            rows = queries.daily_answers(session, question_id=question.id, filters=filters)
+            rows = queries.answer_counts(
+                session, question_id=question.id, filters=f, grain=view.grain
+            )
+            known[question.id] = rows
             trend = series.by_channel(
-                rows, question.kind, since=filters.since, until=filters.until, grain=grain
+                rows, question.kind, since=f.since, until=f.until, grain=view.grain
             )
-            change, change_days = views.recent_change(
-                rows, question.kind, since=filters.since, until=filters.until
+            start, before, end, days = views.windows(f.since, f.until)
+            now = queries.answer_counts(
+                session, question_id=question.id, filters=f, since=start, until=end
             )
-            events = queries.change_events(session, service_id=survey.service_id, filters=filters)
-            marks = [(e.day, pick(e.label, lang)) for e in events]
+            then = queries.answer_counts(
+                session,
+                question_id=question.id,
+                filters=f,
+                since=before,
+                until=start - timedelta(days=1),
+            )
+            change = views.compare(now, then, question.kind)
+            found = _effects(session, survey, question, view, lang)
+            controls = control.control_charts(trend)
+            context["signals"] = [
+                (key, p, cp) for key, chart in controls.items() for p, cp in chart.signals
+            ]
+            marks = [(e.day, e.label) for e in found]
+            score = views.score(rows, question.kind)
             context.update(
-                score=views.score(rows, question.kind),
-                score_enough=metrics.enough_data(views.score(rows, question.kind)),
+                score=score,
+                score_enough=metrics.enough_data(score),
                 change=change,
-                change_days=change_days,
-                events=marks,
+                change_days=days,
+                effects=found,
                 overall=trend.get(series.ALL, []),
                 trend=trend,
+                controls=controls,
                 modes=views.by_mode(rows, question.kind, volume),
                 fig_overall=figures.trend_overall(trend.get(series.ALL, []), labels, lang, marks),
                 fig_channels=figures.trend_by_channel(trend, names, modes, labels, lang),
+                fig_control=control.figure(controls, names, labels, lang),
             )
+        answered = _answers(session, questions, drivers, view, lang, known)
+        context["score_labels"] = score_labels(questions, question, lang)
+        context["answers"] = answered
+        for item in answered:
+            kind = item["question"].kind
+            if kind == "nps":
+                context.setdefault("nps", metrics.nps(views.counts(item["rows"])))
+            elif kind == "ces7":
+                context.setdefault("ces", metrics.ces(views.counts(item["rows"])))
         if volume:
             context["fig_volume"] = figures.volume_by_channel(volume, names, modes, labels)
-    return render(request, "dashboard/survey.html", context, lang=lang)
-
-
-_RULE = re.compile(r'"((?:[^"\\]|\\.)*)":(?:\'((?:[^\'\\]|\\.)*)\'|"((?:[^"\\]|\\.)*)")')
-
-
-@cache
-def plotly_css() -> str:
-    """plotly.js's global style rules as a stylesheet, read from the installed bundle.
-
-    plotly.js inserts these rules with a <style> element, which a CSP without
-    'unsafe-inline' blocks; served as a file and marked with the id and class plotly.js
-    looks for, they apply and plotly.js skips its own insertion.
-    """
-    source = PLOTLY_JS.read_text(encoding="utf-8")
-    start = source.find('{"X,X div"')
-    end = source.find("};for(", start)
-    if start < 0 or end < 0:
-        return ""  # a plotly.js of another shape: charts still draw, only less styled
-    rules = []
-    for key, single, double in _RULE.findall(source[start + 1 : end]):
-        selector = key.replace("X", ".js-plotly-plot .plotly").replace("Y", ".plotly-notifier")
-        rules.append(f"{selector}{{{single or double}}}")
-    return "\n".join(rules) + "\n"
-
-
-@cache
-def plotly_map_style_id() -> str:
-    """The id of the map stylesheet plotly.js inserts at load unless an element has it.
-
-    Dashboards draw no maps; an empty element with this id spares a blocked inline style.
-    """
-    source = PLOTLY_JS.read_text(encoding="utf-8")
-    found = re.search(
-        r'getElementById\("([0-9a-f]{32,})"\)\)\{var \w+=document\.createElement\("style"\)', source
-    )
-    return found.group(1) if found else ""
-
-
-async def plotly_stylesheet(request: Request) -> Response:
-    """plotly.js's own CSS, so dashboards need no inline styles."""
-    return Response(
-        plotly_css(),
-        media_type="text/css; charset=utf-8",
-        headers={"Cache-Control": "public, max-age=86400"},
-    )
-
-
-async def plotly_js(request: Request) -> Response:
-    """plotly.js from the installed plotly package; never from a CDN."""
-    return FileResponse(
-        PLOTLY_JS,
-        media_type="text/javascript; charset=utf-8",
-        headers={"Cache-Control": "public, max-age=86400"},
-    )
+    return page(request, "dashboard/survey.html", context, lang)
 
 
 routes = [
     Route("/dashboard", requires(*auth.DASHBOARD_ROLES)(overview)),
     Route("/dashboard/surveys/{survey}", requires(*auth.DASHBOARD_ROLES)(survey_detail)),
-    Route("/static/vendor/plotly.min.js", plotly_js),
-    Route("/static/vendor/plotly.css", plotly_stylesheet),
 ]

@@ -1,0 +1,180 @@
+"""Two analytic views: drivers of satisfaction, and digital against human channels.
+
+Both read only the daily aggregates, summed in the database over the filtered days.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from dashboards import drivers, mode_figures, modes, series
+from feedback import auth, queries, rollups, surveys
+from feedback.forms import fields
+from feedback.i18n import pick
+from feedback.models import Question, Service, StaffUser, Survey
+from feedback.routes.base import db, language, requires
+from feedback.routes.filtering import (
+    channel_names,
+    chart_labels,
+    driver_name,
+    mode_names,
+    page,
+    read_view,
+    survey_or_404,
+    visible_services,
+)
+
+
+def _scale_labels(questions: list[Question], lang: str) -> dict[int, dict[str, str]]:
+    """Each question's answer labels by stored value, for the count tables."""
+    out: dict[int, dict[str, str]] = {}
+    for f, q in zip(fields(questions, lang), questions, strict=True):
+        if q.id is not None:
+            out[q.id] = {c.value: c.label or c.value for c in f.choices}
+    return out
+
+
+async def drivers_page(request: Request) -> Response:
+    """GET /dashboard/surveys/{survey}/drivers: importance against performance per driver."""
+    lang = language(request)
+    view = read_view(request, lang)
+    with db(request) as session:
+        survey = survey_or_404(session, request)
+        service = session.get(Service, survey.service_id)
+        questions = surveys.questions_of(session, survey.id)
+        pairs = rollups.driver_pairs(questions)
+        by_id = {q.id: q for q in questions}
+        outcome = by_id.get(pairs[0][1]) if pairs else None
+        asked = [
+            drivers.DriverQuestion(
+                d, by_id[d].kind, driver_name(by_id[d].driver, pick(by_id[d].text, lang), lang),
+                pick(by_id[d].text, lang),
+            )
+            for d, _ in pairs
+        ]  # fmt: skip
+        ids = [q.question_id for q in asked]
+        answers = queries.answers_by_channel(session, question_ids=ids, filters=view.filters)
+        crosstab = (
+            queries.pair_counts(
+                session, question_ids=ids, outcome_id=pairs[0][1], filters=view.filters
+            )
+            if pairs
+            else {}
+        )
+        touchpoints = queries.touchpoints(session, survey_id=survey.id)
+    found = drivers.assess(asked, answers, crosstab)
+    context: dict[str, Any] = {
+        "survey": survey,
+        "service": service,
+        "outcome": outcome,
+        "view": view,
+        "filters": view.filters,
+        "errors": view.errors,
+        "touchpoints": touchpoints,
+        "channel_choices": survey.channels,
+        "drivers": found,
+        "first": drivers.priorities(found),
+        "guides": drivers.guides(found),
+        "labels": _scale_labels(questions, lang),
+    }
+    if any(d.importance.r is not None for d in found):
+        context["fig_drivers"] = drivers.figure(found, chart_labels(lang))
+    return page(request, "dashboard/drivers.html", context, lang)
+
+
+def _chosen(request: Request, shown: list[Survey], volume: dict[str, int]) -> Survey | None:
+    """The survey asked for, else the one with the most channels and responses."""
+    wanted = request.query_params.get("survey")
+    for survey in shown:
+        if survey.id == wanted:
+            return survey
+    ranked = sorted(shown, key=lambda s: (-len(s.channels), -volume.get(s.id, 0)))
+    return ranked[0] if ranked else None
+
+
+async def channels_page(request: Request) -> Response:
+    """GET /dashboard/channels: self-service against assisted, the flow, channel by driver."""
+    lang = language(request)
+    user: StaffUser = request.state.user
+    view = read_view(request, lang)
+    f, grain = view.filters, view.grain
+    names, labels, mode_label = channel_names(lang), chart_labels(lang), mode_names(lang)
+    context: dict[str, Any] = {"view": view, "filters": f, "grain": grain, "errors": view.errors}
+    with db(request) as session:
+        shown = [
+            s for s in surveys.all_surveys(session, visible_services(user)) if s.status != "draft"
+        ]
+        counts = queries.response_counts(session, survey_ids=[s.id for s in shown], filters=f)
+        volume: dict[str, int] = {}
+        for survey_id, _, _, n in counts:
+            volume[survey_id] = volume.get(survey_id, 0) + n
+        survey = _chosen(request, shown, volume)
+        context.update(surveys_shown=shown, survey=survey, channel_choices=[], touchpoints=[])
+        if survey is None:
+            return page(request, "dashboard/channels.html", context, lang)
+        questions = surveys.questions_of(session, survey.id)
+        question = surveys.headline_question(questions)
+        context.update(
+            question=question,
+            service=session.get(Service, survey.service_id),
+            channel_choices=survey.channels,
+            touchpoints=queries.touchpoints(session, survey_id=survey.id),
+        )
+        responses = queries.response_counts(session, survey_ids=[survey.id], filters=f, grain=grain)
+        shares = modes.shares(responses, since=f.since, until=f.until, grain=grain)
+        context.update(
+            shares=shares, fig_share=mode_figures.share(shares, mode_label, labels, lang)
+        )
+        if question is not None and question.id is not None:
+            rows = queries.answer_counts(session, question_id=question.id, filters=f, grain=grain)
+            by_mode = modes.trend_by_mode(
+                rows, question.kind, since=f.since, until=f.until, grain=grain
+            )
+            gaps = modes.gaps(by_mode)
+            context.update(
+                by_mode=by_mode,
+                gaps=gaps,
+                fig_modes=mode_figures.score_by_mode(by_mode, mode_label, labels, lang),
+            )
+            if gaps:
+                context["fig_gap"] = mode_figures.gap(gaps, labels, lang)
+        other = next((q for q in questions if q.driver == "other_channel" and q.id), None)
+        if other is not None and other.id is not None:
+            rows = queries.answer_counts(session, question_id=other.id, filters=f)
+            links = modes.flow([(c, v, n) for _, c, v, n in rows])
+            # The first tries would dwarf the rest: the diagram shows who tried elsewhere first.
+            tried = [link for link in links if link.source != modes.NO_OTHER]
+            context.update(
+                other=other,
+                links=links,
+                answered=sum(link.n for link in links),
+                tried=sum(link.n for link in tried),
+            )
+            if tried:
+                context["fig_flow"] = mode_figures.sankey(tried, names, labels)
+        heat_questions = [d for d, _ in rollups.driver_pairs(questions)]
+        if question is not None and question.id is not None and question.kind in series.VALID:
+            heat_questions.insert(0, question.id)
+        by_id = {q.id: q for q in questions}
+        answers = queries.answers_by_channel(session, question_ids=heat_questions, filters=f)
+    cells = modes.heat({q: by_id[q].kind for q in heat_questions}, answers)
+    columns = [
+        (q, driver_name(by_id[q].driver, pick(by_id[q].text, lang), lang))
+        for q in heat_questions
+        if any(key[1] == q for key in cells)
+    ]
+    rows_shown = [c for c in survey.channels if any((c, q) in cells for q, _ in columns)]
+    context.update(heat_columns=columns, heat_rows=rows_shown, cells=cells)
+    if len(columns) > 1 and rows_shown:
+        context["fig_heat"] = mode_figures.heat(rows_shown, columns, cells, names, labels)
+    return page(request, "dashboard/channels.html", context, lang)
+
+
+routes = [
+    Route("/dashboard/surveys/{survey}/drivers", requires(*auth.DASHBOARD_ROLES)(drivers_page)),
+    Route("/dashboard/channels", requires(*auth.DASHBOARD_ROLES)(channels_page)),
+]

@@ -1,0 +1,216 @@
+"""The overview and the survey detail page, checked against a small known data set:
+control limits and signals, a change's before/after test, NPS and CES, filters."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import UTC, date, datetime
+from html import unescape
+from typing import Any
+
+import pytest
+from sqlmodel import select
+from starlette.testclient import TestClient
+from test_dashboard import figure
+
+from feedback import intake, surveys
+from feedback.db import session_scope
+from feedback.models import ChangeEvent, Survey
+
+from conftest import login
+
+RANGE = "since=2025-01-01&until=2025-06-30"
+
+
+def submit(
+    app: Any,
+    key: str,
+    answers: dict[str, Any],
+    *,
+    day: date,
+    channel: str = "in_person",
+    lang: str = "en",
+    touchpoint: str | None = None,
+) -> int:
+    """Store one response through the real intake path, dated `day` at noon UTC (late)."""
+    with session_scope(app.state.engine) as session:
+        survey = session.get(Survey, app.state.ids[key])
+        assert survey is not None
+        if survey.status != "live":
+            survey.status = "live"  # the seeded NPS and CES surveys are draft and closed
+            session.add(survey)
+            session.flush()
+        stored = intake.submit(
+            session,
+            survey=survey,
+            questions=surveys.questions_of(session, survey.id),
+            submission=intake.Submission(channel, lang, answers, touchpoint=touchpoint),
+            lang=lang,
+            submitted_at=datetime(day.year, day.month, day.day, 12, tzinfo=UTC),
+        )
+    return stored.id
+
+
+def csrf(client: TestClient, path: str = "/dashboard") -> str:
+    """The session's CSRF token, read from a staff page."""
+    found = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text)
+    assert found
+    return found.group(1)
+
+
+def section(html: str, heading_id: str) -> str:
+    """The HTML of the <section> labelled by `heading_id`."""
+    start = html.index(f'aria-labelledby="{heading_id}"')
+    return html[start : html.index("</section>", start)]
+
+
+def text_of(fragment: str) -> str:
+    """Visible text of an HTML fragment, whitespace collapsed."""
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
+
+
+def good_then_bad(app: Any) -> None:
+    """January to March: 8 of 10 satisfied each month; April to June: 2 of 10."""
+    for month in range(1, 7):
+        good = 8 if month <= 3 else 2
+        for i in range(10):
+            score = 5 if i < good else 2
+            submit(app, "counter", {"satisfaction": score}, day=date(2025, month, 15))
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_control_chart_limits_and_signals_match_the_formula(
+    staff: TestClient, app: Any, lang: str
+) -> None:
+    good_then_bad(app)
+    html = staff.get(f"/dashboard/surveys/{app.state.ids['counter']}?{RANGE}&lang={lang}").text
+    fig = figure(html, "fig-control")
+    upper, lower, centre, points, signals = fig["data"][:5]  # the first chart: all channels
+    # Baseline: the first half (Jan-Mar), 24 of 30 -> p = 0.8; n = 10 a month.
+    half = 3 * math.sqrt(0.8 * 0.2 / 10)
+    assert centre["y"] == [80.0] * 6
+    assert lower["y"] == [round(100 * (0.8 - half), 1)] * 6
+    assert upper["y"] == [100.0] * 6  # 0.8 + 0.38 is clipped to 1
+    assert points["y"] == [80.0, 80.0, 80.0, 20.0, 20.0, 20.0]
+    assert signals["x"] == ["2025-04-01", "2025-05-01", "2025-06-01"]
+    listed = text_of(section(html, "control-title"))
+    # Listed in a table too: all channels and in person, three months each.
+    assert listed.count("100 % below" if lang == "en" else "100 % au-dessous") == 6
+
+
+def test_change_event_before_and_after(staff: TestClient, app: Any) -> None:
+    good_then_bad(app)
+    with session_scope(app.state.engine) as session:
+        session.add(
+            ChangeEvent(
+                service_id="parks",
+                day=date(2025, 4, 1),
+                label={"en": "New booking system", "fr": "Nouveau système de réservation"},
+            )
+        )
+    html = staff.get(f"/dashboard/surveys/{app.state.ids['counter']}?{RANGE}").text
+    row = text_of(section(html, "events-title"))
+    # 8 weeks before 1 April: the 15 February and 15 March answers, 16 of 20 satisfied;
+    # 8 weeks from 1 April: 15 April and 15 May, 4 of 20.
+    assert "New booking system" in row
+    assert "80 % (58 % – 92 %) n = 20" in row  # Wilson 16/20: 0.584 to 0.919 (scipy)
+    assert "20 % (8 % – 42 %) n = 20" in row  # Wilson 4/20: 0.081 to 0.416
+    assert "▼ -60 pts significant" in row
+    overall = figure(html, "fig-overall")
+    assert [a["text"] for a in overall["layout"]["annotations"]] == ["New booking system"]
+    french = staff.get(f"/dashboard/surveys/{app.state.ids['counter']}?{RANGE}&lang=fr").text
+    assert "Nouveau système de réservation" in text_of(section(french, "events-title"))
+    assert "significatif" in text_of(section(french, "events-title"))
+
+
+def test_recent_change_uses_windows_of_the_range(staff: TestClient, app: Any) -> None:
+    good_then_bad(app)
+    html = staff.get(f"/dashboard/surveys/{app.state.ids['counter']}?{RANGE}").text
+    kpis = text_of(html[html.index('class="kpis"') : html.index("</section>")])
+    # 181 days: the last 90 (2 Apr - 30 Jun: 6 of 30) against the 90 before (24 of 30).
+    assert "Last 90 days against the 90 days before" in kpis
+    assert "▼ -60 pts significant" in kpis
+    assert "Score 50.0 % (38 % – 62 %)" in kpis  # 30 of 60: Wilson 0.377 to 0.623
+
+
+def test_nps_and_ces_with_their_intervals(staff: TestClient, app: Any) -> None:
+    for value, n in ((10, 5), (8, 3), (3, 2)):
+        for _ in range(n):
+            submit(app, "draft", {"recommend": value}, day=date(2025, 3, 3))
+    for value in (7, 6, 6, 5, 2, 1):
+        submit(app, "closed", {"ease": value}, day=date(2025, 3, 3))
+    nps = text_of(staff.get(f"/dashboard/surveys/{app.state.ids['draft']}?{RANGE}").text)
+    # 5 promoters, 2 detractors of 10: NPS 30, SE = 100 sqrt((0.7 - 0.09) / 10) = 24.7.
+    se = 100 * math.sqrt((0.5 + 0.2 - 0.3**2) / 10)
+    low, high = round(30 - 1.96 * se), round(30 + 1.96 * se)
+    assert (low, high) == (-18, 78)
+    assert "Net Promoter Score 30 (-18 to 78)" in nps
+    assert "5 promoters, 2 detractors of 10" in nps
+    ces = text_of(staff.get(f"/dashboard/surveys/{app.state.ids['closed']}?{RANGE}").text)
+    mean = sum((7, 6, 6, 5, 2, 1)) / 6
+    assert f"Customer Effort Score {mean:.2f} / 7" in ces
+    assert "67 % found it easy (5 to 7)" in ces
+
+
+def test_overview_groups_by_service_with_channels_and_filters(staff: TestClient, app: Any) -> None:
+    today = datetime.now(UTC).date()
+    answers = [(5, "in_person", "en"), (4, "in_person", "fr"), (1, "phone", "en")]
+    for score, channel, lang in answers:
+        submit(app, "counter", {"satisfaction": score}, day=today, channel=channel, lang=lang)
+    html = staff.get("/dashboard?days=30&by=channel").text
+    body = text_of(html)
+    assert "Park passes Changes made" in body and "Licence renewals Changes made" in body
+    counter = html[html.index(f"/dashboard/surveys/{app.state.ids['counter']}") :]
+    rows = counter.split("</tr>")
+    assert re.search(r'<td class="num">3</td>', rows[0])  # three responses
+    assert "67 %" in rows[0]  # 2 of 3 satisfied
+    channel_rows = [text_of(r) for r in rows[1:3]]
+    assert channel_rows[0].startswith("Service quality: In person (Assisted) 100 % (34 % – 100 %)")
+    assert channel_rows[1].startswith("Service quality: Phone (agent) (Assisted) 0 %")
+    only_fr = staff.get("/dashboard?days=30&language=fr").text
+    counter = only_fr[only_fr.index(f"/dashboard/surveys/{app.state.ids['counter']}") :]
+    assert re.search(r'<td class="num">1</td>', counter.split("</tr>")[0])
+    assert staff.get("/dashboard?since=nope").status_code == 200
+
+
+def test_detail_page_leaves_out_hidden_comments_and_names_the_answer(
+    staff: TestClient, app: Any
+) -> None:
+    rid = submit(app, "counter", {"satisfaction": 2, "comment": "Too slow"}, day=date(2025, 2, 2))
+    submit(app, "counter", {"satisfaction": 5, "comment": "Lovely"}, day=date(2025, 2, 3))
+    html = staff.get(f"/dashboard/surveys/{app.state.ids['counter']}?{RANGE}").text
+    latest = text_of(section(html, "comments-title"))
+    assert "Too slow" in latest and "Answered: Dissatisfied" in latest
+    from feedback.models import Answer
+
+    with session_scope(app.state.engine) as session:
+        answer = session.exec(
+            select(Answer).where(Answer.response_id == rid, Answer.text == "Too slow")
+        ).one()
+        answer.hidden = True
+        session.add(answer)
+    latest = text_of(
+        section(
+            staff.get(f"/dashboard/surveys/{app.state.ids['counter']}?{RANGE}").text,
+            "comments-title",
+        )
+    )
+    assert "Too slow" not in latest and "Lovely" in latest
+
+
+def test_viewer_reads_but_cannot_edit(client: TestClient, app: Any) -> None:
+    from feedback import auth
+
+    with session_scope(app.state.engine) as session:
+        auth.create_user(
+            session,
+            username="viewer",
+            password="correct horse battery",
+            role="viewer",
+            service_ids=["parks"],
+        )
+    login(client, "viewer")
+    html = client.get(f"/dashboard/surveys/{app.state.ids['counter']}").text
+    assert "All changes to this service" in html and "Add or edit changes" not in html
+    assert client.get(f"/dashboard/surveys/{app.state.ids['page']}").status_code == 404
