@@ -110,7 +110,7 @@ def figure(
             fig.add_trace(trace, row=i // cols + 1, col=i % cols + 1)
     fig.update_traces(showlegend=False)
     fig.update_yaxes(range=[0, 100], ticksuffix=" %", gridcolor="#d0d4da", dtick=25)
-    axis: dict[str, Any] = month_axis(controls[keys[0]].points, lang) if keys else {}
+    axis: dict[str, Any] = month_axis(controls[keys[0]].points, lang, 4) if keys else {}
     fig.update_xaxes(showgrid=False, **axis)
     fig.update_layout(
         height=max(260, 230 * rows),

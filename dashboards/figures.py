@@ -19,15 +19,15 @@ BAND = {"#1d4e89": "rgba(29,78,137,0.18)", "#9a4a00": "rgba(154,74,0,0.18)"}
 FONT = {"family": "Noto Sans, Helvetica Neue, Arial, sans-serif", "size": 14, "color": "#1b1b1b"}
 
 
-def month_axis(points: Sequence[Point], lang: str) -> dict[str, Any]:
+def month_axis(points: Sequence[Point], lang: str, most: int = 7) -> dict[str, Any]:
     """Date ticks at month starts named in `lang` (plotly.js only knows English names)."""
     if not points:
         return {}
-    return month_ticks(points[0].period, points[-1].period, lang)
+    return month_ticks(points[0].period, points[-1].period, lang, most)
 
 
-def month_ticks(first: date, last: date, lang: str) -> dict[str, Any]:
-    """Ticks at the month starts from `first` to `last`, at most about seven, named in `lang`."""
+def month_ticks(first: date, last: date, lang: str, most: int = 7) -> dict[str, Any]:
+    """Ticks at the month starts from `first` to `last`, at most about `most`, named in `lang`."""
     months = []
     current = (
         first.replace(day=1)
@@ -37,7 +37,7 @@ def month_ticks(first: date, last: date, lang: str) -> dict[str, Any]:
     while current <= last:
         months.append(current)
         current = (current.replace(day=28) + timedelta(days=4)).replace(day=1)
-    step = max(1, -(-len(months) // 7))  # at most about seven labels
+    step = max(1, -(-len(months) // most))
     shown = months[::step]
     return {
         "tickvals": [m.isoformat() for m in shown],
@@ -164,7 +164,7 @@ def trend_by_channel(
             fig.add_trace(trace, row=i // cols + 1, col=i % cols + 1)
     fig.update_yaxes(range=[0, 100], ticksuffix=" %", gridcolor="#d0d4da", dtick=25)
     any_points = next((series[c] for c in channels), [])
-    fig.update_xaxes(showgrid=False, **month_axis(any_points, lang))
+    fig.update_xaxes(showgrid=False, **month_axis(any_points, lang, 4))
     fig.update_layout(
         height=max(260, 230 * rows),
         margin={"l": 56, "r": 16, "t": 40, "b": 32},

@@ -166,8 +166,8 @@ def test_overview_groups_by_service_with_channels_and_filters(staff: TestClient,
     assert re.search(r'<td class="num">3</td>', rows[0])  # three responses
     assert "67 %" in rows[0]  # 2 of 3 satisfied
     channel_rows = [text_of(r) for r in rows[1:3]]
-    assert channel_rows[0].startswith("Service quality: In person (Assisted) 100 % (34 % – 100 %)")
-    assert channel_rows[1].startswith("Service quality: Phone (agent) (Assisted) 0 %")
+    assert channel_rows[0].startswith("Service quality – In person (Assisted) 100 % (34 % – 100 %)")
+    assert channel_rows[1].startswith("Service quality – Phone (agent) (Assisted) 0 %")
     only_fr = staff.get("/dashboard?days=30&language=fr").text
     counter = only_fr[only_fr.index(f"/dashboard/surveys/{app.state.ids['counter']}") :]
     assert re.search(r'<td class="num">1</td>', counter.split("</tr>")[0])
@@ -214,3 +214,19 @@ def test_viewer_reads_but_cannot_edit(client: TestClient, app: Any) -> None:
     html = client.get(f"/dashboard/surveys/{app.state.ids['counter']}").text
     assert "All changes to this service" in html and "Add or edit changes" not in html
     assert client.get(f"/dashboard/surveys/{app.state.ids['page']}").status_code == 404
+
+
+def test_checklist_counts_against_the_people_asked(staff: TestClient, app: Any) -> None:
+    # A-11 v2: "what went well" is asked after a thumbs up, "what didn't" after a thumbs down.
+    rows = [(True, ["ease"]), (True, ["ease", "efficiency"]), (True, []), (False, [])]
+    for trust, picks in rows:
+        answers: dict[str, Any] = {"trust": trust}
+        if picks:
+            answers["went_well"] = picks
+        submit(app, "v2", answers, day=date(2025, 3, 3))
+    html = staff.get(f"/dashboard/surveys/{app.state.ids['v2']}?{RANGE}").text
+    answered = section(html, "answers-title")
+    well = answered[answered.index("What went well?") :]
+    well = text_of(well[: well.index("</table>")])
+    assert "Share of the 3 people asked" in well  # three thumbs up
+    assert "My need was addressed 0 0 % It was easy 2 67 % It took a reasonable time 1 33 %" in well
