@@ -22,8 +22,8 @@ from starlette.templating import Jinja2Templates
 from feedback import alerts, auth, schema
 from feedback.db import make_engine, session_scope
 from feedback.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
-from feedback.routes import alerts as alert_routes
 from feedback.routes import (
+    admin,
     analysis,
     base,
     comments,
@@ -31,12 +31,14 @@ from feedback.routes import (
     embed,
     events,
     exports,
+    kiosk,
     login,
     ops,
     plotly_assets,
     public,
     scorecard,
 )
+from feedback.routes import alerts as alert_routes
 from feedback.settings import Settings
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -94,6 +96,8 @@ def create_app(settings: Settings) -> Starlette:
         *ops.routes,
         *public.routes,
         *embed.routes,
+        *kiosk.routes,
+        *admin.routes,
         *login.routes,
         *dashboard.routes,
         *analysis.routes,

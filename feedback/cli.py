@@ -214,6 +214,29 @@ def cmd_surveys_allow_origin(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_qr(args: argparse.Namespace) -> int:
+    """Write a QR code of a survey's hosted link (SVG or PNG) for posters and letters."""
+    from pathlib import Path
+
+    from feedback import qr, snippets
+
+    settings = _settings(args)
+    engine = make_engine(settings.database_url)
+    with session_scope(engine) as session:
+        survey = surveys.get_survey(session, args.survey)
+        channels = list(survey.channels) if survey else []
+    engine.dispose()
+    if survey is None or (args.channel and args.channel not in channels):
+        problem = f"no survey {args.survey!r}" if survey is None else "channel not offered"
+        print(f"error: {problem} (channels: {', '.join(channels)})", file=sys.stderr)
+        return 2
+    where = {"lang": args.lang, "channel": args.channel, "touchpoint": args.touchpoint}
+    url = snippets.hosted_url(settings.base_url, args.survey, **where)
+    Path(args.output).write_bytes(qr.render(url, args.format))
+    print(f"{args.output}: {url}")
+    return 0
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     """Stream a survey's responses as CSV, XLSX or JSON to standard output or a file."""
     from contextlib import nullcontext
@@ -342,6 +365,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("allow-origin", cmd_surveys_allow_origin, "let a site embed a survey", srv)
     p.add_argument("survey")
     p.add_argument("origin")
+
+    p = add("qr", cmd_qr, "write a QR code of a survey's link for posters and letters")
+    p.add_argument("survey")
+    p.add_argument("--channel", help="e.g. mail for letters, in_person for counter posters")
+    p.add_argument("--touchpoint", help="a free label: the poster's place, the letter's name")
+    p.add_argument("--lang", choices=("en", "fr"))
+    p.add_argument("--format", choices=("svg", "png"), default="svg")
+    p.add_argument("-o", "--output", required=True)
 
     p = add("export", cmd_export, "export a survey's responses")
     p.add_argument("survey")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -105,9 +105,19 @@ def _empty(value: Any) -> bool:
 
 
 def validate(
-    survey: Survey, questions: list[Question], submission: Submission, lang: str
+    survey: Survey,
+    questions: list[Question],
+    submission: Submission,
+    lang: str,
+    *,
+    partial: bool = False,
+    kept: Collection[str] = (),
 ) -> tuple[list[tuple[Question, Any]], tuple[str, ...]]:
-    """Check a submission against its survey; return the answers to store and what was scrubbed."""
+    """Check a submission against its survey; return the answers to store and what was scrubbed.
+
+    `partial`: more answers will follow (amend), so a missing required answer is no error yet.
+    `kept`: keys whose values are already stored and clean, so they are not scrubbed again.
+    """
     _ = gettext_for(lang).gettext
     errors: dict[str, str] = {}
     if submission.channel not in CHANNELS or submission.channel not in survey.channels:
@@ -132,8 +142,11 @@ def validate(
         if not _visible(question, submission.answers):
             continue  # answers to questions the person could not see are dropped
         if _empty(value):
-            if question.required:
+            if question.required and not partial:
                 errors[question.key] = _missing_message(question, lang, _)
+            continue
+        if question.key in kept:
+            accepted.append((question, value))
             continue
         clean, error = _check(question, value, _)
         if error:
@@ -144,6 +157,8 @@ def validate(
             clean = scrubbed.text
             removed.extend(k for k in scrubbed.removed if k not in removed)
         accepted.append((question, clean))
+    if partial and not accepted and not errors:
+        errors["answers"] = _("Answer at least one question.")
     if errors:
         raise Rejected(422, "invalid", _("Some answers need your attention."), errors)
     return accepted, tuple(removed)
@@ -195,8 +210,12 @@ def submit(
     lang: str,
     idempotency_key: str | None = None,
     submitted_at: datetime | None = None,
+    partial: bool = False,
 ) -> Stored:
-    """Validate and store one response in one transaction; a known key replays the first store."""
+    """Validate and store one response in one transaction; a known key replays the first store.
+
+    `partial` stores a first answer that follow-up answers will amend (see `amend`).
+    """
     check_open(survey, lang)
     if idempotency_key is not None:
         if not idempotency_key or len(idempotency_key) > IDEMPOTENCY_KEY_MAX:
@@ -207,7 +226,7 @@ def submit(
         replay = _replay(session, survey.id, idempotency_key)
         if replay:
             return replay
-    accepted, removed = validate(survey, questions, submission, lang)
+    accepted, removed = validate(survey, questions, submission, lang, partial=partial)
     response = Response(
         survey_id=survey.id,
         channel=submission.channel,

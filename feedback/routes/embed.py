@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from feedback import intake, surveys
+from feedback import amend, intake, surveys
 from feedback.i18n import gettext_for
 from feedback.models import Survey
 from feedback.routes.base import api_error, db, language, open_survey
@@ -59,7 +60,7 @@ async def preflight(request: Request) -> Response:
         return api_error(403, "origin_not_allowed", message, headers={"Vary": "Origin"})
     headers = {
         **_cors(request, survey),
-        "Access-Control-Allow-Methods": "GET, POST",
+        "Access-Control-Allow-Methods": "GET, POST, PATCH",
         "Access-Control-Allow-Headers": "Content-Type, Idempotency-Key",
         "Access-Control-Max-Age": "600",
     }
@@ -81,34 +82,54 @@ async def survey_definition(request: Request) -> Response:
     return JSONResponse(body, headers=headers)
 
 
+async def _read_json(request: Request, survey: Survey | None, lang: str) -> Any:
+    """The request's JSON body, or an error response naming what is wrong with it."""
+    _ = gettext_for(lang).gettext
+    if not _origin_allowed(request, survey):
+        message = _("This site may not show this survey.")
+        return api_error(403, "origin_not_allowed", message, headers={"Vary": "Origin"})
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        return api_error(
+            415,
+            "unsupported_media_type",
+            _("Send the answers as JSON."),
+            headers=_cors(request, survey),
+        )
+    raw = await request.body()
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        message = _("The request body is not valid JSON.")
+        return api_error(400, "bad_json", message, headers=_cors(request, survey))
+
+
+def _stored(request: Request, survey: Survey, stored: intake.Stored, status: int) -> Response:
+    """The created/amended body: the response id, what was removed, and a fresh amend token."""
+    token = amend.make_token(request.app.state.secret, survey.id, stored.id)
+    payload = {
+        "id": str(stored.id),
+        "survey": survey.id,
+        "removed": list(stored.removed),
+        "amend_token": token,
+    }
+    return JSONResponse(payload, status_code=status, headers=_cors(request, survey))
+
+
+def _body_language(body: Any, lang: str) -> str:
+    if isinstance(body, dict) and body.get("language") in ("en", "fr"):
+        return str(body["language"])
+    return lang
+
+
 async def post_response(request: Request) -> Response:
     """POST .../responses: store the answers; the same Idempotency-Key again replays."""
     with db(request) as session:
         survey = surveys.get_survey(session, request.path_params["survey"])
         lang = language(request, survey.languages if survey else ("en", "fr"))
-        _ = gettext_for(lang).gettext
-        if not _origin_allowed(request, survey):
-            message = _("This site may not show this survey.")
-            return api_error(403, "origin_not_allowed", message, headers={"Vary": "Origin"})
-        if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
-            return api_error(
-                415,
-                "unsupported_media_type",
-                _("Send the answers as JSON."),
-                headers=_cors(request, survey),
-            )
-        raw = await request.body()
-        try:
-            body = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError, RecursionError):
-            return api_error(
-                400,
-                "bad_json",
-                _("The request body is not valid JSON."),
-                headers=_cors(request, survey),
-            )
-        if isinstance(body, dict) and body.get("language") in ("en", "fr"):
-            lang = str(body["language"])
+        body = await _read_json(request, survey, lang)
+        if isinstance(body, Response):
+            return body
+        lang = _body_language(body, lang)
         try:
             survey = intake.check_open(survey, lang)
             submission = intake.submission_from_json(body, lang=lang)
@@ -119,13 +140,50 @@ async def post_response(request: Request) -> Response:
                 submission=submission,
                 lang=lang,
                 idempotency_key=request.headers.get("idempotency-key"),
+                partial=body.get("partial") is True,
             )
         except intake.Rejected as error:
             return _error(request, survey, error)
-    payload = {"id": str(stored.id), "survey": survey.id, "removed": list(stored.removed)}
-    return JSONResponse(
-        payload, status_code=201 if stored.created else 200, headers=_cors(request, survey)
-    )
+    return _stored(request, survey, stored, 201 if stored.created else 200)
+
+
+async def patch_response(request: Request) -> Response:
+    """PATCH .../responses/{id}: follow-up answers amend the response the first answer made."""
+    with db(request) as session:
+        survey = surveys.get_survey(session, request.path_params["survey"])
+        lang = language(request, survey.languages if survey else ("en", "fr"))
+        body = await _read_json(request, survey, lang)
+        if isinstance(body, Response):
+            return body
+        lang = _body_language(body, lang)
+        _ = gettext_for(lang).gettext
+        try:
+            survey = intake.check_open(survey, lang)
+            if not isinstance(body, dict) or not isinstance(body.get("answers"), dict):
+                message = _("Give the answers as an object keyed by question id.")
+                raise intake.Rejected(
+                    422, "invalid", _("Some answers need your attention."), {"answers": message}
+                )
+            wanted = request.path_params["id"]
+            token_id = amend.read_token(
+                request.app.state.secret, body.get("amend_token"), survey.id
+            )
+            if not token_id or str(token_id) != wanted:
+                message = _("This answer can no longer be changed.")
+                raise intake.Rejected(403, "amend_not_allowed", message)
+            stored = amend.amend(
+                session,
+                survey=survey,
+                questions=surveys.questions_of(session, survey.id),
+                response_id=token_id,
+                answers=body["answers"],
+                lang=lang,
+                language=body.get("language") if isinstance(body.get("language"), str) else None,
+                partial=body.get("partial") is True,
+            )
+        except intake.Rejected as error:
+            return _error(request, survey, error)
+    return _stored(request, survey, stored, 200)
 
 
 routes = [
@@ -134,4 +192,6 @@ routes = [
     Route("/api/v1/surveys/{survey}", preflight, methods=["OPTIONS"]),
     Route("/api/v1/surveys/{survey}/responses", post_response, methods=["POST"]),
     Route("/api/v1/surveys/{survey}/responses", preflight, methods=["OPTIONS"]),
+    Route("/api/v1/surveys/{survey}/responses/{id}", patch_response, methods=["PATCH"]),
+    Route("/api/v1/surveys/{survey}/responses/{id}", preflight, methods=["OPTIONS"]),
 ]

@@ -9,11 +9,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from feedback import forms, intake, surveys
+from feedback import forms, intake, snippets, surveys
 from feedback.models import Survey
 from feedback.routes.base import db, language, open_survey, render
-
-EMBED_SCRIPT = '<script async src="{base}/embed.js" data-survey="{id}" data-channel="web"></script>'
 
 
 def _channel(survey: Survey, requested: str | None) -> str:
@@ -39,6 +37,7 @@ def _form_page(
     errors: dict[str, str],
     submission_id: str,
     status_code: int = 200,
+    embed: bool = False,
 ) -> Response:
     context = {
         "survey": survey,
@@ -49,7 +48,17 @@ def _form_page(
         "touchpoint": touchpoint,
         "submission_id": submission_id,
     }
+    if embed:
+        # In another site's iframe: minimal chrome, framable by the survey's allowed origins.
+        headers = snippets.frame_headers(survey)
+        page = "survey/embed_form.html"
+        return render(request, page, context, lang=lang, status_code=status_code, headers=headers)
     return render(request, "survey/form.html", context, lang=lang, status_code=status_code)
+
+
+def _embedded(request: Request) -> bool:
+    """True for the iframe mode (?embed=1), on the form and on what its post answers."""
+    return request.query_params.get("embed") == "1"
 
 
 def _closed_page(request: Request, error: intake.Rejected, lang: str) -> Response:
@@ -75,6 +84,7 @@ async def survey_form(request: Request) -> Response:
         values={},
         errors={},
         submission_id=secrets.token_urlsafe(16),
+        embed=_embedded(request),
     )
 
 
@@ -124,13 +134,17 @@ async def survey_post(request: Request) -> Response:
                 errors=error.fields,
                 submission_id=submission_id or "",
                 status_code=422,
+                embed=_embedded(request),
             )
     context = {"survey": survey, "removed": stored.removed, "again": request.url.path}
+    if _embedded(request):
+        headers = snippets.frame_headers(survey)
+        return render(request, "survey/embed_thanks.html", context, lang=lang, headers=headers)
     return render(request, "survey/thanks.html", context, lang=lang)
 
 
 async def demo_page(request: Request) -> Response:
-    """GET /demo: a plain sample government page with the snippet embedded (demo mode only)."""
+    """GET /demo[?mode=inline|button|trigger|iframe]: a sample host page with the snippet."""
     if not request.app.state.settings.demo:
         raise HTTPException(404)
     lang = language(request)
@@ -141,10 +155,14 @@ async def demo_page(request: Request) -> Response:
     survey = live[0]
     # The page's own origin, so the snippet works however the demo was reached.
     base = f"{request.url.scheme}://{request.url.netloc}"
+    mode = request.query_params.get("mode", "inline")
+    mode = mode if mode in snippets.MODES else "inline"
     context = {
         "survey": survey,
         "base": base,
-        "snippet": EMBED_SCRIPT.format(base=base, id=survey.id),
+        "mode": mode,
+        "modes": snippets.MODES,
+        "snippet": snippets.snippet(base, survey.id, mode=mode, lang=lang),
     }
     return render(request, "demo.html", context, lang=lang)
 

@@ -1,0 +1,276 @@
+/* Feedback survey widget: the readable source of the served embed.js, which is this file
+ * through rjsmin (tests/test_widget_size.py checks they match; rebuild the served file with
+ * `python tests/test_widget_size.py`). Snippet:
+ * <script async src="https://HOST/embed.js" data-survey="ID" data-channel="web"></script>
+ * Attributes: data-lang, data-touchpoint, data-target, data-mode (inline|button), data-trigger.
+ * Theme: --fb-accent, --fb-bg, --fb-fg, --fb-font, --fb-size, --fb-radius. See docs/embedding.md. */
+(() => {
+  const D = document, OB = "fb-outbox", RANGE = { rating5: [1, 5], ces7: [1, 7], nps: [0, 10] };
+  const T = {
+    en: { name: "English", req: "(required)", send: "Send", ask: "Answer this question: ", prob: "There is a problem",
+      fail: "Sorry, your feedback could not be sent.", thanks: "Thank you. Your feedback was sent.",
+      tab: "Feedback", close: "Close", saved: "Saved. You can tell us more below.",
+      wait: "Not sent yet. We will keep trying.",
+      rm: "We removed personal information from your comment." },
+    fr: { name: "Français", req: "(obligatoire)", send: "Envoyer", ask: "Répondez à cette question : ",
+      prob: "Il y a un problème", fail: "Désolé, vos commentaires n'ont pas pu être envoyés.",
+      thanks: "Merci. Vos commentaires ont été envoyés.", tab: "Rétroaction", close: "Fermer",
+      saved: "Enregistré. Vous pouvez en dire plus ci-dessous.",
+      wait: "Pas encore envoyé. Nous réessaierons.",
+      rm: "Nous avons retiré des renseignements personnels de votre commentaire." },
+  };
+  const CSS = `:host{all:initial!important;display:block!important;--a:var(--fb-accent,#1d4e89);--g:var(--fb-bg,#fff);
+--f:var(--fb-fg,#222);--e:#b3261e;--r:var(--fb-radius,.25em)}
+@media(prefers-color-scheme:dark){:host{--a:var(--fb-accent,#9cc2ff);--g:var(--fb-bg,#1c1e21);--f:var(--fb-fg,#eee);--e:#ffaba3}}
+*{box-sizing:border-box;margin:0;font:inherit;color:inherit}
+.w,.tab{font:var(--fb-size,1em)/1.5 var(--fb-font,system-ui,sans-serif)}
+.w{color:var(--f);background:var(--g);color-scheme:light dark;max-width:40em;padding:1.5em;border:1px solid #8888;
+border-radius:var(--r);overflow-wrap:break-word}
+.hd,.o,.ends{display:flex;flex-wrap:wrap;gap:.25em 1.5em;justify-content:space-between}
+h2{flex:1}
+h2{font-size:1.375em;line-height:1.3}
+h2,h3,legend,.q>label,.er,.b,.ok{font-weight:700}
+legend,.q>label,.h,.er{display:block;padding:0;margin-bottom:.5em}
+.rq,.sv{font-weight:400}
+.q,.sum,.hd,.sv:not(:empty){margin-bottom:1.5em}
+.bad{border-left:4px solid var(--e);padding-left:1em}
+fieldset{border:0;padding:0;min-width:0}
+.h,.ends{opacity:.8}
+.er,.sum .lk{color:var(--e)}
+.o{flex-direction:column}
+.r{flex-direction:row;justify-content:start}
+.n{gap:.25em}
+.c{display:flex;align-items:center;gap:.6em;width:fit-content;padding:.25em 0}
+.c,.lk,.b{cursor:pointer}
+.c:hover{color:var(--a)}
+.n .c{flex-direction:column-reverse;min-width:2.25em}
+input{width:1.5em;height:1.5em;flex:none;accent-color:var(--a)}
+.sc{width:fit-content}
+.ends{font-size:.875em;margin-top:.25em}
+textarea{width:100%;min-height:6em;padding:.5em;border:1px solid #777;border-radius:var(--r)}
+.sum{border:3px solid var(--e);padding:1em}
+ul{list-style:none;padding:0}
+.lk{color:var(--a);background:0;border:0;padding:.25em 0;text-decoration:underline;text-align:start}
+.b{color:var(--g);background:var(--a);border:2px solid var(--a);border-radius:var(--r);padding:.5em 1.5em;min-height:2.75em}
+.b:disabled{opacity:.6}
+.ok p{padding:.5em 1em;border-left:4px solid var(--a)}
+:focus-visible{outline:3px solid var(--a);outline-offset:2px}
+.tab{position:fixed;z-index:2147483647;bottom:0;right:1em;border-radius:var(--r) var(--r) 0 0;box-shadow:0 0 0 2px var(--g)}
+.l{right:auto;left:1em}
+.t{bottom:auto;top:0;border-radius:0 0 var(--r) var(--r)}
+dialog{margin:auto;padding:0;border:0;background:0;width:40em;max-width:calc(100% - 1em)}
+dialog .w{max-width:none}
+::backdrop{background:#000a}`;
+  let sheet;
+
+  const h = (tag, a = {}, ...kids) => {
+    const e = D.createElement(tag);
+    for (const k in a) if (a[k]) e.setAttribute(k, a[k]);
+    e.append(...kids.flat().filter(Boolean));
+    return e;
+  };
+  const button = (cls, text, onclick, a) =>
+    Object.assign(h("button", { type: "button", class: cls, ...a }, text), { onclick });
+  // randomUUID needs a secure context; 128 random bits do the same job on a plain http page.
+  const uuid = () => crypto.randomUUID?.() ?? crypto.getRandomValues(new Uint32Array(4)).join("-");
+
+  // The outbox: answers not stored yet, by Idempotency-Key, kept in localStorage until the
+  // server has them (nothing else is kept), so a retry or the next page load sends them once.
+  const ob = (k, v) => {
+    let b = {};
+    try {
+      b = JSON.parse(localStorage[OB] || "{}");
+      if (k) {
+        v ? (b[k] = v) : delete b[k];
+        Object.keys(b)[0] ? (localStorage[OB] = JSON.stringify(b)) : localStorage.removeItem(OB);
+      }
+    } catch {}
+    return b;
+  };
+  // Send an outbox entry: POST until the response exists, then PATCH it with the amend token.
+  // Network errors and 5xx retry with backoff; `w` is told once that the first try failed.
+  const go = async (k, n = 0, w) => {
+    const e = ob()[k];
+    if (!e) return {};
+    let r, j = {};
+    try {
+      r = await fetch(e.u + (e.id ? "/" + e.id : ""), { keepalive: true, method: e.id ? "PATCH" : "POST",
+        headers: { "Content-Type": "application/json", "Idempotency-Key": k },
+        body: e.id ? JSON.stringify({ ...JSON.parse(e.b), amend_token: e.t }) : e.b });
+      j = await r.json();
+    } catch {}
+    if (!r || r.status > 499) {
+      n || w?.();
+      await new Promise(f => setTimeout(f, Math.min(2 ** n, 30) * 1e3));
+      return go(k, n + 1, w);
+    }
+    // A replayed POST (200) means an earlier try was stored: amend it to this body.
+    const f = ob()[k], again = r.status == 200 && !e.id;
+    if (f) {
+      r.ok && Object.assign(f, { id: j.id, t: j.amend_token });
+      ob(k, f.b == e.b && !again ? 0 : f);
+    }
+    return again && f ? go(k, 0, w) : { r, j };
+  };
+
+  const init = async s => {
+    const ds = s.dataset, api = new URL(s.src).origin + "/api/v1/surveys/" + encodeURIComponent(ds.survey);
+    const res = await fetch(api);
+    if (!res.ok) return; // closed, or server trouble: draw nothing
+    const sv = await res.json(), qs = sv.questions, q0 = qs[0], langs = sv.languages.filter(l => T[l]);
+    // Short surveys go one question at a time: the first answer is stored at once, the rest amend it.
+    const step = !qs[4] && !/multi|text/.test(q0.kind) && !q0.show_if;
+    const ans = {}, key = uuid(); // answers outlive redraws
+    let lang = /^fr/i.test(ds.lang || D.documentElement.lang) ? "fr" : "en", errs = {}, note, done, rm, saved, down, form, ws,
+      st = {}, chain = Promise.resolve(), box, dlg, op, tab;
+    if (!langs.includes(lang)) lang = langs[0];
+    if (D.readyState == "loading") await new Promise(r => D.addEventListener("DOMContentLoaded", r));
+    const t = x => x?.[lang] || "";
+    // show_if: shown when the named question is shown and answered with one of `values`
+    const shown = (q, d = 9) => {
+      const c = q.show_if, p = c && qs.find(x => x.id == c.question);
+      return (!step || q == q0 || ans[q0.id] != null) &&
+        (!c || (!!p && d && shown(p, d - 1) && [].concat(ans[p.id]).some(v => c.values.includes(v))));
+    };
+    const upd = () => ws.forEach((w, i) => (w.hidden = !shown(qs[i])));
+    const value = q => ans[q.id]?.trim?.() ?? ans[q.id], has = q => (value(q) ?? "") + "";
+    const say = (sel, m, e = box.querySelector(sel)) => e && ((e.hidden = 0), e.replaceChildren(m));
+
+    const question = (q, i, L) => {
+      const k = q.kind, n = "q" + i, err = errs[q.id], hid = t(q.hint) && "h" + i, eid = err && "e" + i;
+      const R = RANGE[k], multi = k == "multi", text = k == "text", max = q.max_length || 2000;
+      const aria = { "aria-required": q.required && !multi && "true", "aria-invalid": err && "true",
+        "aria-describedby": [hid, eid, text && "c" + i].filter(Boolean).join(" ") };
+      const title = [t(q.text), q.required && h("span", { class: "rq" }, " " + L.req)];
+      const top = [hid && h("p", { class: "h", id: hid }, t(q.hint)), err && h("p", { class: "er", id: eid }, err)];
+      if (text) {
+        const ta = h("textarea", { id: n, name: n, maxlength: max, ...aria });
+        const cnt = h("p", { class: "h", id: "c" + i, "aria-hidden": "true" });
+        ta.value = ans[q.id] || "";
+        // The count is read with the field's description (aria-describedby), not on each key.
+        (ta.oninput = () => (cnt.textContent = (ans[q.id] = ta.value).length + " / " + max))();
+        return h("div", { class: "q" + (err ? " bad" : "") }, h("label", { for: n }, title), top, ta, cnt);
+      }
+      const src = (R || k == "yes_no" ? q.scale : q.options) || [];
+      const lab = v => t(src.find(p => p.id == "" + v)?.label);
+      const pts = R ? Array.from({ length: R[1] - R[0] + 1 }, (_, j) => R[0] + j)
+        : k == "yes_no" ? [true, false] : src.map(o => o.id);
+      const row = k == "nps", did = v => row && lab(v) && `d${i}-${v}`;
+      const list = h("div", { class: row ? "o r n" : k == "yes_no" ? "o r" : "o" }, pts.map(v => {
+        const inp = h("input", { type: multi ? "checkbox" : "radio", name: n, value: "" + v, "aria-describedby": did(v) });
+        inp.checked = [].concat(ans[q.id]).includes(v);
+        inp.onchange = () => {
+          ans[q.id] = multi ? pts.filter(p => (p === v ? inp.checked : ans[q.id]?.includes(p))) : v;
+          upd();
+          if (step && q == q0) save().then(x => x.r?.ok && ((saved = 1), say(".sv", T[lang].saved)));
+        };
+        return h("label", { class: "c" }, inp, h("span", {}, row ? "" + v : R ? v + " " + lab(v) : lab(v)));
+      }));
+      const ends = row && h("div", { class: "ends" }, pts.filter(did).map(v => h("p", { id: did(v) }, lab(v))));
+      return h("div", { class: "q" + (err ? " bad" : "") },
+        h("fieldset", { role: !multi && "radiogroup", ...aria }, h("legend", {}, title), top, ends ? h("div", { class: "sc" }, list, ends) : list));
+    };
+
+    const draw = focus => {
+      const L = T[lang], other = langs.find(l => l != lang), bad = qs.filter(q => errs[q.id]);
+      const sum = h("div", { class: "sum", role: "alert", tabindex: -1, hidden: !bad[0] && !note },
+        bad[0] && [h("h3", {}, L.prob), h("ul", {}, bad.map(q => h("li", {}, button("lk", errs[q.id], () => {
+          box.querySelector(`[name=q${qs.indexOf(q)}]`).focus();
+        }))))],
+        note && h("p", {}, note));
+      ws = qs.map((q, i) => question(q, i, L));
+      form = h("form", { novalidate: 1 }, sum, ws[0], h("p", { class: "sv", role: "status" }, saved && L.saved), ws.slice(1),
+        h("button", { class: "b" }, L.send));
+      form.onsubmit = e => { e.preventDefault(); fin(); };
+      upd();
+      host.lang = lang;
+      if (tab) tab.textContent = L.tab;
+      box.replaceChildren(h("div", { class: "w", lang, dir: "ltr" },
+        h("div", { class: "hd" }, h("h2", { id: "t" }, t(sv.title)), other &&
+          button("lk tg", T[other].name, () => { lang = other; errs = {}; note = null; draw(".tg"); }, { lang: other }),
+          dlg && button("lk", L.close, () => dlg.close())),
+        done ? h("div", { class: "ok", role: "status", tabindex: -1 }, h("p", {}, L.thanks), rm && h("p", {}, L.rm)) : form));
+      if (focus) box.querySelector(focus).focus();
+    };
+
+    // The network is down: say so once the person has asked to send.
+    const wait = () => (down = 1) && form.ariaBusy && say(".sum", h("p", {}, T[lang].wait));
+    // Queue the answers shown so far; `fin` marks the last save (required answers checked).
+    const save = fin => {
+      const answers = {};
+      for (const q of qs) if (shown(q) && has(q)) answers[q.id] = value(q);
+      ob(key, { ...ob()[key], ...st, u: api + "/responses", b: JSON.stringify({ channel: ds.channel || "web", language: lang,
+        touchpoint: ds.touchpoint || undefined, answers, partial: !fin }) });
+      return (chain = chain.then(() => go(key, 0, wait))
+        .then(x => (x.r?.ok && ((st = { id: x.j.id, t: x.j.amend_token }), (down = 0)), x)));
+    };
+
+    const fin = async () => {
+      if (form.ariaBusy) return;
+      const L = T[lang];
+      errs = {}; note = null;
+      for (const q of qs) if (shown(q) && q.required && !has(q)) errs[q.id] = L.ask + t(q.text);
+      if (Object.keys(errs)[0]) return draw(".sum");
+      form.lastChild.disabled = true;
+      form.ariaBusy = "true";
+      down && wait();
+      const { r, j = {} } = await save(1);
+      if (r?.ok) (done = 1), (rm = j.removed?.[0]);
+      else {
+        const f = (r?.status == 422 && j.error?.fields) || {};
+        qs.forEach(q => f[q.id] && (errs[q.id] = f[q.id]));
+        Object.keys(errs)[0] || (note = j.error?.message || L.fail);
+      }
+      draw(done ? ".ok" : ".sum");
+    };
+
+    const host = h("div"), root = host.attachShadow({ mode: "open" });
+    box = root;
+    if (ds.mode == "button" || ds.trigger) {
+      // A modal dialog: the page is inert behind it, Escape closes it, focus goes back to the opener.
+      root.append((box = dlg = h("dialog", { "aria-labelledby": "t" })));
+      dlg.onclose = () => op?.focus();
+      dlg.onkeydown = e => { // keep Tab inside: from the last control to the first, and back
+        const f = dlg.querySelectorAll("button,input,textarea"), a = f[0], z = f[f.length - 1];
+        if (e.key == "Tab" && root.activeElement == (e.shiftKey ? a : z)) e.preventDefault(), (e.shiftKey ? z : a).focus();
+      };
+      const open = o => { op = o; dlg.showModal(); };
+      if (ds.trigger) D.addEventListener("click", e => {
+        let o;
+        try { o = e.target.closest(ds.trigger); } catch {}
+        if (o) e.preventDefault(), open(o);
+      });
+      else {
+        root.append((tab = button("b tab", "", () => open(tab))));
+        // Never cover the host page's focused element: move the tab to another corner.
+        D.addEventListener("focusin", e => {
+          const a = e.target.getBoundingClientRect();
+          if (e.target != host) for (const c of ["", " l", " t"]) {
+            tab.className = "b tab" + c;
+            const b = tab.getBoundingClientRect();
+            if (a.right <= b.left || a.left >= b.right || a.bottom <= b.top || a.top >= b.bottom) break;
+          }
+        });
+      }
+    }
+    let at;
+    try { at = !dlg && ds.target && D.querySelector(ds.target); } catch {}
+    at ? at.append(host) : !dlg && s.closest("body") ? s.after(host) : D.body.append(host);
+    if (!sheet) (sheet = new CSSStyleSheet()).replaceSync(CSS);
+    root.adoptedStyleSheets = [sheet];
+    draw();
+  };
+
+  // The file may run once per tag or once for all tags.
+  const run = s => {
+    if (s.dataset.fbReady) return;
+    s.dataset.fbReady = 1;
+    init(s).catch(() => {});
+  };
+  for (const k in ob()) go(k); // answers a person left unsent on an earlier page
+  // Iframe mode: our hosted page tells its height; size the frame that sent it (only that one).
+  addEventListener("message", e => {
+    for (const f of D.querySelectorAll("iframe")) if (f.contentWindow == e.source) f.style.height = +e.data?.fbh + "px";
+  });
+  D.querySelectorAll("script[data-survey][src*='embed.js']").forEach(run);
+})();

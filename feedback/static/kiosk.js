@@ -1,0 +1,172 @@
+// Kiosk mode (/k/{survey}): a tablet at a counter, used by one person after another.
+// - Sends each person's answers as the hosted form's post, with a fresh submission id that
+//   the server uses as an idempotency key, so a resend never stores them twice.
+// - Keeps answers not yet sent in localStorage (only those) and sends them when the network
+//   is back; the thank-you shows at once either way.
+// - Clears the form before the thank-you, returns to the start a few seconds after it, and
+//   after a minute without a touch (with a warning 20 seconds before, if answers would be lost).
+(function () {
+  "use strict";
+  var form = document.querySelector("form.kiosk-form");
+  if (!form) return;
+  var OUTBOX = "fb-kiosk-outbox", THANKS_MS = 6000, WARN_MS = 40000, IDLE_MS = 60000;
+  var thanks = document.querySelector(".kiosk-thanks");
+  var idle = document.querySelector(".kiosk-idle");
+  var offline = document.querySelector(".kiosk-offline");
+  var summary = form.querySelector(".error-summary");
+  var lastTouch = Date.now(), thanksTimer = null, sending = false;
+
+  function newId() {
+    var bytes = crypto.getRandomValues(new Uint8Array(16));
+    return Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
+  }
+
+  function load() {
+    try { return JSON.parse(localStorage.getItem(OUTBOX) || "[]"); } catch (e) { return []; }
+  }
+
+  function save(items) {
+    try {
+      if (items.length) localStorage.setItem(OUTBOX, JSON.stringify(items));
+      else localStorage.removeItem(OUTBOX);
+    } catch (e) { /* storage refused: the answers are still sent while the page is open */ }
+  }
+
+  function showOffline(on) {
+    offline.textContent = on ? offline.dataset.text : "";
+  }
+
+  // Send the oldest unsent answers; on success, the next. A 4xx cannot succeed later: dropped.
+  function flush() {
+    var items = load();
+    if (sending || !items.length) return;
+    sending = true;
+    var item = items[0];
+    fetch(item.url, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: item.body,
+      credentials: "omit",
+      keepalive: true
+    }).then(function (r) {
+      if (r.status >= 500) throw new Error("server " + r.status);
+      save(load().filter(function (i) { return i.id !== item.id; }));
+      sending = false;
+      showOffline(false);
+      flush();
+    }).catch(function () {
+      sending = false;
+      showOffline(true);
+    });
+  }
+
+  function questions() { return form.querySelectorAll(".kiosk-question"); }
+
+  function answered(box) {
+    return !!box.querySelector("input:checked") ||
+      Array.prototype.some.call(box.querySelectorAll("textarea"), function (t) { return t.value.trim(); });
+  }
+
+  function hasAnswers() { return Array.prototype.some.call(questions(), answered); }
+
+  function clearErrors() {
+    summary.hidden = true;
+    summary.querySelector("ul").replaceChildren();
+    form.querySelectorAll(".kiosk-error").forEach(function (e) { e.remove(); });
+    form.querySelectorAll(".has-error").forEach(function (e) { e.classList.remove("has-error"); });
+  }
+
+  // Required questions that are shown but not answered, named in the summary and beside them.
+  function check() {
+    clearErrors();
+    var list = summary.querySelector("ul"), first = null;
+    questions().forEach(function (box) {
+      var message = box.dataset.missing, q = box.querySelector(".question");
+      if (!message || q.hidden || answered(box)) return;
+      var id = "kiosk-err-" + box.dataset.key;
+      var link = document.createElement("a");
+      link.href = "#" + q.id;
+      link.textContent = message;
+      var li = document.createElement("li");
+      li.append(link);
+      list.append(li);
+      var note = document.createElement("p");
+      note.className = "error-message kiosk-error";
+      note.id = id;
+      note.textContent = message;
+      q.classList.add("has-error");
+      var legend = q.querySelector("legend, label.question-text");
+      legend.after(note);
+      first = first || q;
+    });
+    if (!first) return true;
+    summary.hidden = false;
+    summary.focus();
+    return false;
+  }
+
+  function reset() {
+    clearTimeout(thanksTimer);
+    lastTouch = Date.now();
+    idle.hidden = true;
+    var home = form.dataset.homeLang;
+    if (document.documentElement.lang !== home && navigator.onLine) {
+      location.replace(form.dataset.home); // back to the counter's language
+      return;
+    }
+    form.reset();
+    clearErrors();
+    form.elements.submission_id.value = newId();
+    form.dispatchEvent(new Event("change")); // survey.js hides follow-up questions again
+    form.querySelectorAll("details").forEach(function (d) { d.open = false; });
+    thanks.hidden = true;
+    form.hidden = false;
+    window.scrollTo(0, 0);
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    if (!check()) return;
+    var body = new URLSearchParams(new FormData(form)).toString();
+    var items = load();
+    items.push({ id: form.elements.submission_id.value, url: form.action, body: body });
+    save(items);
+    // The answers leave the page before the thank-you shows: the next person never sees them.
+    form.reset();
+    form.hidden = true;
+    thanks.hidden = false;
+    thanks.focus();
+    thanksTimer = setTimeout(reset, THANKS_MS);
+    flush();
+  });
+
+  idle.querySelector("button").addEventListener("click", function () {
+    idle.hidden = true;
+    lastTouch = Date.now();
+  });
+  ["pointerdown", "keydown", "input", "change", "scroll"].forEach(function (name) {
+    window.addEventListener(name, function (event) {
+      lastTouch = Date.now();
+      // Any touch means someone is there; on the warning itself, its button answers.
+      if (name !== "scroll" && !idle.contains(event.target)) idle.hidden = true;
+    }, { passive: true, capture: true });
+  });
+  setInterval(function () {
+    var quiet = Date.now() - lastTouch;
+    if (!thanks.hidden) return;
+    if (quiet >= IDLE_MS) reset();
+    else if (quiet >= WARN_MS && idle.hidden && hasAnswers()) {
+      idle.hidden = false;
+      idle.querySelector("button").focus();
+    }
+  }, 1000);
+  setInterval(flush, 15000);
+  window.addEventListener("online", flush);
+  // Coming back through the history shows a fresh form, never the previous person's answers.
+  window.addEventListener("pageshow", function (event) { if (event.persisted) reset(); });
+  // A browser may restore form values when coming back to the page: start empty anyway.
+  form.reset();
+  form.dispatchEvent(new Event("change"));
+  form.elements.submission_id.value = newId();
+  flush();
+})();
