@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Date, cast, func, select
+from sqlalchemy import Date, cast, func, literal_column, null, select
 from sqlmodel import Session, col
 
 from feedback.models import (
@@ -84,7 +84,9 @@ GRAINS = ("week", "month")
 
 
 def _period(session: Session, day: Any, grain: str) -> Any:
-    """A SQL expression for the start of the week (Monday) or month holding `day`."""
+    """A SQL expression for the start of the week (Monday) or month holding `day`, or the day."""
+    if grain == "day":
+        return day
     if grain not in GRAINS:
         raise ValueError(f"grain must be one of {GRAINS}")
     if session.get_bind().dialect.name == "postgresql":
@@ -103,12 +105,14 @@ def answer_counts(
     grain: str | None = None,
     since: date | None = None,
     until: date | None = None,
+    by_channel: bool = True,
 ) -> list[tuple[date, str, str, int]]:
     """(period start, channel, value, count) for one question, summed in the database.
 
-    With no grain the whole range is one period, dated `since`. `since`/`until` override
-    the filters' dates (before/after windows around a change). The rows returned are
-    O(periods x channels x values) whatever the number of responses.
+    `grain` is "day", "week" or "month"; with none the whole range is one period, dated
+    `since`. `since`/`until` override the filters' dates (before/after windows around a
+    change). Without `by_channel` the channels are summed and reported as "". The rows
+    returned are O(periods x channels x values) whatever the number of responses.
     """
     window = Filters(
         since or filters.since,
@@ -117,14 +121,16 @@ def answer_counts(
         filters.languages,
         filters.touchpoint,
     )
-    dims: list[Any] = [AnswerDay.channel, AnswerDay.value]
-    if grain is not None:
-        dims.insert(0, _period(session, AnswerDay.day, grain).label("period"))
+    period = _period(session, AnswerDay.day, grain) if grain else null()
+    channel = AnswerDay.channel if by_channel else literal_column("''")
+    dims = [period.label("period"), channel.label("channel"), AnswerDay.value]
+    grouped = [d for d, keep in zip(dims, (grain, by_channel, True), strict=True) if keep]
     stmt = select(*dims, func.sum(AnswerDay.n)).where(AnswerDay.question_id == question_id)
-    stmt = _narrow(stmt, AnswerDay, window).group_by(*dims)
-    if grain is None:
-        return [(window.since, c, v, int(n)) for c, v, n in session.execute(stmt)]
-    return [(_as_date(d), c, v, int(n)) for d, c, v, n in session.execute(stmt)]
+    stmt = _narrow(stmt, AnswerDay, window).group_by(*grouped)
+    return [
+        (_as_date(d) if grain else window.since, c, v, int(n))
+        for d, c, v, n in session.execute(stmt)
+    ]
 
 
 def response_counts(

@@ -56,20 +56,21 @@ def _card(
     if question is None or question.id is None:
         return card
     f = view.filters
-    length = (f.until - f.since).days + 1
-    now = queries.answer_counts(session, question_id=question.id, filters=f)
-    then = queries.answer_counts(
+    before = f.since - timedelta(days=(f.until - f.since).days + 1)
+    spark_since = f.until - timedelta(weeks=SPARK_WEEKS - 1)
+    # One read of daily counts serves the range, the range before it and the sparkline.
+    rows = queries.answer_counts(
         session,
         question_id=question.id,
         filters=f,
-        since=f.since - timedelta(days=length),
-        until=f.since - timedelta(days=1),
+        grain="day",
+        since=min(before, spark_since),
+        by_channel=by_channel,
     )
+    now = [r for r in rows if f.since <= r[0] <= f.until]
+    then = [r for r in rows if before <= r[0] < f.since]
     card["headline"] = views.compare(now, then, question.kind)
-    spark_since = f.until - timedelta(weeks=SPARK_WEEKS - 1)
-    weekly = queries.answer_counts(
-        session, question_id=question.id, filters=f, grain="week", since=spark_since
-    )
+    weekly = [r for r in rows if r[0] >= spark_since]
     points = series.by_channel(
         weekly, question.kind, since=spark_since, until=f.until, grain="week"
     ).get(series.ALL, [])
