@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Date, cast, func, literal_column, null, select
 from sqlmodel import Session, col
 
 from feedback.models import (
-    Answer,
     AnswerDay,
     AnswerPairDay,
     ChangeEvent,
-    Question,
-    Response,
     ResponseDay,
-    Survey,
     utcnow,
 )
 
@@ -200,77 +196,6 @@ def touchpoints(
         .order_by(ResponseDay.touchpoint)
     )
     return list(session.scalars(stmt))
-
-
-@dataclass(frozen=True)
-class ExportRow:
-    """One response with its answers keyed by question key (lists for multi)."""
-
-    id: int
-    submitted_at: datetime
-    channel: str
-    language: str
-    touchpoint: str | None
-    assisted: bool
-    answers: dict[str, Any]
-
-
-def iter_responses(
-    session: Session,
-    *,
-    survey: Survey,
-    questions: list[Question],
-    since: date | None = None,
-    until: date | None = None,
-    batch: int = 5000,
-) -> Iterator[ExportRow]:
-    """Every response of a survey in id order, fetched in batches so memory stays flat."""
-    by_id = {q.id: q for q in questions}
-    after = 0
-    while True:
-        stmt = select(Response).where(Response.survey_id == survey.id, col(Response.id) > after)
-        if since:
-            stmt = stmt.where(Response.submitted_at >= datetime.combine(since, time.min))
-        if until:
-            end = datetime.combine(until + timedelta(days=1), time.min)
-            stmt = stmt.where(Response.submitted_at < end)
-        rows = list(session.scalars(stmt.order_by(col(Response.id)).limit(batch)))
-        if not rows:
-            return
-        ids = [r.id for r in rows]
-        answers: dict[int, dict[str, Any]] = {i: {} for i in ids if i is not None}
-        # A hidden (abusive) comment is kept for audit only: never shown, never exported.
-        found = select(Answer).where(
-            col(Answer.response_id).in_(ids), col(Answer.hidden).is_(False)
-        )
-        for answer in session.scalars(found):
-            question = by_id.get(answer.question_id)
-            if question is None:
-                continue
-            target = answers[answer.response_id]
-            if question.kind == "multi":
-                target.setdefault(question.key, []).append(answer.option)
-            elif question.kind == "yes_no":
-                target[question.key] = bool(answer.value)
-            elif question.kind == "choice":
-                target[question.key] = answer.option
-            elif question.kind == "text":
-                target[question.key] = answer.text
-            else:
-                target[question.key] = int(answer.value) if answer.value is not None else None
-        for r in rows:
-            assert r.id is not None
-            yield ExportRow(
-                r.id,
-                r.submitted_at,
-                r.channel,
-                r.language,
-                r.touchpoint,
-                r.assisted,
-                answers[r.id],
-            )
-        session.expunge_all()
-        after = ids[-1] or after
 
 
 def change_events(session: Session, *, service_id: str, filters: Filters) -> list[ChangeEvent]:

@@ -14,8 +14,8 @@ from test_dashboard_views import csrf, section, submit, text_of
 
 from feedback import auth
 from feedback.db import session_scope
+from feedback.export import iter_rows
 from feedback.models import Answer, Survey
-from feedback.queries import iter_responses
 from feedback.surveys import questions_of
 
 from conftest import ADMIN_PASSWORD, login
@@ -163,9 +163,7 @@ def test_manager_hides_a_comment_kept_for_audit(client: TestClient, app: Any) ->
         assert survey is not None
         exported = [
             r.answers.get("comment")
-            for r in iter_responses(
-                session, survey=survey, questions=questions_of(session, survey.id)
-            )
+            for r in iter_rows(session, survey=survey, questions=questions_of(session, survey.id))
         ]
     assert target not in exported and "Helpful staff, short wait." in exported
     # A redirect target outside the survey's comments is ignored.
