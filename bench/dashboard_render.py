@@ -41,15 +41,18 @@ def client_for(path: Path) -> tuple[TestClient, int]:
     client = TestClient(app)
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
     assert token
-    client.post("/login", data={"username": "bench", "password": PASSWORD,
-                                "csrf_token": token.group(1)})  # fmt: skip
+    signed_in = client.post("/login", data={"username": "bench", "password": PASSWORD,
+                                            "csrf_token": token.group(1)},
+                            follow_redirects=False)  # fmt: skip
+    # A wrong password would otherwise time the login page instead of the dashboard.
+    assert signed_in.status_code == 303, "could not sign in as bench"
     return client, count
 
 
 def render(client: TestClient, url: str) -> float:
     """Seconds for one full render of `url`."""
     start = time.perf_counter()
-    response = client.get(url)
+    response = client.get(url, follow_redirects=False)
     seconds = time.perf_counter() - start
     assert response.status_code == 200, response.status_code
     return seconds
