@@ -48,12 +48,26 @@ def _form_page(
         "touchpoint": touchpoint,
         "submission_id": submission_id,
     }
+    return _survey_page(request, "survey/form.html", context, survey, lang, status_code, embed)
+
+
+def _survey_page(
+    request: Request,
+    page: str,
+    context: dict[str, object],
+    survey: Survey,
+    lang: str,
+    status_code: int,
+    embed: bool,
+) -> Response:
+    """A hosted survey page, or the same page in another site's iframe (?embed=1)."""
+    headers = None
+    context = {**context, "embedded": embed, "layout": "base.html"}
     if embed:
-        # In another site's iframe: minimal chrome, framable by the survey's allowed origins.
+        # Minimal chrome, framable only by the survey's allowed origins.
         headers = snippets.frame_headers(survey)
-        page = "survey/embed_form.html"
-        return render(request, page, context, lang=lang, status_code=status_code, headers=headers)
-    return render(request, "survey/form.html", context, lang=lang, status_code=status_code)
+        context["layout"] = "survey/embed_base.html"
+    return render(request, page, context, lang=lang, status_code=status_code, headers=headers)
 
 
 def _embedded(request: Request) -> bool:
@@ -137,10 +151,9 @@ async def survey_post(request: Request) -> Response:
                 embed=_embedded(request),
             )
     context = {"survey": survey, "removed": stored.removed, "again": request.url.path}
-    if _embedded(request):
-        headers = snippets.frame_headers(survey)
-        return render(request, "survey/embed_thanks.html", context, lang=lang, headers=headers)
-    return render(request, "survey/thanks.html", context, lang=lang)
+    return _survey_page(
+        request, "survey/thanks.html", context, survey, lang, 200, _embedded(request)
+    )
 
 
 async def demo_page(request: Request) -> Response:
