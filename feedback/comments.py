@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from feedback.models import Answer, Response, Survey, utcnow
-from feedback.queries import Filters
+from feedback.queries import Filters, by_dimensions
 
 # Search terms are matched in both cases of each accented letter; past this many accented
 # letters the rest are matched as typed (the number of patterns doubles with each one).
@@ -114,12 +114,7 @@ def _statement(
             col(Response.submitted_at) >= start,
             col(Response.submitted_at) < end,
         )
-    if filters.channels:
-        stmt = stmt.where(col(Response.channel).in_(filters.channels))
-    if filters.languages:
-        stmt = stmt.where(col(Response.language).in_(filters.languages))
-    if filters.touchpoint:
-        stmt = stmt.where(col(Response.touchpoint) == filters.touchpoint)
+    stmt = by_dimensions(stmt, Response, filters)
     needle = search.text.strip()
     if needle:
         lowered = func.lower(Answer.text)

@@ -20,6 +20,7 @@ from sqlmodel import Session, col
 
 from feedback import surveys
 from feedback.models import Answer, Question, Response, Survey
+from feedback.queries import by_dimensions
 
 # A cell starting with these is run as a formula by spreadsheets; a leading quote defuses it.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -90,12 +91,7 @@ def iter_rows(
     if selection.until:
         end = datetime.combine(selection.until + timedelta(days=1), time.min)
         base = base.where(col(Response.submitted_at) < end)
-    if selection.channels:
-        base = base.where(col(Response.channel).in_(selection.channels))
-    if selection.languages:
-        base = base.where(col(Response.language).in_(selection.languages))
-    if selection.touchpoint:
-        base = base.where(col(Response.touchpoint) == selection.touchpoint)
+    base = by_dimensions(base, Response, selection)
     last: tuple[datetime, int] | None = None
     while True:
         stmt = base

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Date, cast, func, literal_column, null, select
 from sqlmodel import Session, col
@@ -38,11 +38,22 @@ class Filters:
 
 def _narrow(stmt: Any, table: Any, filters: Filters) -> Any:
     stmt = stmt.where(table.day >= filters.since, table.day <= filters.until)
-    return _by_dimensions(stmt, table, filters)
+    return by_dimensions(stmt, table, filters)
 
 
-def _by_dimensions(stmt: Any, table: Any, filters: Filters) -> Any:
-    """Narrow to the filters' channels, languages and touchpoint."""
+class Dimensions(Protocol):
+    """What narrows a selection besides dates (dashboard Filters, export Selection)."""
+
+    @property
+    def channels(self) -> tuple[str, ...]: ...
+    @property
+    def languages(self) -> tuple[str, ...]: ...
+    @property
+    def touchpoint(self) -> str | None: ...
+
+
+def by_dimensions(stmt: Any, table: Any, filters: Dimensions) -> Any:
+    """Narrow to the filters' channels, languages and touchpoint on `table`'s columns."""
     if filters.channels:
         stmt = stmt.where(col(table.channel).in_(filters.channels))
     if filters.languages:
