@@ -1,0 +1,118 @@
+"""Commands that run the product: demo, serve, seed, db upgrade."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+
+from sqlalchemy import inspect
+from sqlmodel import Session, select
+
+from feedback import auth, schema
+from feedback.cli.common import adder, engine_for, group, settings_from, upgrade
+from feedback.db import session_scope
+from feedback.models import Response, StaffUser
+from feedback.settings import Settings
+
+
+def serve(settings: Settings, host: str, port: int, workers: int = 1) -> int:
+    """Run uvicorn on the ASGI app; workers rebuild it from the environment set here."""
+    import uvicorn
+
+    os.environ["FEEDBACK_DATABASE_URL"] = settings.database_url
+    os.environ["FEEDBACK_BASE_URL"] = settings.base_url
+    os.environ["FEEDBACK_DEMO"] = "1" if settings.demo else "0"
+    if settings.secret_key:
+        os.environ["FEEDBACK_SECRET_KEY"] = settings.secret_key
+    uvicorn.run(
+        "feedback.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        factory=False,
+        proxy_headers=True,
+        log_level="info",
+        access_log=False,  # uvicorn's access log writes client IP addresses; we keep none
+    )
+    return 0
+
+
+def _has_responses(session: Session, survey_id: str) -> bool:
+    found = session.exec(select(Response.id).where(Response.survey_id == survey_id)).first()
+    return found is not None
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Create and seed the embedded database if needed, create `admin`, print URLs, serve."""
+    from seed.demo import ensure_demo, seed_responses
+
+    base = f"http://127.0.0.1:{args.port}"
+    settings = settings_from(args, base_url=base, demo=True)
+    upgrade(settings)
+    password = settings.admin_password
+    with engine_for(settings) as engine, session_scope(engine) as session:
+        demo_surveys = ensure_demo(session, base_origin=settings.origin)
+        if not any(_has_responses(session, s.id) for s in demo_surveys):
+            print("Seeding a year of demo responses...", flush=True)
+            seed_responses(session, months=12, responses=4000)
+        admin = session.exec(select(StaffUser).where(StaffUser.username == "admin")).first()
+        if admin is None:
+            password = password or secrets.token_urlsafe(12)
+            auth.create_user(session, username="admin", password=password, role="admin")
+        elif settings.admin_password:
+            admin.password_hash = auth.hash_password(settings.admin_password)
+    page = next(s for s in demo_surveys if s.template == "gc_page_feedback")
+    print(f"\n  Demo host page:   {base}/demo   (en français : {base}/demo?lang=fr)")
+    print(f"  Hosted survey:    {base}/s/{page.id}?lang=en")
+    print(f"  Dashboard:        {base}/dashboard")
+    if password:
+        print(f"  Sign in as:       admin / {password}")
+    else:
+        print("  Sign in as:       admin (password unchanged from the earlier run)")
+    print(f"  Database:         {settings.database_url}\n", flush=True)
+    return serve(settings, "127.0.0.1", args.port)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the application; an empty database gets its schema first."""
+    settings = settings_from(args)
+    with engine_for(settings) as engine:
+        if not inspect(engine).get_table_names():
+            schema.upgrade(engine)
+    return serve(settings, args.host, args.port, args.workers)
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    """Apply Alembic migrations up to the latest revision."""
+    upgrade(settings_from(args))
+    print("Database schema is up to date.")
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    """Add demo services, surveys and responses (benchmarks use it for large data)."""
+    from seed.demo import ensure_demo, seed_responses
+
+    settings = settings_from(args)
+    upgrade(settings)
+    with engine_for(settings) as engine, session_scope(engine) as session:
+        ensure_demo(session, base_origin=settings.origin)
+        summary = seed_responses(session, months=args.months, responses=args.responses)
+    print(f"Added {summary.total} responses over {args.months} months.")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add demo, serve, seed and db upgrade."""
+    add = adder(sub)
+    p = add("demo", cmd_demo, "seed the embedded database and serve the demo")
+    p.add_argument("--port", type=int, default=8000)
+    p = add("serve", cmd_serve, "serve the application")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1)
+    p = add("seed", cmd_seed, "add demo data")
+    p.add_argument("--months", type=int, default=12)
+    p.add_argument("--responses", type=int, default=4000)
+    add("upgrade", cmd_db_upgrade, "apply migrations", group(sub, "db", "database schema"))
