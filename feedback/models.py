@@ -44,6 +44,8 @@ class Survey(SQLModel, table=True):
     allowed_origins: list[str] = _json()
     status: str = Field(default="draft", max_length=10)  # draft | live | closed
     retention_days: int = Field(default=183)  # comments are deleted after this many days
+    # Submissions one client (a salted IP hash) may make to this survey per minute.
+    client_limit_per_minute: int = Field(default=30)
     created_at: datetime = _utc_column()
 
 
@@ -63,8 +65,10 @@ class Question(SQLModel, table=True):
     scale: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
     show_if: dict[str, Any] | None = _json(nullable=True)
     max_length: int | None = None
-    # A question that has answers is retired rather than edited, so old answers keep meaning.
+    # A question that has answers is retired rather than edited, so old answers keep meaning;
+    # its replacement keeps the key and takes the next version.
     retired: bool = False
+    version: int = Field(default=1)
 
 
 class Response(SQLModel, table=True):
@@ -216,3 +220,93 @@ class AppSecret(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=40)
     value: str = Field(max_length=200)
     created_at: datetime = _utc_column()
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token for integrations. Only its SHA-256 is kept; the token is shown once."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=80)
+    prefix: str = Field(max_length=16)  # the first characters, so people can tell tokens apart
+    token_hash: str = Field(unique=True, max_length=64)
+    scopes: list[str] = Field(default_factory=list, sa_type=JSON)  # ingest, read
+    service_ids: list[str] = Field(default_factory=list, sa_type=JSON)  # empty: every service
+    created_by: str = Field(max_length=80)
+    created_at: datetime = _utc_column()
+    last_used_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class Webhook(SQLModel, table=True):
+    """An address told of every new response of a service, signed with its own secret."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    service_id: str = Field(foreign_key="service.id", index=True, max_length=40)
+    url: str = Field(max_length=500)
+    secret: str = Field(max_length=100)
+    active: bool = True
+    created_by: str = Field(max_length=80)
+    created_at: datetime = _utc_column()
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """One message to one webhook: an outbox row, retried with backoff until sent or given up."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (Index("ix_webhook_delivery_due", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    webhook_id: int = Field(foreign_key="webhook.id", index=True, ondelete="CASCADE")
+    event: str = Field(max_length=40)
+    payload: dict[str, Any] = _json()
+    status: str = Field(default="pending", max_length=10)  # pending | sent | failed
+    attempts: int = 0
+    next_attempt_at: datetime = _utc_column()
+    last_status: int | None = None
+    last_error: str | None = Field(default=None, max_length=300)
+    created_at: datetime = _utc_column()
+    sent_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class AuditEntry(SQLModel, table=True):
+    """A staff action: who did what to which thing, and when. Never updated or deleted."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _utc_column(index=True)
+    user_id: int | None = None
+    username: str = Field(max_length=80)
+    action: str = Field(max_length=60)
+    target: str = Field(default="", max_length=200)
+    detail: dict[str, Any] | None = _json(nullable=True)
+
+
+class RateCounter(SQLModel, table=True):
+    """A counter per key and time window, shared by every process (rate limits, login throttling).
+
+    `bucket` holds the key and the window start; rows past `expires_at` are deleted.
+    """
+
+    __tablename__ = "rate_counter"
+
+    bucket: str = Field(primary_key=True, max_length=200)
+    count: int = 0
+    expires_at: datetime = Field(sa_type=DateTime(timezone=True), index=True)
+
+
+class ScheduledJob(SQLModel, table=True):
+    """When a periodic job (purge, webhooks, alerts) last ran and who holds it now.
+
+    Kept in the database so that with many workers each job runs once per period.
+    """
+
+    __tablename__ = "scheduled_job"
+
+    name: str = Field(primary_key=True, max_length=40)
+    next_run_at: datetime = Field(sa_type=DateTime(timezone=True))
+    locked_until: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    locked_by: str | None = Field(default=None, max_length=80)
+    last_result: str | None = Field(default=None, max_length=300)

@@ -78,4 +78,8 @@ def test_upgrade_from_the_first_revision_keeps_data(database_url: str) -> None:
         kept, hidden = conn.execute(text("SELECT text, hidden FROM answer")).one()
         assert kept == "kept" and not hidden
         assert not conn.execute(text("SELECT public_scorecard FROM service")).scalar_one()
+        # Columns added later take their defaults on rows that were already there.
+        assert conn.execute(text("SELECT version FROM question")).scalar_one() == 1
+        limit = conn.execute(text("SELECT client_limit_per_minute FROM survey")).scalar_one()
+        assert limit == 30
     engine.dispose()
