@@ -90,6 +90,7 @@ def amend(
     lang: str,
     language: str | None = None,
     partial: bool = False,
+    preview: bool = False,
 ) -> Stored:
     """Merge `answers` (null removes one) into a stored response and recount it."""
     _ = gettext_for(lang).gettext
@@ -112,7 +113,13 @@ def amend(
         assisted=response.assisted,
     )
     accepted, removed = validate(
-        survey, questions, submission, lang, partial=partial, kept=set(before) - changed
+        survey,
+        questions,
+        submission,
+        lang,
+        partial=partial,
+        kept=set(before) - changed,
+        preview=preview,
     )
     after = {q.key: v for q, v in accepted}
     stale = {q.id for q in questions if q.key in before and before[q.key] != after.get(q.key)}

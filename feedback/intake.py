@@ -48,6 +48,10 @@ class Rejected(Exception):
     code: str
     message: str
     fields: dict[str, str] = field(default_factory=dict)
+    # Seconds to wait before trying again (429); sent as Retry-After.
+    retry_after: int | None = None
+    # What the scrubber took out, when the person is asked to check before storing (preview).
+    removed: tuple[str, ...] = ()
 
 
 def _visible(question: Question, answers: Mapping[str, Any]) -> bool:
@@ -112,11 +116,14 @@ def validate(
     *,
     partial: bool = False,
     kept: Collection[str] = (),
+    preview: bool = False,
 ) -> tuple[list[tuple[Question, Any]], tuple[str, ...]]:
     """Check a submission against its survey; return the answers to store and what was scrubbed.
 
     `partial`: more answers will follow (amend), so a missing required answer is no error yet.
     `kept`: keys whose values are already stored and clean, so they are not scrubbed again.
+    `preview`: if scrubbing changed a text, refuse (422 personal_information) with the scrubbed
+    texts in `fields`, so the person sees what will be removed before anything is stored.
     """
     _ = gettext_for(lang).gettext
     errors: dict[str, str] = {}
@@ -137,6 +144,7 @@ def validate(
             errors[str(key)[:40]] = _("This question is not part of the survey.")
     accepted: list[tuple[Question, Any]] = []
     removed: list[str] = []
+    scrubbed_texts: dict[str, str] = {}
     for question in questions:
         value = submission.answers.get(question.key)
         if not _visible(question, submission.answers):
@@ -156,11 +164,19 @@ def validate(
             scrubbed = scrub(clean)
             clean = scrubbed.text
             removed.extend(k for k in scrubbed.removed if k not in removed)
+            if scrubbed.removed:
+                scrubbed_texts[question.key] = clean
         accepted.append((question, clean))
     if partial and not accepted and not errors:
         errors["answers"] = _("Answer at least one question.")
     if errors:
         raise Rejected(422, "invalid", _("Some answers need your attention."), errors)
+    if preview and scrubbed_texts:
+        message = _(
+            "To protect your privacy, we removed personal information from your comment. "
+            "Check it, then send it again."
+        )
+        raise Rejected(422, "personal_information", message, scrubbed_texts, removed=tuple(removed))
     return accepted, tuple(removed)
 
 
@@ -211,6 +227,7 @@ def submit(
     idempotency_key: str | None = None,
     submitted_at: datetime | None = None,
     partial: bool = False,
+    preview: bool = False,
 ) -> Stored:
     """Validate and store one response in one transaction; a known key replays the first store.
 
@@ -226,7 +243,9 @@ def submit(
         replay = _replay(session, survey.id, idempotency_key)
         if replay:
             return replay
-    accepted, removed = validate(survey, questions, submission, lang, partial=partial)
+    accepted, removed = validate(
+        survey, questions, submission, lang, partial=partial, preview=preview
+    )
     response = Response(
         survey_id=survey.id,
         channel=submission.channel,
