@@ -13,7 +13,7 @@ from starlette.routing import Route
 from feedback import amend, intake, surveys
 from feedback.i18n import gettext_for
 from feedback.models import Survey
-from feedback.routes.base import api_error, db, language, open_survey
+from feedback.routes.base import api_error, db, language, open_survey, public
 
 EMBED_JS = Path(__file__).parent.parent / "static" / "embed.js"
 
@@ -38,6 +38,7 @@ def _error(request: Request, survey: Survey | None, error: intake.Rejected) -> R
     return api_error(error.status, error.code, error.message, error.fields, _cors(request, survey))
 
 
+@public("the widget script loaded by any allowed host page")
 async def embed_js(request: Request) -> Response:
     """GET /embed.js: the widget, cacheable for a few minutes so fixes reach hosts soon."""
     return FileResponse(
@@ -50,6 +51,7 @@ async def embed_js(request: Request) -> Response:
     )
 
 
+@public("CORS preflight for the widget API")
 async def preflight(request: Request) -> Response:
     """OPTIONS: the browser asks whether the host page's origin may call us."""
     with db(request) as session:
@@ -67,6 +69,7 @@ async def preflight(request: Request) -> Response:
     return Response(status_code=204, headers=headers)
 
 
+@public("the widget reads a live survey's public definition")
 async def survey_definition(request: Request) -> Response:
     """GET /api/v1/surveys/{survey}: what the widget draws."""
     with db(request) as session:
@@ -121,6 +124,7 @@ def _body_language(body: Any, lang: str) -> str:
     return lang
 
 
+@public("citizens submit answers from the widget")
 async def post_response(request: Request) -> Response:
     """POST .../responses: store the answers; the same Idempotency-Key again replays."""
     with db(request) as session:
@@ -147,6 +151,7 @@ async def post_response(request: Request) -> Response:
     return _stored(request, survey, stored, 201 if stored.created else 200)
 
 
+@public("follow-up answers, guarded by the short-lived amend token")
 async def patch_response(request: Request) -> Response:
     """PATCH .../responses/{id}: follow-up answers amend the response the first answer made."""
     with db(request) as session:

@@ -13,7 +13,7 @@ from starlette.routing import Route
 from feedback import forms, intake, snippets, surveys
 from feedback.i18n import gettext_for, pick
 from feedback.models import Question, Survey
-from feedback.routes.base import db, open_survey, render
+from feedback.routes.base import db, open_survey, public, render
 
 # Never kept by the browser, so the back button cannot show the previous person's answers.
 NO_STORE = {"Cache-Control": "no-store"}
@@ -37,6 +37,7 @@ def _missing(questions: list[Question], lang: str) -> dict[str, str]:
     return out
 
 
+@public("kiosk tablets at a counter show a survey to citizens")
 async def kiosk_page(request: Request) -> Response:
     """GET /k/{survey}: the kiosk page; `touchpoint` names the counter, `home` its language."""
     with db(request) as session:

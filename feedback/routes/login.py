@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from feedback import auth
 from feedback.i18n import gettext_for
-from feedback.routes.base import db, ensure_csrf, language, render
+from feedback.routes.base import db, ensure_csrf, language, public, render
 
 
 def _safe_next(target: str | None) -> str:
@@ -24,6 +24,7 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
+@public("the sign-in page must be reachable before signing in")
 async def login_form(request: Request) -> Response:
     """GET /login."""
     lang = language(request)
@@ -32,6 +33,7 @@ async def login_form(request: Request) -> Response:
     return render(request, "login.html", context, lang=lang)
 
 
+@public("signing in; CSRF-checked and throttled")
 async def login_post(request: Request) -> Response:
     """POST /login: check the CSRF token and the password, then start a fresh session."""
     form = await request.form()
@@ -55,6 +57,7 @@ async def login_post(request: Request) -> Response:
     return RedirectResponse(target, status_code=303)
 
 
+@public("signing out; CSRF-checked, harmless without a session")
 async def logout(request: Request) -> Response:
     """POST /logout: end the session."""
     form = await request.form()

@@ -8,12 +8,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from feedback.routes.base import public
 
+
+@public("liveness probe for load balancers; says nothing about data")
 async def healthz(request: Request) -> Response:
     """The process is up."""
     return JSONResponse({"status": "ok"})
 
 
+@public("readiness probe for load balancers; says only whether the database answers")
 async def readyz(request: Request) -> Response:
     """The database answers; a load balancer sends traffic only then."""
     try:

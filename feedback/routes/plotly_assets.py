@@ -11,6 +11,8 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
+from feedback.routes.base import public
+
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
@@ -50,6 +52,7 @@ def plotly_map_style_id() -> str:
     return found.group(1) if found else ""
 
 
+@public("static chart styles, the same for everyone")
 async def plotly_stylesheet(request: Request) -> Response:
     """plotly.js's own CSS, so dashboards need no inline styles."""
     return Response(
@@ -59,6 +62,7 @@ async def plotly_stylesheet(request: Request) -> Response:
     )
 
 
+@public("static chart library, the same for everyone")
 async def plotly_js(request: Request) -> Response:
     """plotly.js from the installed plotly package; never from a CDN."""
     return FileResponse(

@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from feedback import forms, intake, snippets, surveys
 from feedback.models import Survey
-from feedback.routes.base import db, language, open_survey, render
+from feedback.routes.base import db, language, open_survey, public, render
 
 
 def _channel(survey: Survey, requested: str | None) -> str:
@@ -80,6 +80,7 @@ def _closed_page(request: Request, error: intake.Rejected, lang: str) -> Respons
     return render(request, "errors.html", context, lang=lang, status_code=error.status)
 
 
+@public("citizens answer hosted surveys without an account")
 async def survey_form(request: Request) -> Response:
     """GET /s/{survey}: the hosted survey in the person's language."""
     with db(request) as session:
@@ -102,6 +103,7 @@ async def survey_form(request: Request) -> Response:
     )
 
 
+@public("citizens submit hosted surveys without an account")
 async def survey_post(request: Request) -> Response:
     """POST /s/{survey}: a plain form post; a thank-you page, or the form again with errors."""
     form = await request.form()
@@ -156,6 +158,7 @@ async def survey_post(request: Request) -> Response:
     )
 
 
+@public("demo host page showing the widget; no data")
 async def demo_page(request: Request) -> Response:
     """GET /demo[?mode=inline|button|trigger|iframe]: a sample host page with the snippet."""
     if not request.app.state.settings.demo:
@@ -180,6 +183,7 @@ async def demo_page(request: Request) -> Response:
     return render(request, "demo.html", context, lang=lang)
 
 
+@public("landing page with links only")
 async def home(request: Request) -> Response:
     """GET /: the demo page in demo mode, else the staff login."""
     return RedirectResponse("/demo" if request.app.state.settings.demo else "/login", 303)

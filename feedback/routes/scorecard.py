@@ -14,7 +14,7 @@ from starlette.routing import Route
 from feedback import summaries
 from feedback.i18n import gettext_for, pick
 from feedback.models import Question, Service, utcnow
-from feedback.routes.base import db, language, render
+from feedback.routes.base import db, language, public, render
 
 
 def describe(question: Question, lang: str) -> str:
@@ -35,6 +35,7 @@ def describe(question: Question, lang: str) -> str:
     return _("Share of people who chose 4 or 5 out of 5")
 
 
+@public("scorecards that services chose to publish")
 async def index(request: Request) -> Response:
     """GET /scorecard: the services that publish a scorecard."""
     lang = language(request)
@@ -43,6 +44,7 @@ async def index(request: Request) -> Response:
     return render(request, "scorecard.html", {"services": services, "card": None}, lang=lang)
 
 
+@public("a scorecard that its service chose to publish")
 async def service_card(request: Request) -> Response:
     """GET /scorecard/{service}: one service's scorecard, if it chose to publish one."""
     lang = language(request)
