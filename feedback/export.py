@@ -216,29 +216,17 @@ def json_chunks(
     yield "".join(parts)
 
 
-def write_csv(
+def write_text(
     session: Session,
     *,
     survey_id: str,
     out: TextIO,
-    since: date | None = None,
-    until: date | None = None,
+    format: str,
+    selection: Selection | None = None,
 ) -> None:
-    """Write the CSV export to a text stream."""
-    for chunk in csv_chunks(session, survey_id=survey_id, selection=Selection(since, until)):
-        out.write(chunk)
-
-
-def write_json(
-    session: Session,
-    *,
-    survey_id: str,
-    out: TextIO,
-    since: date | None = None,
-    until: date | None = None,
-) -> None:
-    """Write the JSON export to a text stream."""
-    for chunk in json_chunks(session, survey_id=survey_id, selection=Selection(since, until)):
+    """Write the CSV or JSON export to a text stream, chunk by chunk."""
+    chunks = csv_chunks if format == "csv" else json_chunks
+    for chunk in chunks(session, survey_id=survey_id, selection=selection or Selection()):
         out.write(chunk)
 
 

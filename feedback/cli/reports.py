@@ -36,14 +36,16 @@ def cmd_export(args: argparse.Namespace) -> int:
         if args.format == "xlsx":
             _export_xlsx(args, session)
             return 0
-        writer = export.write_csv if args.format == "csv" else export.write_json
         target = (
             open(args.output, "w", encoding="utf-8", newline="")  # noqa: SIM115
             if args.output
             else nullcontext(sys.stdout)
         )
         with target as out:
-            writer(session, survey_id=args.survey, since=args.since, until=args.until, out=out)
+            selection = export.Selection(since=args.since, until=args.until)
+            export.write_text(
+                session, survey_id=args.survey, out=out, format=args.format, selection=selection
+            )
     return 0
 
 
