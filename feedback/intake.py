@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from feedback import rollups
+from feedback import limits, rollups, webhooks
 from feedback.catalog import CHANNELS, SCALE_RANGES, TEXT_MAX_LENGTH
 from feedback.i18n import gettext_for, pick
 from feedback.models import Answer, Question, Response, Survey, utcnow
@@ -217,6 +217,23 @@ def check_open(survey: Survey | None, lang: str) -> Survey:
     return survey
 
 
+def throttle(session: Session, *, checks: Sequence[tuple[str, int]], lang: str) -> None:
+    """Count one hit on each (key, limit per minute); over any limit, roll back and refuse (429).
+
+    The counters live in the database, so every worker sees the same counts.
+    """
+    wait = 0
+    for key, limit in checks:
+        verdict = limits.hit(session, key, limit=limit, window=60)
+        if not verdict.allowed:
+            wait = max(wait, verdict.retry_after)
+    if wait:
+        session.rollback()  # a refused attempt does not count, nor extend the wait
+        _ = gettext_for(lang).gettext
+        message = _("Too many answers were sent from here. Please try again in a minute.")
+        raise Rejected(429, "too_many", message, retry_after=wait)
+
+
 def submit(
     session: Session,
     *,
@@ -228,10 +245,18 @@ def submit(
     submitted_at: datetime | None = None,
     partial: bool = False,
     preview: bool = False,
+    commit: bool = True,
+    client: str | None = None,
+    client_limit: int | None = None,
+    survey_cap: int = 0,
 ) -> Stored:
     """Validate and store one response in one transaction; a known key replays the first store.
 
     `partial` stores a first answer that follow-up answers will amend (see `amend`).
+    `commit=False` only flushes, so a batch (bulk ingest) commits many items at once; a
+    duplicate key then raises IntegrityError for the caller to handle.
+    `client` (a salted hash, see protect.py) limits this client to `client_limit` (default: the
+    survey's) submissions a minute, and the survey to `survey_cap` (0: no cap); replays are free.
     """
     check_open(survey, lang)
     if idempotency_key is not None:
@@ -243,6 +268,11 @@ def submit(
         replay = _replay(session, survey.id, idempotency_key)
         if replay:
             return replay
+    if client is not None:
+        checks = [(f"submit:{survey.id}:{client}", client_limit or survey.client_limit_per_minute)]
+        if survey_cap > 0:
+            checks.append((f"submit:{survey.id}", survey_cap))
+        throttle(session, checks=checks, lang=lang)
     accepted, removed = validate(
         survey, questions, submission, lang, partial=partial, preview=preview
     )
@@ -263,8 +293,14 @@ def submit(
         answers = _answers(response.id, accepted)
         session.add_all(answers)
         rollups.add_response(session, response, answers, questions)
-        session.commit()
+        webhooks.enqueue(session, survey=survey, response=response, accepted=accepted)
+        if commit:
+            session.commit()
+        else:
+            session.flush()
     except IntegrityError:
+        if not commit:
+            raise
         # Two requests with the same key raced; the other one stored it first.
         session.rollback()
         replay = _replay(session, survey.id, idempotency_key) if idempotency_key else None

@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from feedback import auth, intake, surveys
+from feedback import auth, intake, surveys, tokens
 from feedback.catalog import CHANNELS, LANGUAGES, MODE_LABELS
 from feedback.db import session_scope
 from feedback.i18n import N_, gettext_for, negotiate, other_language, pick
@@ -208,6 +208,41 @@ def public(reason: str) -> Callable[[Handler], Handler]:
     def decorate(handler: Handler) -> Handler:
         handler.public = reason  # type: ignore[attr-defined]
         return handler
+
+    return decorate
+
+
+def requires_token(scope: str) -> Callable[[Handler], Handler]:
+    """Let in API callers whose bearer token holds `scope`; 401 or 403 JSON for the others.
+
+    Sets `request.state.token`; a restriction to services is checked by the handler, which
+    knows the survey. The route inventory test reads `.token_scope`.
+    """
+
+    def decorate(handler: Handler) -> Handler:
+        @wraps(handler)
+        async def guarded(request: Request) -> Response:
+            _ = gettext_for(language(request)).gettext
+            kind, _sep, secret = request.headers.get("authorization", "").partition(" ")
+            token = None
+            if kind.lower() == "bearer" and secret.strip():
+                with db(request) as session:
+                    token = tokens.verify(session, secret.strip())
+            if token is None:
+                message = _("Send a valid API token in the Authorization: Bearer header.")
+                challenge = {"WWW-Authenticate": 'Bearer realm="feedback"'}
+                return api_error(401, "unauthorized", message, headers=challenge)
+            if scope not in token.scopes:
+                message = _("This API token may not do this.")
+                challenge = {
+                    "WWW-Authenticate": f'Bearer error="insufficient_scope" scope="{scope}"'
+                }
+                return api_error(403, "insufficient_scope", message, headers=challenge)
+            request.state.token = token
+            return await handler(request)
+
+        guarded.token_scope = scope  # type: ignore[attr-defined]  # read by the route inventory
+        return guarded
 
     return decorate
 
