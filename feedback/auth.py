@@ -100,3 +100,48 @@ def new_csrf_token() -> str:
 def csrf_matches(expected: str | None, given: str | None) -> bool:
     """Constant-time comparison of the session's token with the form's."""
     return bool(expected and given) and hmac.compare_digest(str(expected), str(given))
+
+
+def list_users(session: Session) -> list[StaffUser]:
+    """Every staff user, active ones first, then by name."""
+    found = session.exec(select(StaffUser)).all()
+    return sorted(found, key=lambda u: (not u.active, u.username.lower()))
+
+
+def find_user(session: Session, username: str) -> StaffUser | None:
+    """The user with this exact username, if any."""
+    return session.exec(select(StaffUser).where(StaffUser.username == username.strip())).first()
+
+
+def active_admins(session: Session) -> int:
+    """How many active admins there are (the last one may not be demoted or deactivated)."""
+    found = session.exec(select(StaffUser).where(StaffUser.role == "admin")).all()
+    return sum(1 for u in found if u.active)
+
+
+def change_user(session: Session, user: StaffUser, *, role: str, service_ids: list[str]) -> None:
+    """Give a user another role or other services; takes effect on their next request."""
+    if role not in ROLES:
+        raise UserError(f"The role must be one of: {', '.join(ROLES)}.")
+    user.role = role
+    user.service_ids = sorted(set(service_ids))
+    session.add(user)
+
+
+def set_active(session: Session, user: StaffUser, *, active: bool) -> None:
+    """Deactivate (signs them out on their next request) or reactivate a user."""
+    user.active = active
+    session.add(user)
+
+
+def new_password() -> str:
+    """A random password to hand to a user once (about 100 bits)."""
+    return secrets.token_urlsafe(16)
+
+
+def reset_password(session: Session, user: StaffUser) -> str:
+    """Give the user a fresh random password and return it, to be shown once."""
+    password = new_password()
+    user.password_hash = hash_password(password)
+    session.add(user)
+    return password

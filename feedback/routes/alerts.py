@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from feedback import alerts, auth, summaries
+from feedback import alerts, audit, auth, summaries
 from feedback.i18n import gettext_for
 from feedback.models import Service, StaffUser
 from feedback.routes.base import db, language, render, requires
@@ -102,6 +102,8 @@ async def save_alerts(request: Request) -> Response:
             email=email,
             choices={k: (on, url or None) for k, (on, url) in chosen.items()},
         )
+        services_on = sorted(k for k, (on, _url) in chosen.items() if on)
+        audit.record(session, user, "alerts.save", f"user:{user.username}", services=services_on)
     return RedirectResponse(f"/dashboard/alerts?lang={lang}&saved=alerts", status_code=303)
 
 
@@ -118,6 +120,9 @@ async def save_scorecard(request: Request) -> Response:
         found = summaries.set_scorecard(
             session, service_id=service_id, public=form.get("public") == "on"
         )
+        if found is not None:
+            action = "scorecard.publish" if form.get("public") == "on" else "scorecard.withdraw"
+            audit.record(session, user, action, f"service:{service_id}")
     if found is None:
         raise HTTPException(404)
     return RedirectResponse(f"/dashboard/alerts?lang={lang}&saved=scorecard", status_code=303)
@@ -128,7 +133,7 @@ routes = [
     Route("/dashboard/alerts", requires(*auth.DASHBOARD_ROLES)(save_alerts), methods=["POST"]),
     Route(
         "/dashboard/alerts/scorecard",
-        requires(*auth.DASHBOARD_ROLES)(save_scorecard),
+        requires("admin", "manager")(save_scorecard),  # viewers never publish
         methods=["POST"],
     ),
 ]

@@ -11,7 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from dashboards import terms
-from feedback import auth, comments, queries, surveys
+from feedback import audit, auth, comments, queries, surveys
 from feedback.catalog import LANGUAGES
 from feedback.models import Service, StaffUser
 from feedback.routes.base import db, language, requires
@@ -116,7 +116,8 @@ async def hide_comment(request: Request) -> Response:
             raise HTTPException(404)
         if not can_edit(user, survey.service_id):
             raise HTTPException(403)
-        comments.hide(session, answer_id=answer_id, by=user.username)
+        if comments.hide(session, answer_id=answer_id, by=user.username):
+            audit.record(session, user, "comment.hide", f"answer:{answer_id}", survey=survey.id)
     target = _safe_next(str(form.get("next") or ""), survey.id)
     target += ("&" if "?" in target else "?") + "hidden=1"
     return RedirectResponse(target, status_code=303)

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from feedback import auth, events
+from feedback import audit, auth, events
 from feedback.catalog import LANGUAGES
 from feedback.models import ChangeEvent, Service, StaffUser, utcnow
 from feedback.routes.base import db, language, render, requires
@@ -81,7 +81,10 @@ async def add_event(request: Request) -> Response:
         if form.errors:
             found = events.of_service(session, service_id=service.id)
             return _list_page(request, service, found, lang, form=form, status_code=400)
-        events.add(session, service_id=service.id, day=when, label=label)
+        added = events.add(session, service_id=service.id, day=when, label=label)
+        audit.record(
+            session, request.state.user, "event.add", f"event:{added.id}", service=service.id
+        )
     return RedirectResponse(
         f"/dashboard/services/{service.id}/events?lang={lang}&done=added", status_code=303
     )
@@ -101,6 +104,9 @@ async def edit_event(request: Request) -> Response:
             context = {"service": service, "event": event, "form": form}
             return render(request, "dashboard/event_edit.html", context, lang=lang, status_code=400)
         events.update(session, event, day=when, label=label)
+        audit.record(
+            session, request.state.user, "event.edit", f"event:{event.id}", service=service.id
+        )
     return RedirectResponse(
         f"/dashboard/services/{service.id}/events?lang={lang}&done=updated", status_code=303
     )
@@ -111,6 +117,9 @@ async def delete_event(request: Request) -> Response:
     lang = language(request)
     with db(request) as session:
         event, service = _event(request, session)
+        audit.record(
+            session, request.state.user, "event.delete", f"event:{event.id}", service=service.id
+        )
         events.remove(session, event)
     return RedirectResponse(
         f"/dashboard/services/{service.id}/events?lang={lang}&done=deleted", status_code=303

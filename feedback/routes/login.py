@@ -9,9 +9,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from feedback import auth
+from feedback import audit, auth, throttle
 from feedback.i18n import gettext_for
-from feedback.routes.base import db, ensure_csrf, language, public, render
+from feedback.routes.base import current_user, db, ensure_csrf, language, public, render
 
 
 def _safe_next(target: str | None) -> str:
@@ -44,9 +44,26 @@ async def login_post(request: Request) -> Response:
     username = str(form.get("username") or "")[:80]
     password = str(form.get("password") or "")[:1024]
     target = _safe_next(str(form.get("next") or ""))
+    ip = request.client.host if request.client else None
     with db(request) as session:
-        user = auth.authenticate(session, username=username, password=password)
+        keys = throttle.keys(session, username=username, ip=ip)
+        wait = throttle.blocked_for(session, keys)
+        user = None if wait else auth.authenticate(session, username=username, password=password)
+        if user is None and not wait:
+            throttle.failed(session, keys)
+        if not wait:
+            # Username only: never the password, the address or the browser.
+            audit.record(
+                session, user or username, "login.success" if user else "login.failed", username
+            )
         user_id = user.id if user else None
+    if wait:
+        message = gettext_for(lang).gettext(
+            "Too many failed sign-in attempts. Try again in %(n)s min."
+        ) % {"n": -(-wait // 60)}
+        context = {"next": target, "error": message, "username": username}
+        headers = {"Retry-After": str(wait)}
+        return render(request, "login.html", context, lang=lang, status_code=429, headers=headers)
     if user_id is None:
         message = gettext_for(lang).gettext("The username or password is not right. Try again.")
         context = {"next": target, "error": message, "username": username}
@@ -64,6 +81,10 @@ async def logout(request: Request) -> Response:
     if not auth.csrf_matches(request.session.get("csrf_token"), str(form.get("csrf_token") or "")):
         raise HTTPException(403)
     lang = request.session.get("lang", "en")
+    user = current_user(request)
+    if user is not None:
+        with db(request) as session:
+            audit.record(session, user, "logout", user.username)
     request.session.clear()
     return RedirectResponse(f"/login?lang={lang}", status_code=303)
 
