@@ -26,6 +26,7 @@ from feedback.routes import (
     admin,
     analysis,
     base,
+    builder,
     comments,
     dashboard,
     embed,
@@ -37,6 +38,7 @@ from feedback.routes import (
     plotly_assets,
     public,
     scorecard,
+    share,
 )
 from feedback.routes import alerts as alert_routes
 from feedback.settings import Settings
@@ -98,6 +100,8 @@ def create_app(settings: Settings) -> Starlette:
         *embed.routes,
         *kiosk.routes,
         *admin.routes,
+        *builder.routes,
+        *share.routes,
         *login.routes,
         *dashboard.routes,
         *analysis.routes,

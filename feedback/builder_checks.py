@@ -1,0 +1,85 @@
+"""What keeps a survey from going live: each missing translation, and broken questions."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from feedback import surveys
+from feedback.i18n import gettext_for, pick
+from feedback.models import Question, Survey
+
+
+def _language_name(code: str, lang: str) -> str:
+    _ = gettext_for(lang).gettext
+    names = {"en": _("English"), "fr": _("French")}
+    return names.get(code, code)
+
+
+def _question_name(position: int, question: Question, lang: str) -> str:
+    _ = gettext_for(lang).gettext
+    wording = pick(question.text, lang) if question.text else ""
+    if wording:
+        short = wording if len(wording) <= 60 else wording[:57] + "…"
+        return _("Question %(n)d (“%(text)s”)") % {"n": position, "text": short}
+    return _("Question %(n)d") % {"n": position}
+
+
+def question_problems(
+    question: Question, position: int, earlier: list[Question], languages: list[str], lang: str
+) -> list[str]:
+    """Every reason this question is not ready, in the staff member's language."""
+    _ = gettext_for(lang).gettext
+    name = _question_name(position, question, lang)
+    out: list[str] = []
+    for code in languages:
+        language = _language_name(code, lang)
+        if not (question.text or {}).get(code, "").strip():
+            out.append(
+                _("%(question)s: the text in %(language)s is missing.")
+                % {"question": name, "language": language}
+            )
+        if question.hint and any(question.hint.values()) and not question.hint.get(code):
+            out.append(
+                _("%(question)s: the hint in %(language)s is missing.")
+                % {"question": name, "language": language}
+            )
+        for number, option in enumerate(question.options, start=1):
+            if not (option.get("label") or {}).get(code, "").strip():
+                out.append(
+                    _("%(question)s: option %(n)d in %(language)s is missing.")
+                    % {"question": name, "n": number, "language": language}
+                )
+    if question.kind in ("choice", "multi") and len(question.options) < 2:
+        out.append(_("%(question)s: add at least two options.") % {"question": name})
+    rule = question.show_if
+    if rule and rule.get("question") not in {q.key for q in earlier}:
+        out.append(
+            _("%(question)s: it is shown after a question that is not before it.")
+            % {"question": name}
+        )
+    return out
+
+
+def missing_for_live(
+    session: Session, survey: Survey, lang: str, *, title: dict[str, str] | None = None
+) -> list[str]:
+    """Why the survey cannot take answers yet, one message each; empty when it can."""
+    _ = gettext_for(lang).gettext
+    out: list[str] = []
+    title = survey.title if title is None else title
+    for code in survey.languages:
+        if not (title or {}).get(code, "").strip():
+            out.append(
+                _("The title in %(language)s is missing.")
+                % {"language": _language_name(code, lang)}
+            )
+    if not survey.channels:
+        out.append(_("Choose at least one channel."))
+    questions = surveys.questions_of(session, survey.id)
+    if not questions:
+        out.append(_("Add at least one question."))
+    for index, question in enumerate(questions):
+        out.extend(
+            question_problems(question, index + 1, questions[:index], survey.languages, lang)
+        )
+    return out

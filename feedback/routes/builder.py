@@ -1,0 +1,375 @@
+"""The survey builder pages (/admin/surveys): list, new, edit, questions, status, preview.
+
+Every form posts, then redirects to a page (POST-redirect-GET); a form with errors is shown
+again with what was typed and a message beside each field, in the staff member's language.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from feedback import builder, forms, surveys
+from feedback import builder_questions as bq
+from feedback.builder import Form, Invalid
+from feedback.catalog import CHANNELS, DRIVERS, KINDS, LANGUAGES
+from feedback.i18n import N_
+from feedback.models import Question, Service, Survey
+from feedback.routes.base import db, language, render, requires
+from feedback.routes.filtering import DRIVER_NAMES
+from feedback.survey_templates import TEMPLATES
+
+DONE = ("created", "saved", "added", "moved", "deleted", "retired", "live", "closed")
+KIND_NAMES = {
+    "yes_no": N_("Yes or no"),
+    "rating5": N_("Scale of 1 to 5"),
+    "nps": N_("Likelihood to recommend, 0 to 10"),
+    "ces7": N_("Effort, scale of 1 to 7"),
+    "choice": N_("One choice from a list"),
+    "multi": N_("Several choices from a list"),
+    "text": N_("Comment (free text)"),
+}
+SCALE_NAMES = {
+    "satisfaction": N_("Very dissatisfied … Very satisfied"),
+    "ease": N_("Very difficult … Very easy"),
+    "agreement": N_("Strongly disagree … Strongly agree"),
+}
+
+
+async def _form(request: Request) -> dict[str, list[str]]:
+    data = await request.form()
+    return {key: [str(v) for v in data.getlist(key)] for key in data}
+
+
+def _survey(request: Request, session: Session) -> Survey:
+    """The survey in the path, if this user may edit it; else 404 or 403."""
+    survey = surveys.get_survey(session, request.path_params["survey"])
+    if survey is None:
+        raise HTTPException(404)
+    if not builder.may_edit(request.state.user, survey):
+        raise HTTPException(403)
+    return survey
+
+
+def _question(session: Session, survey: Survey, key: str) -> Question:
+    question = bq.find(session, survey, key)
+    if question is None:
+        raise HTTPException(404)
+    return question
+
+
+def _to_edit(survey: Survey, lang: str, done: str, anchor: str = "") -> RedirectResponse:
+    url = f"/admin/surveys/{survey.id}?lang={lang}&done={done}" + (f"#{anchor}" if anchor else "")
+    return RedirectResponse(url, status_code=303)
+
+
+async def survey_list(request: Request) -> Response:
+    """GET /admin/surveys: the surveys of the user's services."""
+    lang = language(request)
+    with db(request) as session:
+        found = builder.surveys_for(session, user=request.state.user)
+        services = {s.id: s for s in builder.services_for(session, user=request.state.user)}
+    context = {"surveys": found, "services": services}
+    return render(request, "admin/surveys.html", context, lang=lang)
+
+
+def _new_page(
+    request: Request, session: Session, lang: str, form: Form, errors: dict[str, str]
+) -> Response:
+    context = {
+        "services": builder.services_for(session, user=request.state.user),
+        "templates": list(TEMPLATES.values()),
+        "form": form,
+        "errors": errors,
+    }
+    status = 400 if errors else 200
+    return render(request, "admin/new.html", context, lang=lang, status_code=status)
+
+
+async def survey_new(request: Request) -> Response:
+    """GET/POST /admin/surveys/new: a draft survey from a template or from blank."""
+    lang = language(request)
+    if request.method == "GET":
+        with db(request) as session:
+            return _new_page(request, session, lang, {"template": [""]}, {})
+    form = await _form(request)
+    try:
+        with db(request) as session:
+            survey = builder.create_survey(session, user=request.state.user, form=form, lang=lang)
+    except Invalid as error:
+        with db(request) as session:
+            return _new_page(request, session, lang, form, error.errors)
+    return _to_edit(survey, lang, "created")
+
+
+def _question_view(
+    question: Question,
+    candidates: list[forms.Field],
+    answered: bool,
+    form: Form | None = None,
+    errors: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """What a question's form shows: the stored question, or what was typed and its errors."""
+    view: dict[str, Any] = {
+        "q": question,
+        "answered": answered,
+        "candidates": candidates,
+        "errors": errors or {},
+        "kind": question.kind,
+        "driver": question.driver or "",
+        "required": question.required,
+        "text": {code: (question.text or {}).get(code, "") for code in LANGUAGES},
+        "hint": {code: (question.hint or {}).get(code, "") for code in LANGUAGES},
+        "options": [
+            {"id": o["id"], "en": o["label"].get("en", ""), "fr": o["label"].get("fr", "")}
+            for o in question.options
+        ],
+        "scale": bq.scale_name(question),
+        "show_if": {
+            f"{question.show_if['question']}={str(v).lower()}"
+            for v in question.show_if.get("values", [])
+        }
+        if question.show_if
+        else set(),
+    }
+    if form is not None:
+        view.update(
+            kind=builder.first(form, "kind") or question.kind,
+            driver=builder.first(form, "driver"),
+            required=builder.first(form, "required") == "1",
+            text={code: builder.first(form, f"text_{code}") for code in LANGUAGES},
+            hint={code: builder.first(form, f"hint_{code}") for code in LANGUAGES},
+            options=[
+                {"id": i, "en": en, "fr": fr}
+                for i, en, fr in zip(
+                    form.get("opt_id", []),
+                    form.get("opt_en", []),
+                    form.get("opt_fr", []),
+                    strict=False,
+                )
+                if en.strip() or fr.strip()
+            ],
+            scale=builder.first(form, "scale"),
+            show_if=set(form.get("show_if", [])),
+        )
+    return view
+
+
+def _edit_page(
+    request: Request,
+    session: Session,
+    survey: Survey,
+    lang: str,
+    failed: str = "",
+    form: Form | None = None,
+    errors: dict[str, str] | None = None,
+) -> Response:
+    questions = surveys.questions_of(session, survey.id)
+    fields = forms.fields(questions, lang)
+    views = []
+    for index, question in enumerate(questions):
+        candidates = [f for f in fields[:index] if f.choices]
+        mine = failed == question.key
+        views.append(
+            _question_view(
+                question,
+                candidates,
+                bq.has_answers(session, question.id),
+                form if mine else None,
+                errors if mine else None,
+            )
+        )
+    done = request.query_params.get("done")
+    settings_form = form if failed == "settings" else None
+    context = {
+        "survey": survey,
+        "service": session.get(Service, survey.service_id),
+        "questions": views,
+        "retired": bq.retired_of(session, survey.id),
+        "failed": failed,
+        "errors": errors or {},
+        "form": form or {},
+        "settings": {
+            "title": {
+                code: builder.first(settings_form, f"title_{code}")
+                if settings_form
+                else survey.title.get(code, "")
+                for code in LANGUAGES
+            },
+            "channels": settings_form.get("channels", []) if settings_form else survey.channels,
+            "origins": builder.first(settings_form, "allowed_origins")
+            if settings_form
+            else "\n".join(survey.allowed_origins),
+            "retention_days": builder.first(settings_form, "retention_days")
+            if settings_form
+            else survey.retention_days,
+            "client_limit": builder.first(settings_form, "client_limit_per_minute")
+            if settings_form
+            else survey.client_limit_per_minute,
+        },
+        "transitions": builder.TRANSITIONS.get(survey.status, ()),
+        "done": done if done in DONE else None,
+        "kinds": KINDS,
+        "kind_names": KIND_NAMES,
+        "drivers": DRIVERS,
+        "driver_names": DRIVER_NAMES,
+        "scale_names": SCALE_NAMES,
+        "channels": CHANNELS,
+    }
+    status = 400 if errors else 200
+    return render(request, "admin/edit.html", context, lang=lang, status_code=status)
+
+
+async def survey_edit(request: Request) -> Response:
+    """GET /admin/surveys/{survey}: the builder, English and French side by side."""
+    lang = language(request)
+    with db(request) as session:
+        survey = _survey(request, session)
+        return _edit_page(request, session, survey, lang)
+
+
+async def _change(
+    request: Request, scope: str, action: Any, done: str, anchor: str = ""
+) -> Response:
+    """Run one change on the survey; on Invalid, show the edit page again with the errors."""
+    lang = language(request)
+    form = await _form(request)
+    try:
+        with db(request) as session:
+            survey = _survey(request, session)
+            outcome = action(session, survey, form, lang)
+            builder.ensure_ready_if_live(session, survey, lang)
+    except Invalid as error:
+        with db(request) as session:
+            survey = _survey(request, session)
+            return _edit_page(request, session, survey, lang, scope, form, error.errors)
+    return _to_edit(survey, lang, outcome or done, anchor)
+
+
+async def save_settings(request: Request) -> Response:
+    """POST /admin/surveys/{survey}/settings: title, channels, origins, retention, limit."""
+
+    def act(session: Session, survey: Survey, form: Form, lang: str) -> None:
+        builder.update_settings(
+            session, user=request.state.user, survey=survey, form=form, lang=lang
+        )
+
+    return await _change(request, "settings", act, "saved", "settings")
+
+
+async def change_status(request: Request) -> Response:
+    """POST /admin/surveys/{survey}/status: go live (after the checks), close or reopen."""
+
+    def act(session: Session, survey: Survey, form: Form, lang: str) -> str:
+        status = builder.first(form, "status")
+        builder.set_status(
+            session, user=request.state.user, survey=survey, status=status, lang=lang
+        )
+        return status if status in DONE else "saved"
+
+    return await _change(request, "status", act, "saved", "status")
+
+
+async def add_question(request: Request) -> Response:
+    """POST /admin/surveys/{survey}/questions: append a question."""
+    key = {"value": ""}
+
+    def act(session: Session, survey: Survey, form: Form, lang: str) -> None:
+        question = bq.add_question(
+            session, user=request.state.user, survey=survey, form=form, lang=lang
+        )
+        key["value"] = question.key
+
+    response = await _change(request, "add", act, "added", "questions")
+    if isinstance(response, RedirectResponse) and key["value"]:
+        response.headers["location"] = response.headers["location"].replace(
+            "#questions", f"#question-{key['value']}"
+        )
+    return response
+
+
+async def save_question(request: Request) -> Response:
+    """POST /admin/surveys/{survey}/questions/{key}: save one question's form."""
+    key = request.path_params["key"]
+
+    def act(session: Session, survey: Survey, form: Form, lang: str) -> None:
+        question = _question(session, survey, key)
+        bq.update_question(
+            session, user=request.state.user, survey=survey, question=question, form=form, lang=lang
+        )
+
+    return await _change(request, key, act, "saved", f"question-{key}")
+
+
+async def move_question(request: Request) -> Response:
+    """POST /admin/surveys/{survey}/questions/{key}/move: one place up or down."""
+    key = request.path_params["key"]
+
+    def act(session: Session, survey: Survey, form: Form, lang: str) -> None:
+        step = -1 if builder.first(form, "step") == "up" else 1
+        question = _question(session, survey, key)
+        bq.move_question(
+            session, user=request.state.user, survey=survey, question=question, step=step
+        )
+
+    return await _change(request, key, act, "moved", f"question-{key}")
+
+
+async def remove_question(request: Request) -> Response:
+    """POST /admin/surveys/{survey}/questions/{key}/remove: delete, or retire if answered."""
+    key = request.path_params["key"]
+
+    def act(session: Session, survey: Survey, form: Form, lang: str) -> str:
+        question = _question(session, survey, key)
+        return bq.remove_question(
+            session, user=request.state.user, survey=survey, question=question
+        )
+
+    return await _change(request, "remove", act, "deleted", "questions")
+
+
+async def preview(request: Request) -> Response:
+    """GET /admin/surveys/{survey}/preview?lang=: the survey as people see it, nothing sent."""
+    lang = language(request)
+    with db(request) as session:
+        survey = _survey(request, session)
+        questions = surveys.questions_of(session, survey.id)
+    context = {
+        "survey": survey,
+        "fields": forms.fields(questions, lang),
+        "values": {},
+        "errors": {},
+    }
+    return render(request, "admin/preview.html", context, lang=lang)
+
+
+_EDIT = ("admin", "manager")
+routes = [
+    Route("/admin/surveys", requires(*_EDIT)(survey_list), methods=["GET"]),
+    Route("/admin/surveys/new", requires(*_EDIT)(survey_new), methods=["GET", "POST"]),
+    Route("/admin/surveys/{survey}", requires(*_EDIT)(survey_edit), methods=["GET"]),
+    Route("/admin/surveys/{survey}/settings", requires(*_EDIT)(save_settings), methods=["POST"]),
+    Route("/admin/surveys/{survey}/status", requires(*_EDIT)(change_status), methods=["POST"]),
+    Route("/admin/surveys/{survey}/questions", requires(*_EDIT)(add_question), methods=["POST"]),
+    Route(
+        "/admin/surveys/{survey}/questions/{key}",
+        requires(*_EDIT)(save_question),
+        methods=["POST"],
+    ),
+    Route(
+        "/admin/surveys/{survey}/questions/{key}/move",
+        requires(*_EDIT)(move_question),
+        methods=["POST"],
+    ),
+    Route(
+        "/admin/surveys/{survey}/questions/{key}/remove",
+        requires(*_EDIT)(remove_question),
+        methods=["POST"],
+    ),
+    Route("/admin/surveys/{survey}/preview", requires(*_EDIT)(preview), methods=["GET"]),
+]
