@@ -25,6 +25,7 @@ from feedback.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from feedback.routes import (
     admin,
     analysis,
+    assist,
     base,
     builder,
     comments,
@@ -99,6 +100,7 @@ def create_app(settings: Settings) -> Starlette:
         *public.routes,
         *embed.routes,
         *kiosk.routes,
+        *assist.routes,
         *admin.routes,
         *builder.routes,
         *share.routes,
