@@ -9,9 +9,7 @@ so several servers checking at once still send each signal at most once.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import random
 import re
 import time
 from collections import defaultdict
@@ -211,17 +209,14 @@ def run(
     return report
 
 
-async def schedule(engine: Engine, settings: Settings) -> None:
-    """Check for signals every alert_check_interval seconds, for as long as the server runs."""
-    while True:
-        # A little jitter so several processes started together do not all check at once.
-        await asyncio.sleep(settings.alert_check_interval * random.uniform(0.9, 1.1))
-        try:
-            report = await asyncio.to_thread(run, engine, settings)
-            if report.new:
-                log.info("alerts: %s", report)
-        except Exception:
-            log.exception("alert check failed")
+def job(settings: Settings) -> Callable[[Engine], str]:
+    """`run` as a scheduled job (feedback.jobs): one line saying what it found and sent."""
+
+    def check(engine: Engine) -> str:
+        r = run(engine, settings)
+        return f"{r.signals} signals, {r.new} new, {r.emails} emails, {r.webhooks} webhooks sent"
+
+    return check
 
 
 # ---- subscriptions and what the settings page shows ----

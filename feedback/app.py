@@ -19,7 +19,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from feedback import alerts, auth, schema
+from feedback import alerts, auth, jobs, protect, retention, schema
 from feedback.db import make_engine, session_scope
 from feedback.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from feedback.routes import (
@@ -73,20 +73,30 @@ def prepare_database(settings: Settings) -> None:
         engine.dispose()
 
 
+def background_jobs(settings: Settings) -> list[jobs.Job]:
+    """The periodic jobs the server runs; each runs once per period across all workers."""
+    out = [jobs.Job("limits.forget_expired", 3600, protect.forget_expired)]
+    if settings.alert_check_interval > 0:
+        out.append(jobs.Job("alerts", settings.alert_check_interval, alerts.job(settings)))
+    if settings.retention_interval > 0:
+        out.append(jobs.Job("retention.purge", settings.retention_interval, retention.run))
+    return out
+
+
 @contextlib.asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
-    """While serving, check for control-limit signals every alert_check_interval seconds."""
+    """While serving, run the periodic jobs (alerts, retention purge, expired rate counters)."""
     settings: Settings = app.state.settings
-    task = None
-    if settings.alert_check_interval > 0:
-        task = asyncio.create_task(alerts.schedule(app.state.engine, settings))
+    due = background_jobs(settings)
+    # Look at least as often as the most frequent job wants to run (tests use 1 s).
+    tick = min([30.0, *(job.every for job in due)])
+    task = asyncio.create_task(jobs.schedule(app.state.engine, due, tick=tick))
     try:
         yield
     finally:
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 def create_app(settings: Settings) -> Starlette:

@@ -62,6 +62,22 @@ class Settings(BaseSettings):
     scorecard_min_count: int = Field(
         default=30, description="Public scorecards hide any figure based on fewer answers."
     )
+    kiosk_limit_per_minute: int = Field(
+        default=600,
+        description="Kiosk posts a minute from one address to one survey (tablets at a counter "
+        "share an address and send their offline queue at once); the survey's own limit applies "
+        "if it is higher.",
+    )
+    survey_limit_per_minute: int = Field(
+        default=0,
+        description="Submissions a minute to one survey from everyone together, answered with "
+        "429 beyond it; 0 for no cap.",
+    )
+    retention_interval: int = Field(
+        default=86400,
+        description="Seconds between the server's purges of comments past their survey's "
+        "retention period; 0 stops them (run `feedback purge` instead).",
+    )
 
     @property
     def https(self) -> bool:

@@ -123,6 +123,7 @@ _STATUS_MESSAGES = {
     405: ("method_not_allowed", N_("This address does not accept that method.")),
     410: ("closed", N_("This survey is closed. Thank you for your interest.")),
     413: ("too_large", N_("The request is too large.")),
+    429: ("too_many", N_("Too many answers were sent from here. Please try again in a minute.")),
     503: ("unavailable", N_("The service is busy. Please try again in a few seconds.")),
 }
 

@@ -6,11 +6,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from feedback import amend, intake, surveys
+from feedback import amend, intake, protect, surveys
 from feedback.i18n import gettext_for
 from feedback.models import Survey
 from feedback.routes.base import api_error, db, language, open_survey, public
@@ -35,7 +36,16 @@ def _cors(request: Request, survey: Survey | None) -> dict[str, str]:
 
 
 def _error(request: Request, survey: Survey | None, error: intake.Rejected) -> Response:
-    return api_error(error.status, error.code, error.message, error.fields, _cors(request, survey))
+    headers = {**_cors(request, survey), **protect.retry_headers(error)}
+    return api_error(error.status, error.code, error.message, error.fields, headers)
+
+
+def _guard(request: Request, session: Session, survey: Survey, channel: object) -> protect.Guard:
+    """This client's limits; the channel counts only when it is one the survey offers."""
+    ip = request.client.host if request.client else None
+    channel = channel if isinstance(channel, str) and channel in survey.channels else "web"
+    settings = request.app.state.settings
+    return protect.guard(session, survey=survey, ip=ip, channel=channel, settings=settings)
 
 
 @public("the widget script loaded by any allowed host page")
@@ -137,6 +147,7 @@ async def post_response(request: Request) -> Response:
         try:
             survey = intake.check_open(survey, lang)
             submission = intake.submission_from_json(body, lang=lang)
+            guard = _guard(request, session, survey, submission.channel)
             stored = intake.submit(
                 session,
                 survey=survey,
@@ -145,6 +156,9 @@ async def post_response(request: Request) -> Response:
                 lang=lang,
                 idempotency_key=request.headers.get("idempotency-key"),
                 partial=body.get("partial") is True,
+                client=guard.client,
+                client_limit=guard.client_limit,
+                survey_cap=guard.survey_cap,
             )
         except intake.Rejected as error:
             return _error(request, survey, error)
@@ -176,6 +190,8 @@ async def patch_response(request: Request) -> Response:
             if not token_id or str(token_id) != wanted:
                 message = _("This answer can no longer be changed.")
                 raise intake.Rejected(403, "amend_not_allowed", message)
+            guard = _guard(request, session, survey, body.get("channel"))
+            protect.check(session, survey=survey, guard=guard, lang=lang)
             stored = amend.amend(
                 session,
                 survey=survey,

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from feedback import forms, intake, snippets, surveys
+from feedback import forms, intake, protect, snippets, surveys
 from feedback.i18n import gettext_for, pick
 from feedback.models import Question, Survey
 from feedback.routes.base import db, open_survey, public, render
@@ -62,6 +62,7 @@ async def kiosk_page(request: Request) -> Response:
         "fields": forms.fields(questions, lang),
         "missing": _missing(questions, lang),
         "channel": kiosk_channel(survey),
+        "honeypot": protect.HONEYPOT,
         "touchpoint": touchpoint,
         "home": home,
         "home_url": snippets.hosted_url(

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from feedback import forms, intake, snippets, surveys
+from feedback import forms, intake, protect, snippets, surveys
 from feedback.models import Survey
 from feedback.routes.base import db, language, open_survey, public, render
 
@@ -38,7 +38,10 @@ def _form_page(
     submission_id: str,
     status_code: int = 200,
     embed: bool = False,
+    check: str = "",
+    checked: tuple[str, ...] = (),
 ) -> Response:
+    """The form; `check` says what the scrubber removed from the `checked` comments."""
     context = {
         "survey": survey,
         "fields": forms.fields(questions, lang),
@@ -47,6 +50,9 @@ def _form_page(
         "channel": channel,
         "touchpoint": touchpoint,
         "submission_id": submission_id,
+        "check": check,
+        "checked": checked,
+        "honeypot": protect.HONEYPOT,
     }
     return _survey_page(request, "survey/form.html", context, survey, lang, status_code, embed)
 
@@ -77,7 +83,10 @@ def _embedded(request: Request) -> bool:
 
 def _closed_page(request: Request, error: intake.Rejected, lang: str) -> Response:
     context = {"status": error.status, "message": error.message}
-    return render(request, "errors.html", context, lang=lang, status_code=error.status)
+    headers = protect.retry_headers(error)
+    return render(
+        request, "errors.html", context, lang=lang, status_code=error.status, headers=headers
+    )
 
 
 @public("citizens answer hosted surveys without an account")
@@ -121,6 +130,13 @@ async def survey_post(request: Request) -> Response:
         channel = _channel(survey, str(form.get("channel") or ""))
         touchpoint = _touchpoint(str(form.get("touchpoint") or ""))
         submission_id = str(form.get("submission_id") or "")[:64] or None
+        if protect.is_bot(values):
+            # Answered like any other post, so the bot learns nothing; nothing is stored.
+            return _thanks(request, survey, lang, ())
+        ip = request.client.host if request.client else None
+        guard = protect.guard(
+            session, survey=survey, ip=ip, channel=channel, settings=request.app.state.settings
+        )
         submission = intake.Submission(
             channel=channel,
             language=lang,
@@ -135,10 +151,23 @@ async def survey_post(request: Request) -> Response:
                 submission=submission,
                 lang=lang,
                 idempotency_key=f"form:{submission_id}" if submission_id else None,
+                # First post: show what the scrubber would remove; the form's flag then stores.
+                preview=form.get("pii_checked") != "1",
+                client=guard.client,
+                client_limit=guard.client_limit,
+                survey_cap=guard.survey_cap,
             )
         except intake.Rejected as error:
             if error.status != 422:
                 return _closed_page(request, error, lang)
+            check = ""
+            checked: tuple[str, ...] = ()
+            if error.code == "personal_information":
+                # The scrubbed texts go back in their fields, to read before sending.
+                for key, text in error.fields.items():
+                    values[f"q_{key}"] = [text]
+                checked = tuple(error.fields)
+                check = protect.removed_message(error.removed, lang, comments=len(checked))
             return _form_page(
                 request,
                 survey,
@@ -147,12 +176,18 @@ async def survey_post(request: Request) -> Response:
                 channel=channel,
                 touchpoint=touchpoint,
                 values=values,
-                errors=error.fields,
+                errors={} if checked else error.fields,
                 submission_id=submission_id or "",
                 status_code=422,
                 embed=_embedded(request),
+                check=check,
+                checked=checked,
             )
-    context = {"survey": survey, "removed": stored.removed, "again": request.url.path}
+    return _thanks(request, survey, lang, stored.removed)
+
+
+def _thanks(request: Request, survey: Survey, lang: str, removed: tuple[str, ...]) -> Response:
+    context = {"survey": survey, "removed": removed, "again": request.url.path}
     return _survey_page(
         request, "survey/thanks.html", context, survey, lang, 200, _embedded(request)
     )

@@ -1,0 +1,106 @@
+"""The public routes' guard against floods and bots: per-client limits and a honeypot.
+
+A client is a salted hash of its IP address (limits.client_key), never the address. The
+address is what Starlette puts in `request.client`: behind a reverse proxy, uvicorn's
+--proxy-headers/--forwarded-allow-ips decide whether X-Forwarded-For is believed, so a
+visitor cannot pick their own address by sending that header.
+
+Kiosk tablets at one counter share an address and send their offline queue in a burst when
+the network comes back, so kiosk posts have their own, higher limit (Settings.
+kiosk_limit_per_minute) on a separate counter: a busy counter is never refused, and a
+web visitor at the same address does not use up the tablets' allowance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from feedback import intake, limits
+from feedback.db import session_scope
+from feedback.i18n import N_, gettext_for
+from feedback.models import Survey
+from feedback.settings import Settings
+
+# How each kind the scrubber removes is named to the person (privacy.KINDS).
+KIND_NAMES = {
+    "email": N_("an email address"),
+    "phone": N_("a phone number"),
+    "sin": N_("a social insurance number"),
+    "card": N_("a card number"),
+    "passport": N_("a passport number"),
+    "postal_code": N_("a postal code"),
+    "address": N_("a street address"),
+}
+
+# The form field people never see; a bot that fills every field fills it too.
+HONEYPOT = "website"
+
+
+@dataclass(frozen=True)
+class Guard:
+    """What intake.submit needs to count this client: its key, its limit, the survey cap."""
+
+    client: str
+    client_limit: int
+    survey_cap: int
+
+
+def guard(
+    session: Session, *, survey: Survey, ip: str | None, channel: str, settings: Settings
+) -> Guard:
+    """The limits that apply to a post from `ip` on `channel` to `survey`."""
+    key = limits.client_key(session, ip)
+    limit = survey.client_limit_per_minute
+    if channel == "kiosk":
+        key, limit = f"kiosk:{key}", max(limit, settings.kiosk_limit_per_minute)
+    return Guard(client=key, client_limit=limit, survey_cap=settings.survey_limit_per_minute)
+
+
+def check(session: Session, *, survey: Survey, guard: Guard, lang: str) -> None:
+    """Count one follow-up (amend) against the same limits as a submission; 429 beyond them."""
+    checks = [(f"submit:{survey.id}:{guard.client}", guard.client_limit)]
+    if guard.survey_cap > 0:
+        checks.append((f"submit:{survey.id}", guard.survey_cap))
+    intake.throttle(session, checks=checks, lang=lang)
+
+
+def is_bot(form: Mapping[str, list[str]]) -> bool:
+    """True when the hidden honeypot field was filled in: answer as if stored, keep nothing."""
+    return any(v.strip() for v in form.get(HONEYPOT, []))
+
+
+def retry_headers(error: intake.Rejected) -> dict[str, str]:
+    """Retry-After for a 429, nothing otherwise."""
+    return {"Retry-After": str(error.retry_after)} if error.retry_after else {}
+
+
+def removed_message(kinds: tuple[str, ...], lang: str, *, comments: int = 1) -> str:
+    """The check-before-sending message naming the kinds removed, in the person's language."""
+    _ = gettext_for(lang).gettext
+    named = [_(KIND_NAMES.get(k, k)) for k in kinds]
+    # "a, b and c" without the serial comma, as Government of Canada style writes lists.
+    names = (
+        named[0]
+        if len(named) == 1
+        else _("%(items)s and %(last)s")
+        % {
+            "items": ", ".join(named[:-1]),
+            "last": named[-1],
+        }
+    )
+    if comments > 1:
+        text = _("We removed %(kinds)s from your comments. Check them, then send them.")
+    else:
+        text = _("We removed %(kinds)s from your comment. Check it, then send it.")
+    return text % {"kinds": names}
+
+
+def forget_expired(engine: Engine) -> str:
+    """The hourly job: drop finished rate-limit windows and salts older than yesterday."""
+    with session_scope(engine) as session:
+        gone = limits.forget_expired(session)
+    return f"{gone} expired counters and salts deleted"
