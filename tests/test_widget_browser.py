@@ -186,15 +186,21 @@ def test_strict_csp_host_page(server: Any, page: Any) -> None:
         page, app.state.host, host_html(tag(live, ids["page"], touchpoint="/renew")), csp=csp
     )
     page.get_by_role("radio", name="Yes").check()
-    page.get_by_text("Saved. You can tell us more below.").wait_for()
+    page.get_by_role("status").get_by_text("Answer saved.").wait_for()
     # The first answer is stored at once, before the rest.
     assert wait_for(lambda: stored(app, ids["page"])) == [
         {"channel": "web", "language": "en", "touchpoint": "/renew", "answers": {"found": True}}
     ]
-    page.get_by_label("Please give more details.").fill("Clear, thanks. Me: 613-555-0100")
+    page.get_by_role("button", name="Next").click()
+    comment = page.get_by_label("Please give more details.")
+    comment.fill("Clear, thanks. Me: 613-555-0100")
     page.get_by_role("button", name="Send").click()
-    status = page.get_by_role("status").filter(has_text="Thank you. Your feedback was sent.")
-    status.get_by_text("We removed personal information from your comment.").wait_for()
+    # Before anything is stored, the person sees what would be removed, in the box itself.
+    page.get_by_role("alert").get_by_text("we removed personal information").wait_for()
+    assert comment.input_value() == "Clear, thanks. Me: [phone removed]"
+    assert [r["answers"] for r in stored(app, ids["page"])] == [{"found": True}]
+    page.get_by_role("button", name="Send").click()  # sent again as shown: stored
+    page.get_by_role("status").get_by_text("Thank you. Your feedback was sent.").wait_for()
     [response] = stored(app, ids["page"])
     assert response["answers"] == {"found": True, "comment": "Clear, thanks. Me: [phone removed]"}
     # It looks right: the constructed stylesheet applies under this policy...
@@ -224,7 +230,7 @@ def test_hostile_css_cannot_break_it_and_its_css_never_leaks(server: Any, page: 
         f'<div><span class="keep"></span>{tag(live, ids["page"])}</div><h2 id="host-h2">Host</h2>'
     )
     serve_host(page, app.state.host, host_html(body, head=f"<style>{HOSTILE_CSS}</style>"))
-    send = page.get_by_role("button", name="Send")
+    send = page.get_by_role("button", name="Next")
     send.wait_for()
     look = send.evaluate(
         """e => { const s = getComputedStyle(e); const w = e.closest('.w');
@@ -240,6 +246,7 @@ def test_hostile_css_cannot_break_it_and_its_css_never_leaks(server: Any, page: 
     assert page.locator("#host-h2").evaluate("e => getComputedStyle(e).fontSize") == "40px"
     page.get_by_role("radio", name="No").check()
     send.click()
+    page.get_by_role("button", name="Send").click()
     page.get_by_text("Thank you. Your feedback was sent.").wait_for()
     assert [r["answers"] for r in stored(app, ids["page"])] == [{"found": False}]
 
@@ -258,10 +265,13 @@ def test_several_widgets_on_one_page_never_interfere(server: Any, page: Any) -> 
     a.get_by_role("radio", name="Yes").check()
     b.get_by_role("radio", name="No").check()
     c.get_by_role("radio", name="D'accord", exact=True).check()
-    c.get_by_role("checkbox", name="C'était facile").check()
     # Each label points at its own widget's control, though the ids are the same.
     assert a.get_by_role("radio", name="Yes").is_checked()
     assert not b.get_by_role("radio", name="Yes").is_checked()
+    for w, name in ((a, "Next"), (b, "Next"), (c, "Suivant")):
+        w.get_by_role("button", name=name).click()
+    c.get_by_role("checkbox", name="C'était facile").check()
+    c.get_by_role("button", name="Suivant").click()
     b.get_by_label("Please give more details.").fill("Only in B")
     for w, name in ((a, "Send"), (b, "Send"), (c, "Envoyer")):
         w.get_by_role("button", name=name).click()
@@ -294,6 +304,7 @@ def test_right_to_left_host_page(server: Any, page: Any) -> None:
     page.get_by_role("button", name="English").click()
     assert page.get_by_role("radio", name="Yes").is_checked()
     assert widget.get_attribute("lang") == "en"
+    page.get_by_role("button", name="Next").click()
     page.get_by_role("button", name="Send").click()
     page.get_by_text("Thank you. Your feedback was sent.").wait_for()
     assert [(r["language"], r["answers"]) for r in stored(app, ids["page"])] == [
@@ -323,10 +334,26 @@ def test_dialog_opened_and_answered_by_keyboard_alone(server: Any, page: Any) ->
     assert not dialog.is_visible()
     assert page.evaluate(DEEP_ACTIVE)["text"] == "Feedback"  # focus is back on the opener
     page.keyboard.press("Enter")
+    # One question at a time: the first alone, stored at once by its click.
+    assert dialog.locator("fieldset:visible, textarea:visible").count() == 1
     tab_until(page, lambda a: a["type"] == "radio")
     page.keyboard.press("Space")  # the first choice: agree
+    assert wait_for(lambda: stored(app, ids["v2"])) and [
+        r["answers"] for r in stored(app, ids["v2"])
+    ] == [{"trust": True}]
+    tab_until(page, lambda a: a["text"] == "Next")
+    page.keyboard.press("Enter")
+    # The branch for "agree": what went well; focus on the step's legend, its place read out.
+    page.wait_for_function(f"() => ({DEEP_ACTIVE})().tag == 'LEGEND'")
+    assert page.evaluate(DEEP_ACTIVE)["text"].startswith("2 of 3What went well?")
+    assert dialog.get_by_text("What didn't go so well?").is_hidden()
     tab_until(page, lambda a: a["type"] == "checkbox")
     page.keyboard.press("Space")  # "My need was addressed"
+    tab_until(page, lambda a: a["text"] == "Next")
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"() => ({DEEP_ACTIVE})().tag == 'LABEL'")
+    assert page.evaluate(DEEP_ACTIVE)["text"].startswith("3 of 3")
+    assert wait_for(lambda: stored(app, ids["v2"])[0]["answers"].get("went_well"))
     tab_until(page, lambda a: a["tag"] == "TEXTAREA")
     page.keyboard.type("Quick and kind")
     tab_until(page, lambda a: a["text"] == "Send")
@@ -336,6 +363,25 @@ def test_dialog_opened_and_answered_by_keyboard_alone(server: Any, page: Any) ->
     assert page.evaluate(DEEP_ACTIVE)["text"] == "Feedback"
     assert [r["answers"] for r in stored(app, ids["v2"])] == [
         {"trust": True, "went_well": ["effectiveness"], "comment": "Quick and kind"}
+    ]
+
+
+def test_leaving_after_the_first_step_keeps_the_first_answer(server: Any, context: Any) -> None:
+    app, live = server
+    ids = app.state.ids
+    page = context.new_page()
+    serve_host(page, app.state.host, host_html(tag(live, ids["v2"], lang="fr"), lang="fr"))
+    page.get_by_role("radio", name="Pas d'accord").check()
+    page.get_by_role("status").get_by_text("Réponse enregistrée.").wait_for()
+    page.get_by_role("button", name="Suivant").click()
+    # The other branch: what did not go well, step 2 of 3.
+    legend = page.locator("legend.st")
+    legend.get_by_text("2 de 3").wait_for()
+    assert "Qu'est-ce qui ne s'est pas bien passé?" in legend.inner_text()
+    assert page.get_by_text("Qu'est-ce qui s'est bien passé?").is_hidden()
+    page.close()  # the person leaves
+    assert [(r["language"], r["answers"]) for r in stored(app, ids["v2"])] == [
+        ("fr", {"trust": False})
     ]
 
 
@@ -357,6 +403,7 @@ def test_trigger_elements_open_the_dialog(server: Any, page: Any) -> None:
     assert page.evaluate(DEEP_ACTIVE)["id"] == "fb"
     page.get_by_role("link", name="Donner votre avis").click()
     dialog.get_by_role("radio", name="Oui").check()
+    dialog.get_by_role("button", name="Suivant").click()
     dialog.get_by_role("button", name="Envoyer").click()
     dialog.get_by_text("Merci. Vos commentaires ont été envoyés.").wait_for()
     dialog.get_by_role("button", name="Fermer").click()
@@ -480,14 +527,14 @@ def test_unsent_answers_wait_in_local_storage_for_the_next_page(
     app, live = server
     ids = app.state.ids
     page.route(re.compile(r".*/responses.*"), lambda route: route.abort("internetdisconnected"))
-    serve_host(page, app.state.host, host_html(tag(live, ids["page"])))
-    page.get_by_role("radio", name="No").check()
-    page.get_by_label("Please give more details.").fill("Call 613-555-0100")
+    serve_host(page, app.state.host, host_html(tag(live, ids["counter"])))
+    page.get_by_role("radio", name="4 Satisfied").check()
+    page.get_by_label("What could we do better?").fill("Call 613-555-0100")
     page.get_by_role("button", name="Send").click()
     page.get_by_text("Not sent yet. We will keep trying.").wait_for()
     kept = page.evaluate("() => Object.entries(localStorage)")
     assert len(kept) == 1 and "613-555-0100" in kept[0][1]
-    assert stored(app, ids["page"]) == []
+    assert stored(app, ids["counter"]) == []
     page.close()  # the person leaves while offline
     assert context.cookies() == []
 
@@ -497,13 +544,13 @@ def test_unsent_answers_wait_in_local_storage_for_the_next_page(
         app.state.host,
         host_html("<p>Another page, no survey here.</p>" + tag(live, ids["page"])),
     )
-    [response] = wait_for(lambda: stored(app, ids["page"]))
-    assert response["answers"]["found"] is False
-    assert "555" not in response["answers"]["comment"]
+    # No one is there to check a preview: the server scrubs the comment and stores it.
+    [response] = wait_for(lambda: stored(app, ids["counter"]))
+    assert response["answers"] == {"satisfaction": 4, "comment": "Call [phone removed]"}
     assert wait_for(lambda: back.evaluate("() => localStorage.length") == 0)
     back.reload()
     back.get_by_role("radio", name="Yes").wait_for()
-    assert len(stored(app, ids["page"])) == 1
+    assert len(stored(app, ids["counter"])) == 1
     assert context.cookies() == []
 
 
@@ -535,13 +582,35 @@ def test_server_down_or_survey_closed_at_load_draws_nothing(server: Any, page: A
 # ---- accessibility ----
 
 
+TEXTS = {
+    "en": {
+        "send": "Send",
+        "next": "Next",
+        "tab": "Feedback",
+        "of": "of",
+        "check": "we removed personal information",
+        "thanks": "Thank you.",
+    },
+    "fr": {
+        "send": "Envoyer",
+        "next": "Suivant",
+        "tab": "Rétroaction",
+        "of": "de",
+        "check": "nous avons retiré des renseignements personnels",
+        "thanks": "Merci.",
+    },
+}
+
+
 @pytest.mark.parametrize("lang", ["en", "fr"])
-def test_axe_finds_nothing_in_the_widget_the_dialog_and_the_iframe(
+def test_axe_finds_nothing_on_each_step_the_dialog_and_the_iframe(
     server: Any, page: Any, lang: str
 ) -> None:
+    """Each step of an A-11 v2 survey, the preview of a comment, the thank-you, the dialog of a
+    longer survey and the iframe page; the preview round trip stores the comment once."""
     app, live = server
     ids = app.state.ids
-    send = {"en": "Send", "fr": "Envoyer"}[lang]
+    say = TEXTS[lang]
     body = (
         '<section id="a" aria-label="Survey"></section>'
         + tag(live, ids["v2"], target="#a", lang=lang)
@@ -549,16 +618,30 @@ def test_axe_finds_nothing_in_the_widget_the_dialog_and_the_iframe(
     )
     serve_host(page, app.state.host, host_html(body, lang=lang))
     inline = page.locator("#a")
-    inline.get_by_role("button", name=send).click()  # nothing answered: errors shown
+    inline.get_by_role("button", name=say["next"]).click()  # nothing answered: errors shown
     inline.locator(".sum h3").wait_for()
-    found = {"inline with errors": axe_violations(page)}
+    found = {"step 1 with errors": axe_violations(page)}
     inline.get_by_role("radio").first.check()
     inline.locator(".sv").filter(has_text=re.compile(".")).wait_for()
-    found["inline, step two"] = axe_violations(page)
-    inline.get_by_role("button", name=send).click()
-    inline.locator(".ok").wait_for()
-    found["inline, thank you"] = axe_violations(page)
-    page.get_by_role("button", name={"en": "Feedback", "fr": "Rétroaction"}[lang]).click()
+    found["step 1 saved"] = axe_violations(page)
+    inline.get_by_role("button", name=say["next"]).click()
+    inline.get_by_text(f"2 {say['of']} 3").wait_for()
+    found["step 2"] = axe_violations(page)
+    inline.get_by_role("button", name=say["next"]).click()
+    inline.get_by_text(f"3 {say['of']} 3").wait_for()
+    found["step 3"] = axe_violations(page)
+    inline.locator("textarea").fill("jo@example.com, 613-555-0100")
+    inline.get_by_role("button", name=say["send"]).click()
+    inline.get_by_role("alert").get_by_text(say["check"]).wait_for()
+    assert inline.locator("textarea").input_value() == "[email removed], [phone removed]"
+    found["step 3, what will be removed"] = axe_violations(page)
+    inline.get_by_role("button", name=say["send"]).click()
+    inline.locator(".ok").get_by_text(say["thanks"]).wait_for()
+    found["thank you"] = axe_violations(page)
+    assert [(r["language"], r["answers"]) for r in stored(app, ids["v2"])] == [
+        (lang, {"trust": True, "comment": "[email removed], [phone removed]"})
+    ]
+    page.get_by_role("button", name=say["tab"]).click()
     page.get_by_role("dialog").wait_for()
     found["dialog"] = axe_violations(page)
     page.keyboard.press("Escape")

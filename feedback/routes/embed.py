@@ -37,7 +37,12 @@ def _cors(request: Request, survey: Survey | None) -> dict[str, str]:
 
 def _error(request: Request, survey: Survey | None, error: intake.Rejected) -> Response:
     headers = {**_cors(request, survey), **protect.retry_headers(error)}
-    return api_error(error.status, error.code, error.message, error.fields, headers)
+    response = api_error(error.status, error.code, error.message, error.fields, headers)
+    if error.removed:  # a preview: also name the kinds of personal information found
+        body = json.loads(bytes(response.body))
+        body["error"]["removed"] = list(error.removed)
+        return JSONResponse(body, status_code=error.status, headers=headers)
+    return response
 
 
 def _guard(request: Request, session: Session, survey: Survey, channel: object) -> protect.Guard:
@@ -156,6 +161,7 @@ async def post_response(request: Request) -> Response:
                 lang=lang,
                 idempotency_key=request.headers.get("idempotency-key"),
                 partial=body.get("partial") is True,
+                preview=body.get("preview") is True,
                 client=guard.client,
                 client_limit=guard.client_limit,
                 survey_cap=guard.survey_cap,
@@ -201,6 +207,7 @@ async def patch_response(request: Request) -> Response:
                 lang=lang,
                 language=body.get("language") if isinstance(body.get("language"), str) else None,
                 partial=body.get("partial") is True,
+                preview=body.get("preview") is True,
             )
         except intake.Rejected as error:
             return _error(request, survey, error)

@@ -7,72 +7,37 @@
 (() => {
   const D = document, OB = "fb-outbox", RANGE = { rating5: [1, 5], ces7: [1, 7], nps: [0, 10] };
   const T = {
-    en: { name: "English", req: "(required)", send: "Send", ask: "Answer this question: ", prob: "There is a problem",
-      fail: "Sorry, your feedback could not be sent.", thanks: "Thank you. Your feedback was sent.",
-      tab: "Feedback", close: "Close", saved: "Saved. You can tell us more below.",
-      wait: "Not sent yet. We will keep trying.",
-      rm: "We removed personal information from your comment." },
-    fr: { name: "Français", req: "(obligatoire)", send: "Envoyer", ask: "Répondez à cette question : ",
+    en: { name: "English", req: "(required)", send: "Send", next: "Next", of: " of ", ask: "Answer this question: ",
+      prob: "There is a problem", fail: "Sorry, your feedback could not be sent.", thanks: "Thank you. Your feedback was sent.",
+      tab: "Feedback", close: "Close", saved: "Answer saved.", wait: "Not sent yet. We will keep trying." },
+    fr: { name: "Français", req: "(obligatoire)", send: "Envoyer", next: "Suivant", of: " de ", ask: "Répondez à cette question : ",
       prob: "Il y a un problème", fail: "Désolé, vos commentaires n'ont pas pu être envoyés.",
       thanks: "Merci. Vos commentaires ont été envoyés.", tab: "Rétroaction", close: "Fermer",
-      saved: "Enregistré. Vous pouvez en dire plus ci-dessous.",
-      wait: "Pas encore envoyé. Nous réessaierons.",
-      rm: "Nous avons retiré des renseignements personnels de votre commentaire." },
+      saved: "Réponse enregistrée.", wait: "Pas encore envoyé. Nous réessaierons." },
   };
-  const CSS = `:host{all:initial!important;display:block!important;--a:var(--fb-accent,#1d4e89);--g:var(--fb-bg,#fff);
---f:var(--fb-fg,#222);--e:#b3261e;--r:var(--fb-radius,.25em)}
+  const CSS = `:host{all:initial!important;display:block!important;--a:var(--fb-accent,#1d4e89);--g:var(--fb-bg,#fff);--f:var(--fb-fg,#222);--e:#b3261e;--r:var(--fb-radius,.25em)}
 @media(prefers-color-scheme:dark){:host{--a:var(--fb-accent,#9cc2ff);--g:var(--fb-bg,#1c1e21);--f:var(--fb-fg,#eee);--e:#ffaba3}}
-*{box-sizing:border-box;margin:0;font:inherit;color:inherit}
-.w,.tab{font:var(--fb-size,1em)/1.5 var(--fb-font,system-ui,sans-serif)}
-.w{color:var(--f);background:var(--g);color-scheme:light dark;max-width:40em;padding:1.5em;border:1px solid #8888;
-border-radius:var(--r);overflow-wrap:break-word}
-.hd,.o,.ends{display:flex;flex-wrap:wrap;gap:.25em 1.5em;justify-content:space-between}
-h2{flex:1}
-h2{font-size:1.375em;line-height:1.3}
-h2,h3,legend,.q>label,.er,.b,.ok{font-weight:700}
-legend,.q>label,.h,.er{display:block;padding:0;margin-bottom:.5em}
-.rq,.sv{font-weight:400}
-.q,.sum,.hd,.sv:not(:empty){margin-bottom:1.5em}
-.bad{border-left:4px solid var(--e);padding-left:1em}
-fieldset{border:0;padding:0;min-width:0}
-.h,.ends{opacity:.8}
-.er,.sum .lk{color:var(--e)}
-.o{flex-direction:column}
-.r{flex-direction:row;justify-content:start}
-.n{gap:.25em}
-.c{display:flex;align-items:center;gap:.6em;width:fit-content;padding:.25em 0}
-.c,.lk,.b{cursor:pointer}
-.c:hover{color:var(--a)}
-.n .c{flex-direction:column-reverse;min-width:2.25em}
-input{width:1.5em;height:1.5em;flex:none;accent-color:var(--a)}
-.sc{width:fit-content}
-.ends{font-size:.875em;margin-top:.25em}
-textarea{width:100%;min-height:6em;padding:.5em;border:1px solid #777;border-radius:var(--r)}
-.sum{border:3px solid var(--e);padding:1em}
-ul{list-style:none;padding:0}
-.lk{color:var(--a);background:0;border:0;padding:.25em 0;text-decoration:underline;text-align:start}
-.b{color:var(--g);background:var(--a);border:2px solid var(--a);border-radius:var(--r);padding:.5em 1.5em;min-height:2.75em}
-.b:disabled{opacity:.6}
-.ok p{padding:.5em 1em;border-left:4px solid var(--a)}
-:focus-visible{outline:3px solid var(--a);outline-offset:2px}
-.tab{position:fixed;z-index:2147483647;bottom:0;right:1em;border-radius:var(--r) var(--r) 0 0;box-shadow:0 0 0 2px var(--g)}
-.l{right:auto;left:1em}
-.t{bottom:auto;top:0;border-radius:0 0 var(--r) var(--r)}
-dialog{margin:auto;padding:0;border:0;background:0;width:40em;max-width:calc(100% - 1em)}
-dialog .w{max-width:none}
-::backdrop{background:#000a}`;
+*{box-sizing:border-box;margin:0;padding:0;border:0;font:inherit;color:inherit;background:0}.w,.tab{font:var(--fb-size,1em)/1.5 var(--fb-font,system-ui,sans-serif)}.w{color:var(--f);background:var(--g);color-scheme:light dark;max-width:40em;padding:1.5em;border:1px solid #8888;border-radius:var(--r);overflow-wrap:break-word}
+.hd,.o,.ends{display:flex;flex-wrap:wrap;gap:.25em 1.5em;justify-content:space-between}h2{flex:1;font-size:1.375em;line-height:1.3}h2,h3,legend,label,.er,.b,.ok{font-weight:700}legend,.q>label,.h,.er,.pg{display:block;margin-bottom:.5em}.rq,.sv,.c,.pg{font-weight:400}.q,.sum,.hd,.sv:not(:empty){margin-bottom:1.5em}
+.bad{border-left:4px solid var(--e);padding-left:1em}fieldset{min-width:0}.h,.ends,.pg{opacity:.8}.er,.sum .lk{color:var(--e)}
+.o{flex-direction:column}.r{flex-direction:row;justify-content:start}.n{gap:.25em}.c{display:flex;align-items:center;gap:.6em;width:fit-content;padding:.25em 0}.n .c{flex-direction:column-reverse;min-width:2.25em}
+input{width:1.5em;height:1.5em;flex:none;accent-color:var(--a)}.sc{width:fit-content}.ends{font-size:.875em;margin-top:.25em}textarea{width:100%;min-height:6em;padding:.5em;border:1px solid #777;border-radius:var(--r)}
+.sum{border:3px solid var(--e);padding:1em}ul{list-style:none}.lk{color:var(--a);text-decoration:underline;text-align:start}.b{color:var(--g);background:var(--a);border:2px solid var(--a);border-radius:var(--r);padding:.5em 1.5em;min-height:2.75em}.b:disabled{opacity:.6}.ok p{padding:.5em 1em;border-left:4px solid var(--a)}:focus-visible{outline:3px solid var(--a);outline-offset:2px}
+.tab{position:fixed;z-index:2147483647;bottom:0;right:1em;border-radius:var(--r) var(--r) 0 0}.l{right:auto;left:1em}.t{bottom:auto;top:0}
+dialog{margin:auto;width:40em;max-width:calc(100% - 1em)}::backdrop{background:#000a}`;
   let sheet;
 
-  const h = (tag, a = {}, ...kids) => {
+  const h = (tag, a, ...kids) => {
     const e = D.createElement(tag);
     for (const k in a) if (a[k]) e.setAttribute(k, a[k]);
     e.append(...kids.flat().filter(Boolean));
     return e;
   };
+  const div = (cls, ...kids) => h("div", { class: cls }, ...kids), P = (a, ...kids) => h("p", a, ...kids);
   const button = (cls, text, onclick, a) =>
     Object.assign(h("button", { type: "button", class: cls, ...a }, text), { onclick });
-  // randomUUID needs a secure context; 128 random bits do the same job on a plain http page.
-  const uuid = () => crypto.randomUUID?.() ?? crypto.getRandomValues(new Uint32Array(4)).join("-");
+  // 128 random bits (randomUUID would need a secure context, not every host page is https).
+  const uuid = () => crypto.getRandomValues(new Uint32Array(4)).join("-");
 
   // The outbox: answers not stored yet, by Idempotency-Key, kept in localStorage until the
   // server has them (nothing else is kept), so a retry or the next page load sends them once.
@@ -88,15 +53,17 @@ dialog .w{max-width:none}
     return b;
   };
   // Send an outbox entry: POST until the response exists, then PATCH it with the amend token.
-  // Network errors and 5xx retry with backoff; `w` is told once that the first try failed.
+  // Network errors and 5xx retry with backoff; `w` (the widget that sent it) is told once that
+  // the first try failed. Only that widget asks for a preview: a later page stores what is left.
   const go = async (k, n = 0, w) => {
-    const e = ob()[k];
-    if (!e) return {};
+    const e = ob()[k], b = JSON.parse(e?.b || 0);
+    if (!e) return { r: { ok: 1 } }; // an earlier send took this very body: nothing left to do
+    w || delete b.preview;
     let r, j = {};
     try {
-      r = await fetch(e.u + (e.id ? "/" + e.id : ""), { keepalive: true, method: e.id ? "PATCH" : "POST",
+      r = await fetch(e.u + (e.id ? "/" + e.id : ""), { keepalive: 1, method: e.id ? "PATCH" : "POST",
         headers: { "Content-Type": "application/json", "Idempotency-Key": k },
-        body: e.id ? JSON.stringify({ ...JSON.parse(e.b), amend_token: e.t }) : e.b });
+        body: JSON.stringify({ ...b, amend_token: e.t }) });
       j = await r.json();
     } catch {}
     if (!r || r.status > 499) {
@@ -118,21 +85,26 @@ dialog .w{max-width:none}
     const res = await fetch(api);
     if (!res.ok) return; // closed, or server trouble: draw nothing
     const sv = await res.json(), qs = sv.questions, q0 = qs[0], langs = sv.languages.filter(l => T[l]);
-    // Short surveys go one question at a time: the first answer is stored at once, the rest amend it.
-    const step = !qs[4] && !/multi|text/.test(q0.kind) && !q0.show_if;
+    // Short surveys go one question at a time: the first answer is stored at once, each next
+    // step amends the same response.
+    const step = !qs[5] && !/multi|text/.test(q0.kind) && !q0.show_if;
     const ans = {}, key = uuid(); // answers outlive redraws
-    let lang = /^fr/i.test(ds.lang || D.documentElement.lang) ? "fr" : "en", errs = {}, note, done, rm, saved, down, form, ws,
-      st = {}, chain = Promise.resolve(), box, dlg, op, tab;
+    let lang = /^fr/i.test(ds.lang || D.documentElement.lang) ? "fr" : "en", errs = {}, note, done, saved, down, form, ws, btn,
+      vis, cur = 0, st = {}, chain = Promise.resolve(), box, dlg, op, tab;
     if (!langs.includes(lang)) lang = langs[0];
     if (D.readyState == "loading") await new Promise(r => D.addEventListener("DOMContentLoaded", r));
     const t = x => x?.[lang] || "";
-    // show_if: shown when the named question is shown and answered with one of `values`
-    const shown = (q, d = 9) => {
+    // show_if: shown when the named (earlier) question is shown and answered with one of `values`
+    const shown = q => {
       const c = q.show_if, p = c && qs.find(x => x.id == c.question);
-      return (!step || q == q0 || ans[q0.id] != null) &&
-        (!c || (!!p && d && shown(p, d - 1) && [].concat(ans[p.id]).some(v => c.values.includes(v))));
+      return !c || (!!p && shown(p) && [].concat(ans[p.id]).some(v => c.values.includes(v)));
     };
-    const upd = () => ws.forEach((w, i) => (w.hidden = !shown(qs[i])));
+    // The next step: the first question after the current one that is shown.
+    const later = () => step && qs.findIndex((q, i) => i > cur && shown(q)) + 1;
+    const upd = () => {
+      ws.forEach((w, i) => (w.hidden = !shown(qs[i]) || (step && i != cur)));
+      btn.textContent = T[lang][later() ? "next" : "send"];
+    };
     const value = q => ans[q.id]?.trim?.() ?? ans[q.id], has = q => (value(q) ?? "") + "";
     const say = (sel, m, e = box.querySelector(sel)) => e && ((e.hidden = 0), e.replaceChildren(m));
 
@@ -141,22 +113,26 @@ dialog .w{max-width:none}
       const R = RANGE[k], multi = k == "multi", text = k == "text", max = q.max_length || 2000;
       const aria = { "aria-required": q.required && !multi && "true", "aria-invalid": err && "true",
         "aria-describedby": [hid, eid, text && "c" + i].filter(Boolean).join(" ") };
-      const title = [t(q.text), q.required && h("span", { class: "rq" }, " " + L.req)];
-      const top = [hid && h("p", { class: "h", id: hid }, t(q.hint)), err && h("p", { class: "er", id: eid }, err)];
+      // From the second step on, the question starts with its place ("2 of 3") and takes focus.
+      const now = step && cur && i == cur && { class: "st", tabindex: -1 };
+      const title = [now && h("span", { class: "pg" }, vis.indexOf(q) + 1 + L.of + vis.length), t(q.text),
+        q.required && h("span", { class: "rq" }, " " + L.req)];
+      const top = [hid && P({ class: "h", id: hid }, t(q.hint)), err && P({ class: "er", id: eid }, err)];
+      const cls = "q" + (err ? " bad" : "");
       if (text) {
         const ta = h("textarea", { id: n, name: n, maxlength: max, ...aria });
-        const cnt = h("p", { class: "h", id: "c" + i, "aria-hidden": "true" });
+        const cnt = P({ class: "h", id: "c" + i, "aria-hidden": "true" });
         ta.value = ans[q.id] || "";
         // The count is read with the field's description (aria-describedby), not on each key.
         (ta.oninput = () => (cnt.textContent = (ans[q.id] = ta.value).length + " / " + max))();
-        return h("div", { class: "q" + (err ? " bad" : "") }, h("label", { for: n }, title), top, ta, cnt);
+        return div(cls, h("label", { for: n, ...now }, title), top, ta, cnt);
       }
       const src = (R || k == "yes_no" ? q.scale : q.options) || [];
       const lab = v => t(src.find(p => p.id == "" + v)?.label);
       const pts = R ? Array.from({ length: R[1] - R[0] + 1 }, (_, j) => R[0] + j)
         : k == "yes_no" ? [true, false] : src.map(o => o.id);
       const row = k == "nps", did = v => row && lab(v) && `d${i}-${v}`;
-      const list = h("div", { class: row ? "o r n" : k == "yes_no" ? "o r" : "o" }, pts.map(v => {
+      const list = div(row ? "o r n" : k == "yes_no" ? "o r" : "o", pts.map(v => {
         const inp = h("input", { type: multi ? "checkbox" : "radio", name: n, value: "" + v, "aria-describedby": did(v) });
         inp.checked = [].concat(ans[q.id]).includes(v);
         inp.onchange = () => {
@@ -164,64 +140,68 @@ dialog .w{max-width:none}
           upd();
           if (step && q == q0) save().then(x => x.r?.ok && ((saved = 1), say(".sv", T[lang].saved)));
         };
-        return h("label", { class: "c" }, inp, h("span", {}, row ? "" + v : R ? v + " " + lab(v) : lab(v)));
+        return h("label", { class: "c" }, inp, h("span", 0, row ? "" + v : R ? v + " " + lab(v) : lab(v)));
       }));
-      const ends = row && h("div", { class: "ends" }, pts.filter(did).map(v => h("p", { id: did(v) }, lab(v))));
-      return h("div", { class: "q" + (err ? " bad" : "") },
-        h("fieldset", { role: !multi && "radiogroup", ...aria }, h("legend", {}, title), top, ends ? h("div", { class: "sc" }, list, ends) : list));
+      const ends = row && div("ends", pts.filter(did).map(v => P({ id: did(v) }, lab(v))));
+      return div(cls, h("fieldset", { role: !multi && "radiogroup", ...aria }, h("legend", now, title), top,
+        ends ? div("sc", list, ends) : list));
     };
 
     const draw = focus => {
       const L = T[lang], other = langs.find(l => l != lang), bad = qs.filter(q => errs[q.id]);
       const sum = h("div", { class: "sum", role: "alert", tabindex: -1, hidden: !bad[0] && !note },
-        bad[0] && [h("h3", {}, L.prob), h("ul", {}, bad.map(q => h("li", {}, button("lk", errs[q.id], () => {
+        bad[0] && [h("h3", 0, L.prob), h("ul", 0, bad.map(q => h("li", 0, button("lk", errs[q.id], () => {
           box.querySelector(`[name=q${qs.indexOf(q)}]`).focus();
         }))))],
-        note && h("p", {}, note));
+        note && P(0, note));
+      vis = qs.filter(q => shown(q));
       ws = qs.map((q, i) => question(q, i, L));
-      form = h("form", { novalidate: 1 }, sum, ws[0], h("p", { class: "sv", role: "status" }, saved && L.saved), ws.slice(1),
-        h("button", { class: "b" }, L.send));
+      form = h("form", { novalidate: 1 }, sum, ws, P({ class: "sv", role: "status" }, !cur && saved && L.saved),
+        (btn = h("button", { class: "b" })));
       form.onsubmit = e => { e.preventDefault(); fin(); };
       upd();
       host.lang = lang;
       if (tab) tab.textContent = L.tab;
       box.replaceChildren(h("div", { class: "w", lang, dir: "ltr" },
-        h("div", { class: "hd" }, h("h2", { id: "t" }, t(sv.title)), other &&
+        div("hd", h("h2", { id: "t" }, t(sv.title)), other &&
           button("lk tg", T[other].name, () => { lang = other; errs = {}; note = null; draw(".tg"); }, { lang: other }),
           dlg && button("lk", L.close, () => dlg.close())),
-        done ? h("div", { class: "ok", role: "status", tabindex: -1 }, h("p", {}, L.thanks), rm && h("p", {}, L.rm)) : form));
+        done ? h("div", { class: "ok", role: "status", tabindex: -1 }, P(0, L.thanks)) : form));
       if (focus) box.querySelector(focus).focus();
     };
 
     // The network is down: say so once the person has asked to send.
-    const wait = () => (down = 1) && form.ariaBusy && say(".sum", h("p", {}, T[lang].wait));
+    const wait = () => (down = 1) && form.ariaBusy && say(".sum", P(0, T[lang].wait));
     // Queue the answers shown so far; `fin` marks the last save (required answers checked).
+    // `preview`: a text the server would scrub comes back scrubbed, unstored, for the person to check.
     const save = fin => {
       const answers = {};
       for (const q of qs) if (shown(q) && has(q)) answers[q.id] = value(q);
       ob(key, { ...ob()[key], ...st, u: api + "/responses", b: JSON.stringify({ channel: ds.channel || "web", language: lang,
-        touchpoint: ds.touchpoint || undefined, answers, partial: !fin }) });
+        touchpoint: ds.touchpoint || undefined, answers, partial: !fin, preview: true }) });
       return (chain = chain.then(() => go(key, 0, wait))
-        .then(x => (x.r?.ok && ((st = { id: x.j.id, t: x.j.amend_token }), (down = 0)), x)));
+        .then(x => (x.j?.id && ((st = { id: x.j.id, t: x.j.amend_token }), (down = 0)), x)));
     };
 
+    // Send (or Next): check the required answers in view, store, then thank or go on.
     const fin = async () => {
       if (form.ariaBusy) return;
-      const L = T[lang];
+      const L = T[lang], last = !later();
       errs = {}; note = null;
-      for (const q of qs) if (shown(q) && q.required && !has(q)) errs[q.id] = L.ask + t(q.text);
+      for (const q of qs) if (shown(q) && (!step || q == qs[cur]) && q.required && !has(q)) errs[q.id] = L.ask + t(q.text);
       if (Object.keys(errs)[0]) return draw(".sum");
-      form.lastChild.disabled = true;
+      btn.disabled = true;
       form.ariaBusy = "true";
       down && wait();
-      const { r, j = {} } = await save(1);
-      if (r?.ok) (done = 1), (rm = j.removed?.[0]);
+      const { r, j = {} } = await save(last);
+      if (r?.ok) last ? (done = 1) : (cur = later() - 1);
       else {
-        const f = (r?.status == 422 && j.error?.fields) || {};
-        qs.forEach(q => f[q.id] && (errs[q.id] = f[q.id]));
-        Object.keys(errs)[0] || (note = j.error?.message || L.fail);
+        // 422 personal_information: the scrubbed texts go back in their boxes to be sent again.
+        const e = j.error || {}, f = (r?.status == 422 && e.fields) || {}, p = e.code == "personal_information";
+        qs.forEach(q => f[q.id] && ((p ? ans : errs)[q.id] = f[q.id]));
+        Object.keys(errs)[0] || (note = e.message || L.fail);
       }
-      draw(done ? ".ok" : ".sum");
+      draw(done ? ".ok" : r?.ok ? ".st" : ".sum");
     };
 
     const host = h("div"), root = host.attachShadow({ mode: "open" });
