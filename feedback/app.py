@@ -26,6 +26,7 @@ from feedback.routes import (
     admin,
     analysis,
     assist,
+    audit_log,
     base,
     builder,
     comments,
@@ -40,6 +41,7 @@ from feedback.routes import (
     public,
     scorecard,
     share,
+    users,
 )
 from feedback.routes import alerts as alert_routes
 from feedback.settings import Settings
@@ -123,6 +125,8 @@ def create_app(settings: Settings) -> Starlette:
         *exports.routes,
         *alert_routes.routes,
         *scorecard.routes,
+        *users.routes,
+        *audit_log.routes,
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     middleware = [

@@ -23,7 +23,7 @@ from starlette.testclient import TestClient
 from feedback import auth, intake, surveys
 from feedback.app import create_app
 from feedback.db import session_scope
-from feedback.models import Answer, ChangeEvent, StaffUser
+from feedback.models import Answer, ChangeEvent
 
 from conftest import ADMIN_PASSWORD, login, make_settings, seed_minimal
 
@@ -57,48 +57,51 @@ def add_user(app: Any, username: str, role: str, services: list[str]) -> None:
         )
 
 
-def seed_things(app: Any) -> dict[str, str]:
-    """Concrete values for path parameters: ids that exist and belong to the `licences` service
-    (the seeded manager's), plus a user that routes may change without locking anyone out."""
-    ids = app.state.ids
+def things_of(app: Any, survey_key: str, answers: dict[str, Any]) -> dict[str, str]:
+    """Path values naming things of one seeded survey: the survey, its service, a response
+    with a comment, and a change event of the service."""
     with session_scope(app.state.engine) as session:
-        survey = surveys.get_survey(session, ids["page"])
+        survey = surveys.get_survey(session, app.state.ids[survey_key])
         assert survey is not None
         stored = intake.submit(
             session,
             survey=survey,
             questions=surveys.questions_of(session, survey.id),
             submission=intake.Submission(
-                channel="web", language="en", answers={"found": False, "comment": "Too slow."}
+                channel=survey.channels[0], language="en", answers=answers
             ),
             lang="en",
         )
-        answer = session.exec(select(Answer).where(Answer.response_id == stored.id)).all()
-        comment = next(a for a in answer if a.text)
+        found = session.exec(select(Answer).where(Answer.response_id == stored.id)).all()
+        comment = next(a for a in found if a.text)
         event = ChangeEvent(
-            service_id="licences", day=date(2026, 1, 5), label={"en": "A", "fr": "B"}
+            service_id=survey.service_id, day=date(2026, 1, 5), label={"en": "A", "fr": "B"}
         )
         session.add(event)
-        auth.create_user(
-            session,
-            username="spare",
-            password=ADMIN_PASSWORD,
-            role="viewer",
-            service_ids=["licences"],
-        )
         session.flush()
-        spare = session.exec(select(StaffUser).where(StaffUser.username == "spare")).one()
         return {
-            "survey": ids["page"],
-            "service": "licences",
+            "survey": survey.id,
+            "service": survey.service_id,
             "event": str(event.id),
             "answer": str(comment.id),
             "id": str(stored.id),
             "response": str(stored.id),
-            "user": str(spare.id),
             "fmt": "svg",
             "lang": "en",
         }
+
+
+def seed_things(app: Any) -> dict[str, str]:
+    """Concrete values for path parameters: things of the `licences` service (the seeded
+    manager's), plus a user that routes may change without locking anyone out."""
+    values = things_of(app, "page", {"found": False, "comment": "Too slow."})
+    with session_scope(app.state.engine) as session:
+        spare = auth.create_user(
+            session, username="spare", password=ADMIN_PASSWORD, role="viewer",
+            service_ids=["licences"],
+        )  # fmt: skip
+        values["user"] = str(spare.id)
+    return values
 
 
 def concrete_path(route: Route, values: dict[str, str]) -> str:

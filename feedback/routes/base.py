@@ -118,6 +118,7 @@ def api_error(
 
 _STATUS_MESSAGES = {
     400: ("bad_request", N_("The request could not be understood.")),
+    401: ("unauthorized", N_("Sign in to see this page.")),
     403: ("forbidden", N_("You do not have access to this page.")),
     404: ("not_found", N_("We could not find that page.")),
     405: ("method_not_allowed", N_("This address does not accept that method.")),
@@ -183,6 +184,8 @@ def requires(*roles: str) -> Callable[[Handler], Handler]:
         @wraps(handler)
         async def guarded(request: Request) -> Response:
             user = current_user(request)
+            if user is None and is_api(request):
+                return error_page(request, 401)
             if user is None:
                 target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
                 return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
