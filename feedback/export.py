@@ -74,8 +74,12 @@ def iter_rows(
     questions: list[Question],
     selection: Selection = Selection(),
     batch: int = 5000,
+    after: tuple[datetime, int] | None = None,
 ) -> Iterator[ExportRow]:
-    """Every selected response in time order, fetched in keyset-paged batches."""
+    """Every selected response in time order, fetched in keyset-paged batches.
+
+    `after` (submitted_at, id) starts past a row already seen: the API's page cursor.
+    """
     by_id = {q.id: q for q in questions}
     base = select(
         col(Response.id),
@@ -92,7 +96,7 @@ def iter_rows(
         end = datetime.combine(selection.until + timedelta(days=1), time.min)
         base = base.where(col(Response.submitted_at) < end)
     base = by_dimensions(base, Response, selection)
-    last: tuple[datetime, int] | None = None
+    last = after
     while True:
         stmt = base
         if last is not None:
@@ -187,6 +191,20 @@ def csv_chunks(
     yield buffer.getvalue()
 
 
+def json_item(row: ExportRow, survey_id: str) -> dict[str, Any]:
+    """One response as the JSON export and the API shape it."""
+    return {
+        "id": str(row.id),
+        "survey": survey_id,
+        "submitted_at": row.submitted_at.isoformat(),
+        "channel": row.channel,
+        "language": row.language,
+        "touchpoint": row.touchpoint,
+        "assisted": row.assisted,
+        "answers": row.answers,
+    }
+
+
 def json_chunks(
     session: Session, *, survey_id: str, selection: Selection = Selection()
 ) -> Iterator[str]:
@@ -196,16 +214,7 @@ def json_chunks(
     size = 1
     rows = iter_rows(session, survey=survey, questions=questions, selection=selection)
     for count, row in enumerate(rows):
-        item = {
-            "id": str(row.id),
-            "survey": survey.id,
-            "submitted_at": row.submitted_at.isoformat(),
-            "channel": row.channel,
-            "language": row.language,
-            "touchpoint": row.touchpoint,
-            "assisted": row.assisted,
-            "answers": row.answers,
-        }
+        item = json_item(row, survey.id)
         text = ("," if count else "") + "\n" + json.dumps(item, ensure_ascii=False)
         parts.append(text)
         size += len(text)

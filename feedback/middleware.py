@@ -34,18 +34,23 @@ def too_large_response(scope: Scope) -> Response:
 
 
 class BodyLimitMiddleware:
-    """Refuse request bodies above `max_bytes` with a 413, declared or streamed."""
+    """Refuse request bodies above `max_bytes` with a 413, declared or streamed.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    `paths` gives some exact paths their own limit (bulk ingest takes larger bodies).
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, paths: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.paths = paths or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.paths.get(scope["path"], self.max_bytes)
         declared = Headers(scope=scope).get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_bytes:
+        if declared.isdigit() and int(declared) > max_bytes:
             await too_large_response(scope)(scope, receive, send)
             return
         seen = 0
@@ -56,7 +61,7 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > max_bytes:
                     raise _TooLarge
             return message
 

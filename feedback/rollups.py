@@ -244,6 +244,37 @@ def _subtract(session: Session, table: Any, keys: list[str], groups: Any) -> Non
     session.execute(delete(table).where(table.c.n <= 0))
 
 
+def _add(session: Session, table: Any, keys: list[str], groups: Any) -> None:
+    """Add grouped counts to an aggregate table: one upsert statement for all groups."""
+    rows = [dict(zip([*keys, "n"], row, strict=True)) for row in session.execute(groups)]
+    if not rows:
+        return
+    for row in rows:
+        row["day"] = row["day"] if isinstance(row["day"], date) else date.fromisoformat(row["day"])
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(table)
+    stmt = stmt.on_conflict_do_update(index_elements=keys, set_={"n": table.c.n + stmt.excluded.n})
+    session.execute(stmt, rows)
+
+
+def add_responses(session: Session, response_ids: Sequence[int]) -> None:
+    """Count many stored responses at once (bulk loads): a few statements per 500 responses.
+
+    The same counts as calling `add_response` for each, grouped in SQL as `rebuild` does.
+    """
+    ids = sorted(set(response_ids))
+    for start in range(0, len(ids), _BATCH):
+        in_chunk = col(Response.id).in_(ids[start : start + _BATCH])
+        by_response = _response_groups(session).where(in_chunk)
+        _add(session, ResponseDay.__table__, _RESPONSE_KEYS, by_response)
+        _add(session, AnswerDay.__table__, _ANSWER_KEYS, _answer_groups(session).where(in_chunk))
+        surveys = list(session.scalars(select(Response.survey_id).where(in_chunk).distinct()))
+        for drivers, outcome in _pair_plan(session, surveys):
+            groups = _pair_groups(session, drivers, outcome).where(in_chunk)
+            _add(session, AnswerPairDay.__table__, _PAIR_KEYS, groups)
+
+
 def _bind(name: str) -> Any:
     return bindparam(f"k_{name}")
 

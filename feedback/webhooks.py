@@ -148,15 +148,21 @@ def enqueue(
     """Add an outbox row per active webhook of the survey's service; returns how many.
 
     Called inside the submitting transaction, so a message exists exactly when the response
-    does. Costs one indexed read when the service has no webhook.
+    does. Costs one indexed read per session when the service has no webhook.
     """
-    hooks = list(
-        session.exec(
-            select(Webhook.id).where(
-                Webhook.service_id == survey.service_id, col(Webhook.active).is_(True)
+    # Read once per session and service (a bulk request stores thousands of responses in
+    # one session), without autoflush: it does not need the pending answers.
+    cache = session.info.setdefault("webhooks_by_service", {})
+    if survey.service_id not in cache:
+        with session.no_autoflush:
+            cache[survey.service_id] = list(
+                session.exec(
+                    select(Webhook.id).where(
+                        Webhook.service_id == survey.service_id, col(Webhook.active).is_(True)
+                    )
+                )
             )
-        )
-    )
+    hooks = cache[survey.service_id]
     if not hooks:
         return 0
     payload = {

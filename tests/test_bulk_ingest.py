@@ -1,0 +1,228 @@
+"""Bulk ingest: 10,000 items replayed twice store 10,000 responses, with exact aggregates."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from starlette.testclient import TestClient
+
+from feedback import rollups, tokens
+from feedback.db import session_scope
+from feedback.models import AnswerDay, AnswerPairDay, Response, ResponseDay
+
+CHANNELS = ["phone", "ivr", "in_person", "mail"]
+
+
+def make_token(app: Any, scopes: list[str], services: list[str] | None = None) -> str:
+    with session_scope(app.state.engine) as session:
+        created = tokens.create(
+            session, name="ivr", scopes=scopes, service_ids=services or [], by="test"
+        )
+    return created.secret
+
+
+def items(survey: str, count: int, seed: int = 7) -> list[dict[str, Any]]:
+    """Realistic call-centre items over the last 60 days, some with a comment."""
+    rng = random.Random(seed)
+    now = datetime.now(UTC)
+    out = []
+    for i in range(count):
+        answers: dict[str, Any] = {"satisfaction": rng.randint(1, 5)}
+        for key in ("timeliness", "courtesy", "outcome"):
+            if rng.random() < 0.8:
+                answers[key] = rng.randint(1, 5)
+        if rng.random() < 0.3:
+            answers["other_channel"] = rng.choice(["no", "web", "phone"])
+        if rng.random() < 0.1:
+            answers["comment"] = f"Call {i}: long wait, helpful agent."
+        when = now - timedelta(days=rng.randint(0, 60), minutes=rng.randint(0, 1440))
+        out.append(
+            {
+                "survey": survey,
+                "idempotency_key": f"call-{i:05d}",
+                "channel": rng.choice(CHANNELS),
+                "language": rng.choice(["en", "fr"]),
+                "touchpoint": rng.choice([None, "renewal", "status"]),
+                "submitted_at": when.isoformat(),
+                "answers": answers,
+            }
+        )
+    return out
+
+
+def aggregates(app: Any) -> dict[str, list[tuple[Any, ...]]]:
+    with session_scope(app.state.engine) as session:
+        return {
+            table.__tablename__: sorted(tuple(r) for r in session.execute(select(table.__table__)).all())  # type: ignore[attr-defined]
+            for table in (ResponseDay, AnswerDay, AnswerPairDay)
+        }
+
+
+def count(app: Any) -> int:
+    with session_scope(app.state.engine) as session:
+        return int(session.execute(select(func.count()).select_from(Response)).scalar_one())
+
+
+def send(client: TestClient, token: str, batch: list[dict[str, Any]]) -> dict[str, Any]:
+    answer = client.post(
+        "/api/v1/responses",
+        json={"items": batch},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert answer.status_code == 200, answer.text
+    return dict(answer.json())
+
+
+def test_ten_thousand_items_replayed_twice_store_ten_thousand(client: TestClient, app: Any) -> None:
+    token = make_token(app, ["ingest"])
+    all_items = items(app.state.ids["counter"], 10_000)
+    first_ids: list[str] = []
+    for start in range(0, 10_000, 1000):
+        body = send(client, token, all_items[start : start + 1000])
+        assert body["created"] == 1000 and body["replayed"] == 0 and body["failed"] == 0
+        assert [r["status"] for r in body["results"]] == [201] * 1000
+        assert [r["index"] for r in body["results"]] == list(range(1000))
+        first_ids += [r["id"] for r in body["results"]]
+    assert len(set(first_ids)) == 10_000
+    stored = aggregates(app)
+    for _replay in range(2):
+        again: list[str] = []
+        for start in range(0, 10_000, 1000):
+            body = send(client, token, all_items[start : start + 1000])
+            assert body["created"] == 0 and body["replayed"] == 1000
+            again += [r["id"] for r in body["results"]]
+        assert again == first_ids  # each replay names the response first stored
+    assert count(app) == 10_000
+    assert aggregates(app) == stored
+    with session_scope(app.state.engine) as session:
+        rollups.rebuild(session)
+    assert aggregates(app) == stored  # the running counts equal a recount from the rows
+    assert sum(r[-1] for r in stored["response_day"]) == 10_000
+
+
+def test_per_item_results_mix_errors_duplicates_and_stores(client: TestClient, app: Any) -> None:
+    token = make_token(app, ["ingest"])
+    survey = app.state.ids["counter"]
+    good = items(survey, 3)
+    future = dict(good[1], idempotency_key="late", submitted_at="2999-01-01T00:00:00Z")
+    batch = [
+        good[0],
+        dict(good[0]),  # the same key twice in one request: stored once
+        {"survey": survey, "channel": "phone", "language": "fr", "answers": {}},
+        dict(good[2], answers={"satisfaction": 9}),
+        future,
+        dict(good[1], survey=app.state.ids["closed"]),
+        dict(good[1], survey="nosuchsurvey"),
+        "not an object",
+    ]
+    body = send(client, token, batch)
+    statuses = [r["status"] for r in body["results"]]
+    assert statuses == [201, 200, 422, 422, 422, 410, 404, 422]
+    assert body["results"][1]["id"] == body["results"][0]["id"]
+    assert "idempotency_key" in body["results"][2]["error"]["fields"]
+    assert body["results"][3]["error"]["fields"]["satisfaction"].startswith("Choisissez") or (
+        "satisfaction" in body["results"][3]["error"]["fields"]
+    )
+    assert "submitted_at" in body["results"][4]["error"]["fields"]
+    assert (body["created"], body["replayed"], body["failed"]) == (1, 1, 6)
+    assert count(app) == 1
+
+
+def test_assisted_defaults_to_the_channel_and_time_is_kept(client: TestClient, app: Any) -> None:
+    token = make_token(app, ["ingest", "read"])
+    survey = app.state.ids["counter"]
+    base = {"survey": survey, "language": "en", "answers": {"satisfaction": 4}}
+    batch = [
+        dict(base, idempotency_key="a", channel="phone", submitted_at="2025-03-31T14:05:00Z"),
+        dict(base, idempotency_key="b", channel="ivr", submitted_at="2025-03-31T10:05:00-04:00"),
+        dict(base, idempotency_key="c", channel="ivr", assisted=True),
+    ]
+    assert [r["status"] for r in send(client, token, batch)["results"]] == [201] * 3
+    page = client.get(
+        f"/api/v1/surveys/{survey}/responses", headers={"Authorization": f"Bearer {token}"}
+    ).json()
+    by_time = [(i["submitted_at"][:19], i["assisted"], i["channel"]) for i in page["items"]]
+    assert by_time[:2] == [
+        ("2025-03-31T14:05:00", True, "phone"),
+        ("2025-03-31T14:05:00", False, "ivr"),
+    ]
+    assert by_time[2][1] is True
+
+
+def test_request_limits_and_authentication(client: TestClient, app: Any) -> None:
+    survey = app.state.ids["counter"]
+    ingest = make_token(app, ["ingest"])
+    reader = make_token(app, ["read"])
+    auth = {"Authorization": f"Bearer {ingest}"}
+    assert client.post("/api/v1/responses", json={"items": []}).status_code == 401
+    refused = client.post(
+        "/api/v1/responses", json={"items": []}, headers={"Authorization": "Bearer nope"}
+    )
+    assert refused.status_code == 401 and refused.headers["www-authenticate"].startswith("Bearer")
+    assert refused.json()["error"]["code"] == "unauthorized"
+    wrong = client.post(
+        "/api/v1/responses", json={"items": []}, headers={"Authorization": f"Bearer {reader}"}
+    )
+    assert wrong.status_code == 403 and wrong.json()["error"]["code"] == "insufficient_scope"
+    too_many = client.post("/api/v1/responses", json={"items": items(survey, 1001)}, headers=auth)
+    assert too_many.status_code == 413
+    assert "1000" in too_many.json()["error"]["message"].replace(",", "").replace("\u202f", "")
+    empty = client.post("/api/v1/responses", json={"items": []}, headers=auth)
+    assert empty.status_code == 422 and "items" in empty.json()["error"]["fields"]
+    bad = client.post(
+        "/api/v1/responses",
+        content=b"{nope",
+        headers={**auth, "Content-Type": "application/json"},
+    )
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad_json"
+    assert count(app) == 0
+
+
+def test_token_restricted_to_a_service(client: TestClient, app: Any) -> None:
+    token = make_token(app, ["ingest", "read"], services=["licences"])
+    auth = {"Authorization": f"Bearer {token}"}
+    body = send(client, token, items(app.state.ids["counter"], 1))  # counter: parks
+    assert body["results"][0]["status"] == 403
+    other = client.get(f"/api/v1/surveys/{app.state.ids['counter']}/responses", headers=auth)
+    assert other.status_code == 403 and other.json()["error"]["code"] == "forbidden"
+    own = client.get(f"/api/v1/surveys/{app.state.ids['v2']}/responses", headers=auth)
+    assert own.status_code == 200 and own.json() == {"items": [], "next": None}
+
+
+def test_paged_read_walks_every_response_once(client: TestClient, app: Any) -> None:
+    token = make_token(app, ["ingest", "read"])
+    survey = app.state.ids["counter"]
+    send(client, token, items(survey, 250, seed=3))
+    auth = {"Authorization": f"Bearer {token}"}
+    seen: list[str] = []
+    url: str | None = f"/api/v1/surveys/{survey}/responses?limit=60"
+    pages = 0
+    while url:
+        page = client.get(url, headers=auth)
+        assert page.status_code == 200, page.text
+        data = page.json()
+        seen += [item["id"] for item in data["items"]]
+        pages += 1
+        url = (
+            f"/api/v1/surveys/{survey}/responses?limit=60&after={data['next']}"
+            if data["next"]
+            else None
+        )
+    assert pages == 5 and len(seen) == 250 == len(set(seen))
+    times = [
+        i["submitted_at"]
+        for i in client.get(f"/api/v1/surveys/{survey}/responses?limit=1000", headers=auth).json()[
+            "items"
+        ]
+    ]
+    assert times == sorted(times)
+    bad = client.get(f"/api/v1/surveys/{survey}/responses?limit=5000&after=%%%", headers=auth)
+    assert bad.status_code == 422 and {"limit", "after"} <= set(bad.json()["error"]["fields"])
+    today = datetime.now(UTC).date().isoformat()
+    since = client.get(
+        f"/api/v1/surveys/{survey}/responses?limit=1000&since={today}", headers=auth
+    ).json()
+    assert all(i["submitted_at"][:10] >= today for i in since["items"])
