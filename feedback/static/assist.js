@@ -34,8 +34,9 @@
     });
   }
 
+  // Removed, not hidden: as the form's first submit button, Enter in a text field would press it.
   var relabel = form.querySelector(".assist-relabel");
-  if (relabel) relabel.hidden = true;
+  if (relabel) relabel.remove();
   form.addEventListener("change", function (event) {
     if (event.target.name === "caller") reword(event.target.value);
   });
