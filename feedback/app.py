@@ -19,7 +19,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from feedback import alerts, auth, jobs, protect, retention, schema
+from feedback import alerts, auth, jobs, observability, protect, retention, schema
 from feedback.db import make_engine, session_scope
 from feedback.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from feedback.routes import (
@@ -36,6 +36,7 @@ from feedback.routes import (
     exports,
     kiosk,
     login,
+    metrics,
     ops,
     plotly_assets,
     public,
@@ -105,10 +106,12 @@ def create_app(settings: Settings) -> Starlette:
     """Build the application for these settings (tests pass their own)."""
     prepare_database(settings)
     engine = make_engine(settings.database_url)
+    observability.watch(engine)
     with session_scope(engine) as session:
         secret = settings.secret_key or auth.stored_secret(session, "session_key")
     routes = [
         *ops.routes,
+        *metrics.routes,
         *public.routes,
         *embed.routes,
         *kiosk.routes,
@@ -130,6 +133,8 @@ def create_app(settings: Settings) -> Starlette:
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     middleware = [
+        # Outermost, so that it times and counts what every other layer answers (413s too).
+        Middleware(observability.MetricsMiddleware, log_requests=settings.access_log),
         Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
         Middleware(SecurityHeadersMiddleware, hsts=settings.https),
         Middleware(GZipMiddleware, minimum_size=800),

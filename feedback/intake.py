@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from feedback import limits, rollups, webhooks
+from feedback import limits, observability, rollups, webhooks
 from feedback.catalog import CHANNELS, SCALE_RANGES, TEXT_MAX_LENGTH
 from feedback.i18n import gettext_for, pick
 from feedback.models import Answer, Question, Response, Survey, utcnow
@@ -294,6 +294,7 @@ def submit(
         session.add_all(answers)
         rollups.add_response(session, response, answers, questions)
         webhooks.enqueue(session, survey=survey, response=response, accepted=accepted)
+        observability.submitted(session, submission.channel)  # counted when committed
         if commit:
             session.commit()
         else:

@@ -78,6 +78,25 @@ class Settings(BaseSettings):
         description="Seconds between the server's purges of comments past their survey's "
         "retention period; 0 stops them (run `feedback purge` instead).",
     )
+    log_format: str = Field(
+        default="json",
+        description="`json`: one JSON object per line on stderr (time, level, logger, message, "
+        "route, status, duration_ms; never addresses, user agents, tokens or answers); `text`.",
+    )
+    log_level: str = Field(default="info", description="Lowest level logged: debug, info, warning.")
+    access_log: bool = Field(
+        default=True, description="Log one line per request (route template, status, duration)."
+    )
+    metrics_token: str | None = Field(
+        default=None,
+        description="If set, GET /metrics needs `Authorization: Bearer <token>`; if unset it is "
+        "open (block it at the reverse proxy, as docs/deploy.md shows).",
+    )
+    metrics_dir: str | None = Field(
+        default=None,
+        description="Folder where `serve --workers N` (N > 1) keeps each worker's metric files, "
+        "emptied at start; a new temporary folder if unset.",
+    )
 
     @property
     def https(self) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import gc
 import random
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from statistics import NormalDist
@@ -247,8 +247,13 @@ def seed_responses(
     responses: int = 4000,
     today: date | None = None,
     seed: int = 42,
+    insert: Callable[[Any, list[dict[str, Any]], list[dict[str, Any]]], None] | None = None,
 ) -> SeedSummary:
-    """Add `responses` demo responses over the `months` months ending `today`, then roll up."""
+    """Add `responses` demo responses over the `months` months ending `today`, then roll up.
+
+    `insert(conn, responses, answers)` writes and empties each chunk (seed.copy uses COPY).
+    """
+    insert = insert or _insert
     if months < 1 or responses < 0:
         raise ValueError("months must be at least 1 and responses at least 0")
     now = datetime.now(UTC)
@@ -302,8 +307,8 @@ def seed_responses(
                 by_language[lang] += 1
                 writer.write(st, rid, m, st.r[i], lang)
             if len(rows) >= _CHUNK:
-                _insert(conn, rows, writer.rows)
-        _insert(conn, rows, writer.rows)
+                insert(conn, rows, writer.rows)
+        insert(conn, rows, writer.rows)
     finally:
         if was_enabled:
             gc.enable()

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import tempfile
 
 from sqlalchemy import inspect
 from sqlmodel import Session, select
 
-from feedback import auth, schema
+from feedback import auth, observability, schema
 from feedback.cli.common import adder, engine_for, group, settings_from, upgrade
 from feedback.db import session_scope
 from feedback.models import Response, StaffUser
@@ -25,6 +26,10 @@ def serve(settings: Settings, host: str, port: int, workers: int = 1) -> int:
     os.environ["FEEDBACK_DEMO"] = "1" if settings.demo else "0"
     if settings.secret_key:
         os.environ["FEEDBACK_SECRET_KEY"] = settings.secret_key
+    if workers > 1:
+        # Each worker writes its metrics to files here; /metrics on any worker adds them up.
+        folder = settings.metrics_dir or tempfile.mkdtemp(prefix="feedback-metrics-")
+        observability.prepare_multiprocess(folder)
     uvicorn.run(
         "feedback.asgi:app",
         host=host,
@@ -32,8 +37,11 @@ def serve(settings: Settings, host: str, port: int, workers: int = 1) -> int:
         workers=workers,
         factory=False,
         proxy_headers=True,
-        log_level="info",
-        access_log=False,  # uvicorn's access log writes client IP addresses; we keep none
+        log_config=observability.log_config(
+            level=settings.log_level, json_format=settings.log_format == "json"
+        ),
+        log_level=settings.log_level,
+        access_log=False,  # uvicorn's access log writes client IP addresses; ours has none
     )
     return 0
 

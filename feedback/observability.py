@@ -1,0 +1,218 @@
+"""Prometheus metrics and structured JSON logs, correct under several server processes.
+
+Metrics: with PROMETHEUS_MULTIPROC_DIR set before prometheus_client is first imported (as
+`feedback serve --workers N` does for N > 1), every process writes its counters to files in
+that folder and /metrics adds up all the processes' files, so a scrape that lands on any
+worker sees the whole server. Without it (one process, tests) the values live in this
+process, which is then the whole server. Metrics are the only state kept here; nothing that
+correctness needs.
+
+Logs: one JSON object per line with time, level, logger, message, pid and, for requests, method,
+route (the template, e.g. /api/v1/surveys/{survey}/responses: never the raw path or query),
+status and duration_ms. Never an IP address, a user agent, a token, a cookie or citizen text.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    multiprocess,
+)
+from prometheus_client import generate_latest as _generate_latest
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+REQUESTS = Counter(
+    "feedback_http_requests",
+    "HTTP requests answered, by method, route template and status code.",
+    ["method", "route", "status"],
+    registry=REGISTRY,
+)
+LATENCY = Histogram(
+    "feedback_http_request_duration_seconds",
+    "Time from the request's arrival to the end of its response, by method and route template.",
+    ["method", "route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+    registry=REGISTRY,
+)
+SUBMISSIONS = Counter(
+    "feedback_submissions",
+    "Responses stored (replays of an Idempotency-Key not counted), by channel.",
+    ["channel"],
+    registry=REGISTRY,
+)
+DB_ERRORS = Counter(
+    "feedback_database_errors",
+    "Errors raised by the database driver, by exception class.",
+    ["error"],
+    registry=REGISTRY,
+)
+
+access_log = logging.getLogger("feedback.access")
+
+# The extra fields a request log line may carry; anything else passed as extra is dropped.
+_FIELDS = ("method", "route", "status", "duration_ms")
+
+
+def multiprocess_dir() -> str | None:
+    """The folder shared by the worker processes' metric files, if metrics are multi-process."""
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+
+
+def prepare_multiprocess(folder: str) -> None:
+    """Empty (or create) the metrics folder and point this process and its workers at it.
+
+    Call before the workers start: they read PROMETHEUS_MULTIPROC_DIR when they first import
+    prometheus_client. Files from an earlier run would otherwise be added to this run's counts.
+    """
+    os.makedirs(folder, exist_ok=True)
+    for name in os.listdir(folder):
+        if name.endswith(".db"):
+            os.remove(os.path.join(folder, name))
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+
+
+def exposition() -> bytes:
+    """The metrics in Prometheus text format: all workers' when multi-process, else ours."""
+    if multiprocess_dir():
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return _generate_latest(registry)
+    return _generate_latest(REGISTRY)
+
+
+def submitted(session: Session, channel: str) -> None:
+    """Count one response on `channel` once `session` commits it (a rollback forgets it).
+
+    `channel` is a validated channel id, so the label has few values.
+    """
+    session.info.setdefault(_PENDING, []).append(channel)
+
+
+def _count_committed(session: Session) -> None:
+    for channel in session.info.pop(_PENDING, ()):
+        SUBMISSIONS.labels(channel=channel).inc()
+
+
+def _forget(session: Session, *_args: Any) -> None:
+    session.info.pop(_PENDING, None)
+
+
+_PENDING = "feedback_submitted"
+event.listen(Session, "after_commit", _count_committed)
+event.listen(Session, "after_rollback", _forget)
+
+
+def watch(engine: Engine) -> None:
+    """Count the engine's driver errors (connection lost, deadlock, constraint) by class."""
+
+    def on_error(context: Any) -> None:
+        DB_ERRORS.labels(error=type(context.original_exception).__name__).inc()
+
+    event.listen(engine, "handle_error", on_error)
+
+
+class MetricsMiddleware:
+    """Count and time every HTTP request by route template; log one JSON line for each."""
+
+    def __init__(self, app: ASGIApp, log_requests: bool = True) -> None:
+        self.app = app
+        self.log_requests = log_requests
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+
+        async def recording_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, recording_send)
+        except Exception as exc:
+            # The app's error handler, outside this middleware, answers 503 or 500.
+            status = 503 if isinstance(exc, OperationalError) else 500
+            raise
+        finally:
+            seconds = time.perf_counter() - start
+            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            method = scope["method"]
+            REQUESTS.labels(method=method, route=route, status=str(status)).inc()
+            LATENCY.labels(method=method, route=route).observe(seconds)
+            if self.log_requests and access_log.isEnabledFor(logging.INFO):
+                fields = {"method": method, "route": route, "status": status}
+                access_log.info("request", extra={**fields, "duration_ms": seconds * 1000})
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, pid, and the request fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as a JSON line; an exception adds its class and traceback, not its text."""
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+            "pid": record.process,  # which worker: several serve one address
+        }
+        for name in _FIELDS:
+            value = record.__dict__.get(name)
+            if value is not None:
+                entry[name] = round(value, 2) if name == "duration_ms" else value
+        if record.exc_info and record.exc_info[0] is not None:
+            # The class and where it happened; an exception's message may quote what was sent.
+            entry["exception"] = record.exc_info[0].__name__
+            entry["traceback"] = self.formatStack("".join(_frames(record.exc_info[2])))
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def _frames(tb: Any) -> list[str]:
+    import traceback
+
+    return traceback.format_tb(tb)
+
+
+def log_config(*, level: str = "info", json_format: bool = True) -> dict[str, Any]:
+    """A logging.dictConfig for uvicorn and the app: JSON lines (or plain text) on stderr."""
+    formatter = (
+        {"()": "feedback.observability.JsonFormatter"}
+        if json_format
+        else {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
+    )
+    handler = {"class": "logging.StreamHandler", "formatter": "main", "stream": "ext://sys.stderr"}
+    lvl = level.upper()
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"main": formatter},
+        "handlers": {"main": handler},
+        "loggers": {
+            "feedback": {"handlers": ["main"], "level": lvl, "propagate": False},
+            "uvicorn": {"handlers": ["main"], "level": lvl, "propagate": False},
+            # uvicorn's own access log carries the client's address: it stays off.
+            "uvicorn.access": {"handlers": [], "level": "CRITICAL", "propagate": False},
+        },
+        "root": {"handlers": ["main"], "level": "WARNING"},
+    }

@@ -1,0 +1,162 @@
+"""Prometheus metrics at /metrics and one JSON log line per request, with nothing personal."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.testclient import TestClient
+
+from feedback import observability
+from feedback.app import create_app
+from feedback.db import make_engine
+from tests.conftest import make_settings, seed_minimal
+
+RESPONSES = "/api/v1/surveys/{survey}/responses"
+
+
+def samples(c: TestClient, **headers: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    """Every sample of /metrics as {(name, labels): value}."""
+    page = c.get("/metrics", headers=headers)
+    assert page.status_code == 200, page.text
+    assert page.headers["content-type"].startswith("text/plain")
+    found = {}
+    for family in text_string_to_metric_families(page.text):
+        for s in family.samples:
+            found[(s.name, frozenset(s.labels.items()))] = s.value
+    return found
+
+
+def value(found: dict[Any, float], name: str, **labels: str) -> float:
+    return found.get((name, frozenset(labels.items())), 0.0)
+
+
+def test_metrics_count_requests_latency_and_submissions_by_channel(client: TestClient) -> None:
+    survey = client.app.state.ids["page"]  # type: ignore[attr-defined]
+    before = samples(client)
+    body = {"channel": "web", "language": "en", "answers": {"found": True}}
+    url = f"/api/v1/surveys/{survey}/responses"
+    assert client.post(url, json=body, headers={"Idempotency-Key": "k-1"}).status_code == 201
+    assert client.post(url, json=body, headers={"Idempotency-Key": "k-1"}).status_code == 200
+    assert client.post(url, json={"channel": "web"}).status_code == 422
+    assert client.get("/no/such/page/secret-looking-path").status_code == 404
+    after = samples(client)
+    post = {"method": "POST", "route": RESPONSES}
+    for status, n in (("201", 1), ("200", 1), ("422", 1)):
+        counted = value(after, "feedback_http_requests_total", **post, status=status)
+        assert counted - value(before, "feedback_http_requests_total", **post, status=status) == n
+    timed = value(after, "feedback_http_request_duration_seconds_count", **post)
+    assert timed - value(before, "feedback_http_request_duration_seconds_count", **post) == 3
+    assert value(after, "feedback_http_request_duration_seconds_bucket", **post, le="+Inf") >= 3
+    # The replay stored nothing new, and the invalid one nothing at all: one submission.
+    web = value(after, "feedback_submissions_total", channel="web")
+    assert web - value(before, "feedback_submissions_total", channel="web") == 1
+    unmatched = {"method": "GET", "route": "unmatched", "status": "404"}
+    assert value(after, "feedback_http_requests_total", **unmatched) >= 1
+    assert "secret-looking-path" not in client.get("/metrics").text
+    assert survey not in client.get("/metrics").text  # route templates, never raw paths
+
+
+def test_metrics_token_guards_the_scrape(sqlite_url: str) -> None:
+    app = create_app(make_settings(sqlite_url, metrics_token="scrape-me"))
+    with TestClient(app) as c:
+        refused = c.get("/metrics")
+        assert refused.status_code == 401 and "Bearer" in refused.headers["www-authenticate"]
+        assert c.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
+        odd = {"Authorization": "Bearer \u00e9".encode("latin-1")}
+        assert c.get("/metrics", headers=odd).status_code == 401  # type: ignore[arg-type]
+        found = samples(c, Authorization="Bearer scrape-me")
+        assert any(name == "feedback_http_requests_total" for name, _ in found)
+    app.state.engine.dispose()
+
+
+def test_database_errors_are_counted_by_class(tmp_path: Any) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    observability.watch(engine)
+    label = {"error": "OperationalError"}
+    before = observability.DB_ERRORS.labels(**label)._value.get()
+    with pytest.raises(SQLAlchemyError), engine.connect() as conn:
+        conn.execute(text("SELECT * FROM no_such_table"))
+    assert observability.DB_ERRORS.labels(**label)._value.get() == before + 1
+    engine.dispose()
+
+
+@pytest.fixture
+def log_lines() -> Iterator[io.StringIO]:
+    """What the feedback loggers write, through the JSON formatter the server uses."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(observability.JsonFormatter())
+    logger = logging.getLogger("feedback")
+    old_level, old_propagate = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    try:
+        yield stream
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+        logger.propagate = old_propagate
+
+
+def test_one_json_line_per_request_without_addresses_agents_tokens_or_text(
+    sqlite_url: str, log_lines: io.StringIO
+) -> None:
+    app = create_app(make_settings(sqlite_url))
+    ids = seed_minimal(app)
+    comment = "The clerk at the Elm Street office was wonderful"
+    headers = {
+        "User-Agent": "AgentSmith/9.9",
+        "X-Forwarded-For": "203.0.113.77",
+        "Authorization": "Bearer tok-secret-123",
+        "Idempotency-Key": "idem-secret-456",
+    }
+    with TestClient(app, client=("198.51.100.23", 5555)) as c:
+        answers = {"trust": False, "went_badly": ["ease"], "comment": comment}
+        body = {"channel": "phone", "language": "en", "answers": answers}
+        posted = c.post(f"/api/v1/surveys/{ids['v2']}/responses", json=body, headers=headers)
+        assert posted.status_code == 201
+        c.get(f"/s/{ids['page']}?lang=fr&email=someone@example.org", headers=headers)
+    app.state.engine.dispose()
+    lines = [json.loads(line) for line in log_lines.getvalue().splitlines()]
+    requests = [e for e in lines if e["logger"] == "feedback.access"]
+    assert len(requests) == 2
+    first = requests[0]
+    assert set(first) == {"time", "level", "logger", "message", "pid", "method", "route",
+                          "status", "duration_ms"}  # fmt: skip
+    assert first["route"] == RESPONSES and first["status"] == 201 and first["method"] == "POST"
+    assert first["level"] == "info" and first["duration_ms"] >= 0
+    assert requests[1]["route"] == "/s/{survey}"
+    everything = log_lines.getvalue()
+    for private in ("198.51.100.23", "203.0.113.77", "AgentSmith", "tok-secret", "idem-secret",
+                    "Elm Street", "someone@example.org", ids["page"], ids["v2"]):  # fmt: skip
+        assert private not in everything
+
+
+def test_exceptions_log_their_class_and_place_not_their_message() -> None:
+    formatter = observability.JsonFormatter()
+    try:
+        number = "-".join(("613", "555", "0199"))  # built, so the source line does not hold it
+        raise ValueError(f"citizen wrote: call me at {number}")
+    except ValueError:
+        record = logging.getLogger("feedback").makeRecord(
+            "feedback", logging.ERROR, __file__, 1, "unexpected error", (), sys.exc_info()
+        )
+    entry = json.loads(formatter.format(record))
+    assert entry["exception"] == "ValueError" and "test_observability.py" in entry["traceback"]
+    assert "613-555-0199" not in json.dumps(entry)
+
+
+def test_log_config_keeps_uvicorn_access_log_off() -> None:
+    config = observability.log_config()
+    assert config["loggers"]["uvicorn.access"]["handlers"] == []
+    assert config["formatters"]["main"]["()"].endswith("JsonFormatter")
