@@ -7,14 +7,18 @@ card number is stored with all four removed, and the person was told before subm
 from __future__ import annotations
 
 import re
+import time
 from html import unescape
 from typing import Any
 
+import pytest
 from sqlmodel import select
 from starlette.testclient import TestClient
 
 from feedback.db import session_scope
 from feedback.models import Answer, Response
+
+from conftest import axe_violations
 
 COMMENT = (
     "Write to jo.tremblay@example.ca or call 613-555-0199. "
@@ -124,3 +128,66 @@ def test_kiosk_page_has_the_trap_and_the_notice(client: TestClient, app: Any) ->
     page = client.get(f"/k/{app.state.ids['counter']}?lang=fr").text
     assert 'name="website"' in page and 'aria-hidden="true"' in page
     assert "Nous n’utilisons pas de témoins" in unescape(page) or "témoins" in page
+
+
+# ---- Chromium: the same, as people meet it, and axe-core ----
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_hosted_check_and_errors_pass_axe(live_app: Any, browser: Any, lang: str) -> None:
+    app, server = live_app
+    page = browser.new_page()
+    try:
+        page.goto(f"{server.url}/s/{app.state.ids['page']}?lang={lang}")
+        page.locator("#q_found-2").check()
+        page.locator("#q_comment").fill(COMMENT)
+        page.locator("button[type=submit]").click()
+        page.locator(".pii-check").wait_for()
+        assert axe_violations(page) == []
+        assert "[email removed]" in page.locator("#q_comment").input_value()
+        assert responses(app, app.state.ids["page"]) == []
+        page.locator("button[type=submit]").click()
+        page.locator(".confirmation").wait_for()
+        [text] = comments(app)
+        assert not any(s in text for s in SECRETS)
+        # The error state of a longer form (a required answer missing), notice open.
+        page.goto(f"{server.url}/s/{app.state.ids['counter']}?lang={lang}")
+        page.locator("button[type=submit]").click()
+        page.locator(".error-summary").wait_for()
+        page.locator("details.privacy-notice summary").click()
+        assert axe_violations(page) == []
+    finally:
+        page.close()
+
+
+@pytest.mark.browser
+def test_kiosk_tells_before_storing(live_app: Any, browser: Any) -> None:
+    app, server = live_app
+    survey = app.state.ids["counter"]
+    page = browser.new_page()
+    try:
+        page.goto(f"{server.url}/k/{survey}?lang=fr")
+        page.get_by_text("Très satisfait").click()
+        page.locator("textarea").fill(COMMENT)
+        page.get_by_role("button", name="Envoyer").click()
+        check = page.locator(".pii-check")
+        check.wait_for()
+        assert "un numéro d’assurance sociale et un numéro de carte" in check.inner_text()
+        assert "[card removed]" in page.locator("textarea").input_value()
+        assert responses(app, survey) == []
+        assert axe_violations(page) == []
+        page.get_by_role("button", name="Envoyer").click()
+        page.get_by_text("Merci. Vos commentaires ont été envoyés.").wait_for()
+        stored = wait_until(lambda: comments(app))
+        assert stored and not any(s in stored[0] for s in SECRETS)
+        assert responses(app, survey)[0].channel == "kiosk"
+    finally:
+        page.close()
+
+
+def wait_until(check: Any, timeout: float = 10) -> Any:
+    deadline = time.monotonic() + timeout
+    while not (value := check()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return value

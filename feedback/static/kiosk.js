@@ -3,6 +3,8 @@
 //   the server uses as an idempotency key, so a resend never stores them twice.
 // - Keeps answers not yet sent in localStorage (only those) and sends them when the network
 //   is back; the thank-you shows at once either way.
+// - Tells the person, before anything is stored, what personal information the server would
+//   remove from a comment (the hosted form's first post previews), then sends it on the next tap.
 // - Clears the form before the thank-you, returns to the start a few seconds after it, and
 //   after a minute without a touch (with a warning 20 seconds before, if answers would be lost).
 (function () {
@@ -14,6 +16,7 @@
   var idle = document.querySelector(".kiosk-idle");
   var offline = document.querySelector(".kiosk-offline");
   var summary = form.querySelector(".error-summary");
+  var piiCheck = form.querySelector(".pii-check");
   var lastTouch = Date.now(), thanksTimer = null, sending = false;
 
   function newId() {
@@ -36,7 +39,8 @@
     offline.textContent = on ? offline.dataset.text : "";
   }
 
-  // Send the oldest unsent answers; on success, the next. A 4xx cannot succeed later: dropped.
+  // Send the oldest unsent answers; on success, the next. A 4xx cannot succeed later: dropped,
+  // except 429 (too many at once, e.g. a long offline queue): kept and tried again later.
   function flush() {
     var items = load();
     if (sending || !items.length) return;
@@ -49,7 +53,7 @@
       credentials: "omit",
       keepalive: true
     }).then(function (r) {
-      if (r.status >= 500) throw new Error("server " + r.status);
+      if (r.status >= 500 || r.status === 429) throw new Error("server " + r.status);
       save(load().filter(function (i) { return i.id !== item.id; }));
       sending = false;
       showOffline(false);
@@ -105,6 +109,26 @@
     return false;
   }
 
+  function showPiiCheck(html) {
+    // The server's own page names what it removed, in the person's language: reuse its words.
+    var doc = new DOMParser().parseFromString(html, "text/html");
+    var notice = doc.querySelector(".pii-check p");
+    if (!notice) return false;
+    piiCheck.querySelector("p").textContent = notice.textContent;
+    doc.querySelectorAll("textarea[name]").forEach(function (shown) {
+      var mine = form.elements[shown.name];
+      if (mine) mine.value = shown.value;
+    });
+    form.elements.pii_checked.value = "1";
+    piiCheck.hidden = false;
+    piiCheck.focus();
+    return true;
+  }
+
+  function hasComment() {
+    return Array.prototype.some.call(form.querySelectorAll("textarea"), function (t) { return t.value.trim(); });
+  }
+
   function reset() {
     clearTimeout(thanksTimer);
     lastTouch = Date.now();
@@ -117,6 +141,8 @@
     form.reset();
     clearErrors();
     form.elements.submission_id.value = newId();
+    form.elements.pii_checked.value = "";
+    piiCheck.hidden = true;
     form.dispatchEvent(new Event("change")); // survey.js hides follow-up questions again
     form.querySelectorAll("details").forEach(function (d) { d.open = false; });
     thanks.hidden = true;
@@ -124,21 +150,53 @@
     window.scrollTo(0, 0);
   }
 
-  form.addEventListener("submit", function (event) {
-    event.preventDefault();
-    if (!check()) return;
+  // Queued answers are stored as they are: the person has seen the check, or it could not run.
+  function queue() {
+    form.elements.pii_checked.value = "1";
     var body = new URLSearchParams(new FormData(form)).toString();
     var items = load();
     items.push({ id: form.elements.submission_id.value, url: form.action, body: body });
     save(items);
+    thank();
+    flush();
+  }
+
+  var previewing = false;
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    if (previewing || !check()) return;
+    if (!hasComment() || form.elements.pii_checked.value === "1" || !navigator.onLine) {
+      queue();
+      return;
+    }
+    // A comment, not yet checked: post it once as it is. Stored (200) if nothing would be
+    // removed; otherwise the server answers with what it would remove, shown here first.
+    previewing = true;
+    fetch(form.action, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams(new FormData(form)).toString(),
+      credentials: "omit"
+    }).then(function (r) {
+      return r.text().then(function (html) {
+        previewing = false;
+        if (r.status === 200) thank();
+        else if (!(r.status === 422 && showPiiCheck(html))) queue();
+      });
+    }).catch(function () {
+      previewing = false;
+      queue();
+    });
+  });
+
+  function thank() {
     // The answers leave the page before the thank-you shows: the next person never sees them.
     form.reset();
     form.hidden = true;
     thanks.hidden = false;
     thanks.focus();
     thanksTimer = setTimeout(reset, THANKS_MS);
-    flush();
-  });
+  }
 
   idle.querySelector("button").addEventListener("click", function () {
     idle.hidden = true;
