@@ -19,12 +19,13 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from feedback import alerts, auth, jobs, observability, protect, retention, schema
+from feedback import alerts, auth, jobs, observability, protect, retention, schema, webhooks
 from feedback.db import make_engine, session_scope
 from feedback.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from feedback.routes import (
     admin,
     analysis,
+    api,
     assist,
     audit_log,
     base,
@@ -42,7 +43,9 @@ from feedback.routes import (
     public,
     scorecard,
     share,
+    tokens_admin,
     users,
+    webhooks_admin,
 )
 from feedback.routes import alerts as alert_routes
 from feedback.settings import Settings
@@ -83,6 +86,8 @@ def background_jobs(settings: Settings) -> list[jobs.Job]:
         out.append(jobs.Job("alerts", settings.alert_check_interval, alerts.job(settings)))
     if settings.retention_interval > 0:
         out.append(jobs.Job("retention.purge", settings.retention_interval, retention.run))
+    if settings.webhook_interval > 0:
+        out.append(jobs.Job("webhooks.deliver", settings.webhook_interval, webhooks.job(settings)))
     return out
 
 
@@ -114,6 +119,9 @@ def create_app(settings: Settings) -> Starlette:
         *metrics.routes,
         *public.routes,
         *embed.routes,
+        *api.routes,
+        *tokens_admin.routes,
+        *webhooks_admin.routes,
         *kiosk.routes,
         *assist.routes,
         *admin.routes,
@@ -135,7 +143,11 @@ def create_app(settings: Settings) -> Starlette:
     middleware = [
         # Outermost, so that it times and counts what every other layer answers (413s too).
         Middleware(observability.MetricsMiddleware, log_requests=settings.access_log),
-        Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
+        Middleware(
+            BodyLimitMiddleware,
+            max_bytes=settings.max_body_bytes,
+            paths={"/api/v1/responses": settings.bulk_max_bytes},
+        ),
         Middleware(SecurityHeadersMiddleware, hsts=settings.https),
         Middleware(GZipMiddleware, minimum_size=800),
         Middleware(

@@ -245,7 +245,6 @@ def submit(
     submitted_at: datetime | None = None,
     partial: bool = False,
     preview: bool = False,
-    commit: bool = True,
     client: str | None = None,
     client_limit: int | None = None,
     survey_cap: int = 0,
@@ -253,8 +252,6 @@ def submit(
     """Validate and store one response in one transaction; a known key replays the first store.
 
     `partial` stores a first answer that follow-up answers will amend (see `amend`).
-    `commit=False` only flushes, so a batch (bulk ingest) commits many items at once; a
-    duplicate key then raises IntegrityError for the caller to handle.
     `client` (a salted hash, see protect.py) limits this client to `client_limit` (default: the
     survey's) submissions a minute, and the survey to `survey_cap` (0: no cap); replays are free.
     """
@@ -295,13 +292,8 @@ def submit(
         rollups.add_response(session, response, answers, questions)
         webhooks.enqueue(session, survey=survey, response=response, accepted=accepted)
         observability.submitted(session, submission.channel)  # counted when committed
-        if commit:
-            session.commit()
-        else:
-            session.flush()
+        session.commit()
     except IntegrityError:
-        if not commit:
-            raise
         # Two requests with the same key raced; the other one stored it first.
         session.rollback()
         replay = _replay(session, survey.id, idempotency_key) if idempotency_key else None

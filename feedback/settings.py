@@ -62,21 +62,20 @@ class Settings(BaseSettings):
     scorecard_min_count: int = Field(
         default=30, description="Public scorecards hide any figure based on fewer answers."
     )
-    kiosk_limit_per_minute: int = Field(
-        default=600,
-        description="Kiosk posts a minute from one address to one survey (tablets at a counter "
-        "share an address and send their offline queue at once); the survey's own limit applies "
-        "if it is higher.",
+    bulk_max_bytes: int = Field(
+        default=4 * 1024 * 1024,
+        description="Largest body of POST /api/v1/responses (bulk ingest, up to 1,000 items).",
     )
-    survey_limit_per_minute: int = Field(
-        default=0,
-        description="Submissions a minute to one survey from everyone together, answered with "
-        "429 beyond it; 0 for no cap.",
+    webhook_allow_private: bool = Field(
+        default=False,
+        description="Allow webhook URLs on private, loopback or link-local addresses (off, so "
+        "nobody can make the server call into its own network).",
     )
-    retention_interval: int = Field(
-        default=86400,
-        description="Seconds between the server's purges of comments past their survey's "
-        "retention period; 0 stops them (run `feedback purge` instead).",
+    webhook_interval: int = Field(
+        default=30, description="Seconds between webhook delivery runs; 0 stops them."
+    )
+    webhook_timeout: float = Field(
+        default=10.0, description="Seconds to wait for a webhook receiver to answer."
     )
     log_format: str = Field(
         default="json",
@@ -96,6 +95,22 @@ class Settings(BaseSettings):
         default=None,
         description="Folder where `serve --workers N` (N > 1) keeps each worker's metric files, "
         "emptied at start; a new temporary folder if unset.",
+    )
+    kiosk_limit_per_minute: int = Field(
+        default=600,
+        description="Kiosk posts a minute from one address to one survey (tablets at a counter "
+        "share an address and send their offline queue at once); the survey's own limit applies "
+        "if it is higher.",
+    )
+    survey_limit_per_minute: int = Field(
+        default=0,
+        description="Submissions a minute to one survey from everyone together, answered with "
+        "429 beyond it; 0 for no cap.",
+    )
+    retention_interval: int = Field(
+        default=86400,
+        description="Seconds between the server's purges of comments past their survey's "
+        "retention period; 0 stops them (run `feedback purge` instead).",
     )
 
     @property

@@ -16,7 +16,7 @@ import secrets
 import socket
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -36,6 +36,7 @@ from feedback.models import (
     utcnow,
 )
 from feedback.rollups import as_utc
+from feedback.settings import Settings
 
 # Seconds to wait after the 1st, 2nd, ... failed attempt; after MAX_ATTEMPTS it is given up.
 BACKOFF = (30, 120, 600, 3600, 6 * 3600, 6 * 3600, 6 * 3600)
@@ -298,3 +299,14 @@ def deliver_due(
             session.add(delivery)
             session.commit()
     return f"{sent} sent, {retried} to retry, {failed} given up"
+
+
+def job(settings: Settings) -> Callable[[Engine], str]:
+    """The delivery run for the server's job schedule, with this server's settings."""
+
+    def run(engine: Engine) -> str:
+        return deliver_due(
+            engine, allow_private=settings.webhook_allow_private, timeout=settings.webhook_timeout
+        )
+
+    return run

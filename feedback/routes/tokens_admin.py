@@ -1,0 +1,103 @@
+"""API tokens, for admins: create one (shown once), see when each was last used, revoke."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from feedback import summaries, tokens
+from feedback.i18n import N_, gettext_for
+from feedback.routes.base import db, language, render, requires
+
+SCOPE_LABELS = {
+    "ingest": N_("Send responses (bulk ingest)"),
+    "read": N_("Read responses"),
+}
+# The token is shown once: the page must not be kept by the browser or a proxy.
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _lang(request: Request, form: FormData | None = None) -> str:
+    wanted = str(form.get("lang") or "") if form is not None else ""
+    return wanted if wanted in ("en", "fr") else language(request)
+
+
+def _page(request: Request, lang: str, status: int = 200, **extra: Any) -> Response:
+    with db(request) as session:
+        listed = tokens.listing(session)
+        services = summaries.services(session)
+    context = {
+        "tokens": listed,
+        "services": services,
+        "service_names": {s.id: s.name for s in services},
+        "scopes": tokens.SCOPES,
+        "scope_labels": SCOPE_LABELS,
+        "errors": {},
+        "values": {"name": "", "scopes": [], "services": []},
+        "done": request.query_params.get("done") if "done" in request.query_params else None,
+        **extra,
+    }
+    return render(request, "admin/tokens.html", context, lang=lang, status_code=status,
+                  headers=NO_STORE)  # fmt: skip
+
+
+@requires("admin")
+async def tokens_page(request: Request) -> Response:
+    """GET /admin/tokens: every token with its prefix, scopes and last use; a form to add one."""
+    return _page(request, _lang(request))
+
+
+@requires("admin")
+async def create_token(request: Request) -> Response:
+    """POST /admin/tokens: create a token and show it once on the result page."""
+    form = await request.form()
+    lang = _lang(request, form)
+    _ = gettext_for(lang).gettext
+    name = str(form.get("name") or "").strip()
+    scopes = [str(v) for v in form.getlist("scopes")]
+    services = [str(v) for v in form.getlist("services")]
+    errors: dict[str, str] = {}
+    if not name or len(name) > 80:
+        errors["name"] = _(
+            "Enter a name of at most 80 characters, such as the system that uses it."
+        )
+    if not scopes or any(s not in tokens.SCOPES for s in scopes):
+        errors["scope-ingest"] = _("Choose what the token may do.")
+    if not errors:
+        with db(request) as session:
+            try:
+                created = tokens.create(
+                    session, name=name, scopes=scopes, service_ids=services, by=request.state.user
+                )
+            except tokens.TokenError:
+                errors["services-title"] = _("Choose services from the list.")
+            else:
+                secret, token_name = created.secret, created.token.name
+    if errors:
+        values = {"name": name, "scopes": scopes, "services": services}
+        return _page(request, lang, 400, errors=errors, values=values)
+    return _page(request, lang, new_token=secret, new_name=token_name)
+
+
+@requires("admin")
+async def revoke_token(request: Request) -> Response:
+    """POST /admin/tokens/{id}/revoke: the token stops working at once."""
+    form = await request.form()
+    lang = _lang(request, form)
+    token_id = request.path_params["id"]
+    with db(request) as session:
+        found = tokens.revoke(session, token_id=token_id, by=request.state.user)
+    if found is None:
+        return _page(request, lang, 404)
+    return RedirectResponse(f"/admin/tokens?lang={lang}&done=revoked", status_code=303)
+
+
+routes = [
+    Route("/admin/tokens", tokens_page, methods=["GET"]),
+    Route("/admin/tokens", create_token, methods=["POST"]),
+    Route("/admin/tokens/{id:int}/revoke", revoke_token, methods=["POST"]),
+]

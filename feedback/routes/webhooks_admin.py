@@ -1,0 +1,102 @@
+"""Webhooks, for admins: add one per service (its secret shown once), disable it, and read
+the delivery log (status, attempts, last answer, times)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from feedback import summaries, webhooks
+from feedback.i18n import N_, gettext_for
+from feedback.routes.base import db, language, render, requires
+
+NO_STORE = {"Cache-Control": "no-store"}  # the secret is shown once
+STATUS_LABELS = {"pending": N_("Waiting"), "sent": N_("Sent"), "failed": N_("Given up")}
+URL_ERRORS = {
+    "url": N_("Enter a web address that starts with https:// or http://."),
+    "private": N_(
+        "This address is on a private network. Use an address reachable on the internet."
+    ),
+    "service": N_("Choose a service."),
+}
+
+
+def _lang(request: Request, form: FormData | None = None) -> str:
+    wanted = str(form.get("lang") or "") if form is not None else ""
+    return wanted if wanted in ("en", "fr") else language(request)
+
+
+def _page(request: Request, lang: str, status: int = 200, **extra: Any) -> Response:
+    with db(request) as session:
+        hooks = webhooks.listing(session)
+        log = webhooks.deliveries(session, limit=50)
+        services = summaries.services(session)
+    context = {
+        "webhooks": hooks,
+        "urls": {h.id: h.url for h in hooks},
+        "deliveries": log,
+        "services": services,
+        "service_names": {s.id: s.name for s in services},
+        "status_labels": STATUS_LABELS,
+        "max_attempts": webhooks.MAX_ATTEMPTS,
+        "errors": {},
+        "values": {"service": "", "url": ""},
+        "done": request.query_params.get("done"),
+        **extra,
+    }
+    return render(request, "admin/webhooks.html", context, lang=lang, status_code=status,
+                  headers=NO_STORE)  # fmt: skip
+
+
+@requires("admin")
+async def webhooks_page(request: Request) -> Response:
+    """GET /admin/webhooks: the webhooks, a form to add one, and the delivery log."""
+    return _page(request, _lang(request))
+
+
+@requires("admin")
+async def add_webhook(request: Request) -> Response:
+    """POST /admin/webhooks: add a webhook to a service; its secret is shown once."""
+    form = await request.form()
+    lang = _lang(request, form)
+    _ = gettext_for(lang).gettext
+    service = str(form.get("service") or "")
+    url = str(form.get("url") or "").strip()
+    allow = request.app.state.settings.webhook_allow_private
+    with db(request) as session:
+        try:
+            hook, secret = webhooks.add(
+                session, service_id=service, url=url, by=request.state.user, allow_private=allow
+            )
+        except webhooks.WebhookError as error:
+            field = "service" if str(error) == "service" else "url"
+            errors = {field: _(URL_ERRORS[str(error)])}
+            return _page(request, lang, 400, errors=errors, values={"service": service, "url": url})
+        hook_url = hook.url
+    return _page(request, lang, new_secret=secret, new_url=hook_url)
+
+
+@requires("admin")
+async def disable_webhook(request: Request) -> Response:
+    """POST /admin/webhooks/{id}/disable: no more messages; pending ones are given up."""
+    form = await request.form()
+    lang = _lang(request, form)
+    with db(request) as session:
+        found = webhooks.disable(
+            session, webhook_id=request.path_params["id"], by=request.state.user
+        )
+    if found is None:
+        raise HTTPException(404)
+    return RedirectResponse(f"/admin/webhooks?lang={lang}&done=disabled", status_code=303)
+
+
+routes = [
+    Route("/admin/webhooks", webhooks_page, methods=["GET"]),
+    Route("/admin/webhooks", add_webhook, methods=["POST"]),
+    Route("/admin/webhooks/{id:int}/disable", disable_webhook, methods=["POST"]),
+]

@@ -1,0 +1,228 @@
+"""Webhooks: outbox rows in the submitting transaction, signed POSTs to a real local receiver,
+retries with backoff, the delivery log, and refusal of private addresses (SSRF)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+from sqlmodel import select
+from starlette.testclient import TestClient
+
+from feedback import webhooks
+from feedback.db import session_scope
+from feedback.models import AuditEntry, Webhook, WebhookDelivery, utcnow
+
+V2_OK = {"channel": "web", "language": "en", "answers": {"trust": True, "went_well": ["ease"]}}
+
+
+class Receiver:
+    """A threaded HTTP server that records each POST and answers the next queued status."""
+
+    def __init__(self) -> None:
+        self.received: list[dict[str, Any]] = []
+        self.statuses: list[int] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                outer.received.append({"headers": dict(self.headers), "body": body})
+                status = outer.statuses.pop(0) if outer.statuses else 200
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    r = Receiver()
+    r.thread.start()
+    yield r
+    r.server.shutdown()
+    r.server.server_close()
+
+
+def add_hook(app: Any, url: str, service: str = "licences") -> tuple[int, str]:
+    with session_scope(app.state.engine) as session:
+        hook, secret = webhooks.add(
+            session, service_id=service, url=url, by="test", allow_private=True
+        )
+        assert hook.id is not None
+        return hook.id, secret
+
+
+def deliveries(app: Any) -> list[WebhookDelivery]:
+    with session_scope(app.state.engine) as session:
+        return list(session.exec(select(WebhookDelivery).order_by(WebhookDelivery.id)))
+
+
+def make_due(app: Any) -> None:
+    """Move every pending retry to now, as if its backoff had passed."""
+    with session_scope(app.state.engine) as session:
+        session.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.status == "pending")
+            .values(next_attempt_at=utcnow() - timedelta(seconds=1))
+        )
+
+
+def test_signed_delivery_retried_after_500_and_sent_once(
+    client: TestClient, app: Any, receiver: Receiver
+) -> None:
+    _hook_id, secret = add_hook(app, receiver.url)
+    survey = app.state.ids["v2"]
+    created = client.post(f"/api/v1/surveys/{survey}/responses", json=V2_OK)
+    assert created.status_code == 201
+    [queued] = deliveries(app)
+    assert queued.status == "pending" and queued.event == "response.created"
+    receiver.statuses = [500, 200]
+    summary = webhooks.deliver_due(app.state.engine, allow_private=True)
+    assert summary.startswith("0 sent, 1 to retry")
+    [retry] = deliveries(app)
+    assert (retry.status, retry.attempts, retry.last_status) == ("pending", 1, 500)
+    wait = retry.next_attempt_at.replace(tzinfo=None) - utcnow().replace(tzinfo=None)
+    assert timedelta(seconds=25) < wait <= timedelta(seconds=31)  # the first backoff step
+    assert webhooks.deliver_due(app.state.engine, allow_private=True).startswith("0 sent, 0")
+    make_due(app)
+    assert webhooks.deliver_due(app.state.engine, allow_private=True).startswith("1 sent")
+    assert webhooks.deliver_due(app.state.engine, allow_private=True).startswith("0 sent, 0")
+    [done] = deliveries(app)
+    assert (done.status, done.attempts, done.last_status) == ("sent", 2, 200)
+    assert done.sent_at is not None
+    assert len(receiver.received) == 2
+    first, second = receiver.received
+    assert first["body"] == second["body"]  # the same message, byte for byte
+    headers, body = second["headers"], second["body"]
+    assert headers["X-Feedback-Delivery"] == str(done.id)
+    timestamp = headers["X-Feedback-Timestamp"]
+    expected = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    assert hmac.compare_digest(headers["X-Feedback-Signature"], "sha256=" + expected.hexdigest())
+    payload = json.loads(body)
+    assert payload["event"] == "response.created" and payload["data"]["survey"] == survey
+    response = payload["data"]["response"]
+    assert response["id"] == created.json()["id"]
+    assert response["answers"] == {"trust": True, "went_well": ["ease"]}
+    assert response["channel"] == "web" and "submitted_at" in response
+
+
+def test_no_webhook_no_outbox_and_other_services_untouched(
+    client: TestClient, app: Any, receiver: Receiver
+) -> None:
+    client.post(f"/api/v1/surveys/{app.state.ids['v2']}/responses", json=V2_OK)
+    assert deliveries(app) == []
+    add_hook(app, receiver.url, service="parks")
+    client.post(f"/api/v1/surveys/{app.state.ids['v2']}/responses", json=V2_OK)  # licences
+    assert deliveries(app) == []
+
+
+def test_gives_up_after_the_last_attempt(client: TestClient, app: Any, receiver: Receiver) -> None:
+    add_hook(app, receiver.url)
+    client.post(f"/api/v1/surveys/{app.state.ids['v2']}/responses", json=V2_OK)
+    receiver.statuses = [503] * webhooks.MAX_ATTEMPTS
+    for _ in range(webhooks.MAX_ATTEMPTS):
+        make_due(app)
+        webhooks.deliver_due(app.state.engine, allow_private=True)
+    [gone] = deliveries(app)
+    assert (gone.status, gone.attempts, gone.last_status) == ("failed", 8, 503)
+    make_due(app)
+    webhooks.deliver_due(app.state.engine, allow_private=True)
+    assert len(receiver.received) == webhooks.MAX_ATTEMPTS
+
+
+def test_private_addresses_are_refused() -> None:
+    for url in (
+        "http://127.0.0.1:8080/x",
+        "http://localhost/x",
+        "http://10.1.2.3/",
+        "http://192.168.0.10/",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::1]/",
+        "http://0.0.0.0/",
+    ):
+        assert webhooks.check_url(url) == "private", url
+        assert webhooks.check_url(url, allow_private=True) is None
+    assert webhooks.check_url("ftp://example.org/") == "url"
+    assert webhooks.check_url("https://") == "url"
+    assert webhooks.check_url("http://8.8.8.8/hook") is None
+
+
+def test_delivery_refuses_an_address_that_became_private(
+    client: TestClient, app: Any, receiver: Receiver
+) -> None:
+    add_hook(app, receiver.url)
+    client.post(f"/api/v1/surveys/{app.state.ids['v2']}/responses", json=V2_OK)
+    webhooks.deliver_due(app.state.engine, allow_private=False)
+    [refused] = deliveries(app)
+    assert refused.status == "pending" and "not public" in (refused.last_error or "")
+    assert receiver.received == []
+
+
+def csrf(page: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found
+    return found.group(1)
+
+
+def test_admin_adds_shows_secret_once_disables_and_sees_log(
+    staff: TestClient, app: Any, receiver: Receiver
+) -> None:
+    page = staff.get("/admin/webhooks")
+    assert page.status_code == 200
+    token = csrf(page.text)
+    refused = staff.post(
+        "/admin/webhooks",
+        data={"csrf_token": token, "service": "licences", "url": "http://127.0.0.1:9/x"},
+    )
+    assert refused.status_code == 400 and "private network" in refused.text
+    app.state.settings.webhook_allow_private = True
+    added = staff.post(
+        "/admin/webhooks", data={"csrf_token": token, "service": "licences", "url": receiver.url}
+    )
+    assert added.status_code == 200 and added.headers["cache-control"] == "no-store"
+    secret = re.search(r"whsec_[\w-]+", added.text)
+    assert secret
+    with session_scope(app.state.engine) as session:
+        hook = session.exec(select(Webhook)).one()
+        assert hook.secret == secret.group(0)
+        actions = [e.action for e in session.exec(select(AuditEntry))]
+        assert "webhook.add" in actions
+    assert secret.group(0) not in staff.get("/admin/webhooks").text  # shown once
+    staff.post(f"/api/v1/surveys/{app.state.ids['v2']}/responses", json=V2_OK)
+    receiver.statuses = [500]
+    webhooks.deliver_due(app.state.engine, allow_private=True)
+    log = staff.get("/admin/webhooks?lang=fr").text
+    assert "HTTP 500" in log and "Journal des envois" in log
+    off = staff.post(
+        f"/admin/webhooks/{hook.id}/disable", data={"csrf_token": token}, follow_redirects=False
+    )
+    assert off.status_code == 303
+    [gone] = deliveries(app)
+    assert gone.status == "failed"
+    staff.post(f"/api/v1/surveys/{app.state.ids['v2']}/responses", json=V2_OK)
+    assert len(deliveries(app)) == 1
+
+
+def test_webhook_pages_are_for_admins_only(client: TestClient) -> None:
+    from conftest import login
+
+    assert client.get("/admin/webhooks", follow_redirects=False).status_code == 303
+    login(client, "manager")
+    assert client.get("/admin/webhooks").status_code == 403
+    assert client.get("/admin/tokens").status_code == 403
