@@ -9,9 +9,10 @@ from feedback.i18n import gettext_for, pick
 from feedback.models import Question, Survey
 
 
-def _language_name(code: str, lang: str) -> str:
+def _in_language(code: str, lang: str) -> str:
+    """ "in English", "in French": the phrase that fits inside the messages below."""
     _ = gettext_for(lang).gettext
-    names = {"en": _("English"), "fr": _("French")}
+    names = {"en": _("in English"), "fr": _("in French")}
     return names.get(code, code)
 
 
@@ -32,21 +33,21 @@ def question_problems(
     name = _question_name(position, question, lang)
     out: list[str] = []
     for code in languages:
-        language = _language_name(code, lang)
+        language = _in_language(code, lang)
         if not (question.text or {}).get(code, "").strip():
             out.append(
-                _("%(question)s: the text in %(language)s is missing.")
+                _("%(question)s: the text %(language)s is missing.")
                 % {"question": name, "language": language}
             )
         if question.hint and any(question.hint.values()) and not question.hint.get(code):
             out.append(
-                _("%(question)s: the hint in %(language)s is missing.")
+                _("%(question)s: the hint %(language)s is missing.")
                 % {"question": name, "language": language}
             )
         for number, option in enumerate(question.options, start=1):
             if not (option.get("label") or {}).get(code, "").strip():
                 out.append(
-                    _("%(question)s: option %(n)d in %(language)s is missing.")
+                    _("%(question)s: option %(n)d %(language)s is missing.")
                     % {"question": name, "n": number, "language": language}
                 )
     if question.kind in ("choice", "multi") and len(question.options) < 2:
@@ -70,8 +71,8 @@ def missing_for_live(
     for code in survey.languages:
         if not (title or {}).get(code, "").strip():
             out.append(
-                _("The title in %(language)s is missing.")
-                % {"language": _language_name(code, lang)}
+                _("The title %(language)s is missing.")
+                % {"language": _in_language(code, lang)}
             )
     if not survey.channels:
         out.append(_("Choose at least one channel."))
