@@ -38,6 +38,10 @@ NAMES = {
         "yes": "Yes",
         "button": "Give feedback",
         "very": "Very satisfied",
+        "next": "Next",
+        "agree": "Agree",
+        "well": "It was easy",
+        "comment": "Very quick. Reach me at jo@example.com or 613-555-0100.",
     },
     "fr": {
         "tab": "Rétroaction",
@@ -45,11 +49,15 @@ NAMES = {
         "yes": "Oui",
         "button": "Donner votre rétroaction",
         "very": "Très satisfait",
+        "next": "Suivant",
+        "agree": "D'accord",
+        "well": "C'était facile",
+        "comment": "Très rapide. Joignez-moi à jo@example.com ou au 613-555-0100.",
     },
 }
 
 
-def _serve(tmp: Path) -> tuple[str, str, Any]:
+def _serve(tmp: Path) -> tuple[str, dict[str, str], Any]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -58,32 +66,68 @@ def _serve(tmp: Path) -> tuple[str, str, Any]:
         Settings(database_url=f"sqlite:///{tmp / 'demo.db'}", base_url=base, demo=True)
     )
     with session_scope(app.state.engine) as session:
-        counter = next(
-            s.id for s in ensure_demo(session, base_origin=base) if s.template == "service_counter"
-        )
+        made = ensure_demo(session, base_origin=base)
+        ids = {
+            t: next(s.id for s in made if s.template == t) for t in ("service_counter", "a11_v2")
+        }
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     threading.Thread(target=server.run, daemon=True).start()
     while not server.started:
         time.sleep(0.05)
-    return base, counter, server
+    return base, ids, server
 
 
 def _slot(page: Page, name: str) -> None:
     page.locator(".feedback-slot").screenshot(path=OUT / name)
 
 
-def shoot(page: Page, base: str, counter: str, lang: str) -> None:
+def _steps(page: Page, base: str, survey: str, lang: str) -> None:
+    """An A-11 v2 survey step by step on a plain host page, with a comment to preview."""
+    n = NAMES[lang]
+    host = f"{base}/steps-host-{lang}"  # answered by Playwright, on the server's own origin
+    html = (
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>Host</title>'
+        '</head><body><main class="feedback-slot">'
+        f'<script src="{base}/embed.js" data-survey="{survey}"></script></main></body></html>'
+    )
+    page.route(host, lambda route: route.fulfill(body=html, content_type="text/html"))
+    page.goto(host)
+    slot = page.locator(".feedback-slot")
+    page.get_by_role("radio", name=n["agree"], exact=True).check()
+    page.locator(".sv").filter(has_text=".").wait_for()
+    slot.screenshot(path=OUT / f"widget-step1-{lang}.png")
+    page.get_by_role("button", name=n["next"]).click()
+    page.locator("legend.st").wait_for()
+    page.get_by_role("checkbox", name=n["well"]).check()
+    slot.screenshot(path=OUT / f"widget-step2-{lang}.png")
+    page.get_by_role("button", name=n["next"]).click()
+    page.locator("label.st").wait_for()
+    page.locator("textarea").fill(n["comment"])
+    slot.screenshot(path=OUT / f"widget-step3-{lang}.png")
+    page.get_by_role("button", name=n["send"]).click()
+    page.get_by_role("alert").wait_for()
+    slot.screenshot(path=OUT / f"widget-step3-preview-{lang}.png")
+    page.get_by_role("button", name=n["send"]).click()
+    page.locator(".ok").wait_for()
+    slot.screenshot(path=OUT / f"widget-step-thanks-{lang}.png")
+
+
+def shoot(page: Page, base: str, ids: dict[str, str], lang: str) -> None:
     """Every mode of the widget, and the kiosk, in one language."""
     n = NAMES[lang]
+    counter = ids["service_counter"]
     page.goto(f"{base}/demo?lang={lang}")
     page.get_by_role("radio", name=n["yes"]).wait_for()
     _slot(page, f"widget-inline-{lang}.png")
     page.get_by_role("radio", name=n["yes"]).check()
     page.locator(".sv").filter(has_text=".").wait_for()
+    page.get_by_role("button", name=n["next"]).click()
+    page.locator("label.st").wait_for()
     _slot(page, f"widget-inline-step2-{lang}.png")
     page.get_by_role("button", name=n["send"]).click()
     page.locator(".ok").wait_for()
     _slot(page, f"widget-inline-thanks-{lang}.png")
+    _steps(page, base, ids["a11_v2"], lang)
 
     page.goto(f"{base}/demo?lang={lang}&mode=button")
     page.get_by_role("button", name=n["tab"]).wait_for()
@@ -95,7 +139,7 @@ def shoot(page: Page, base: str, counter: str, lang: str) -> None:
     page.goto(f"{base}/demo?lang={lang}&mode=trigger")
     page.get_by_role("link", name=n["button"]).click()
     page.get_by_role("dialog").wait_for()
-    page.get_by_role("button", name=n["send"]).click()  # nothing answered: the error summary
+    page.get_by_role("button", name=n["next"]).click()  # nothing answered: the error summary
     page.locator(".sum h3").wait_for()
     page.screenshot(path=OUT / f"widget-trigger-errors-{lang}.png")
 
@@ -119,11 +163,11 @@ def main() -> None:
     """Serve the demo, take every screenshot, stop."""
     OUT.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
-        base, counter, server = _serve(Path(tmp))
+        base, ids, server = _serve(Path(tmp))
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
         for lang in ("en", "fr"):
             page = browser.new_page(viewport={"width": 1200, "height": 900})
-            shoot(page, base, counter, lang)
+            shoot(page, base, ids, lang)
             page.close()
         dark = browser.new_page(viewport={"width": 1200, "height": 900}, color_scheme="dark")
         dark.goto(f"{base}/demo?lang=en")

@@ -53,7 +53,7 @@ dialog{margin:auto;width:40em;max-width:calc(100% - 1em)}::backdrop{background:#
     return b;
   };
   // Send an outbox entry: POST until the response exists, then PATCH it with the amend token.
-  // Network errors and 5xx retry with backoff; `w` (the widget that sent it) is told once that
+  // Network errors, 5xx and 429 retry with backoff; `w` (the widget that sent it) is told once that
   // the first try failed. Only that widget asks for a preview: a later page stores what is left.
   const go = async (k, n = 0, w) => {
     const e = ob()[k], b = JSON.parse(e?.b || 0);
@@ -66,7 +66,7 @@ dialog{margin:auto;width:40em;max-width:calc(100% - 1em)}::backdrop{background:#
         body: JSON.stringify({ ...b, amend_token: e.t }) });
       j = await r.json();
     } catch {}
-    if (!r || r.status > 499) {
+    if (!r || r.status > 499 || r.status == 429) { // down, or busy: try again later
       n || w?.();
       await new Promise(f => setTimeout(f, Math.min(2 ** n, 30) * 1e3));
       return go(k, n + 1, w);
@@ -171,7 +171,7 @@ dialog{margin:auto;width:40em;max-width:calc(100% - 1em)}::backdrop{background:#
     };
 
     // The network is down: say so once the person has asked to send.
-    const wait = () => (down = 1) && form.ariaBusy && say(".sum", P(0, T[lang].wait));
+    const wait = () => (down = 1) && btn.disabled && say(".sum", P(0, T[lang].wait));
     // Queue the answers shown so far; `fin` marks the last save (required answers checked).
     // `preview`: a text the server would scrub comes back scrubbed, unstored, for the person to check.
     const save = fin => {
@@ -185,13 +185,12 @@ dialog{margin:auto;width:40em;max-width:calc(100% - 1em)}::backdrop{background:#
 
     // Send (or Next): check the required answers in view, store, then thank or go on.
     const fin = async () => {
-      if (form.ariaBusy) return;
+      if (btn.disabled) return;
       const L = T[lang], last = !later();
       errs = {}; note = null;
       for (const q of qs) if (shown(q) && (!step || q == qs[cur]) && q.required && !has(q)) errs[q.id] = L.ask + t(q.text);
       if (Object.keys(errs)[0]) return draw(".sum");
       btn.disabled = true;
-      form.ariaBusy = "true";
       down && wait();
       const { r, j = {} } = await save(last);
       if (r?.ok) last ? (done = 1) : (cur = later() - 1);
