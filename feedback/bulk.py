@@ -200,8 +200,12 @@ def _batch(
     chunk: list[tuple[int, Item | intake.Rejected]],
     lang: str,
     service_ids: Sequence[str],
+    store: bool = True,
 ) -> list[Result]:
-    """Validate every item through intake, then store the new ones with a few statements."""
+    """Validate every item through intake, then store the new ones with a few statements.
+
+    `store=False` checks only: new items get 201 without an id.
+    """
     known = cache.known([item for _i, item in chunk])
     results: list[Result] = []
     new: list[_Valid] = []
@@ -227,7 +231,7 @@ def _batch(
         results.append(Result(index, 201))
         first[key] = results[-1]
         new.append((results[-1], item, survey, accepted))
-    if new:
+    if new and store:
         _insert(session, new)
     for repeat, original in repeats:
         repeat.id = original.id
@@ -293,15 +297,20 @@ def store_many(
     lang: str,
     service_ids: Sequence[str] = (),
     first_index: int = 0,
+    dry_run: bool = False,
 ) -> list[Result]:
     """Store parsed items (or report their parse errors), a chunk per transaction.
 
     `service_ids`: when not empty, items for other services' surveys are refused (403).
+    `dry_run`: check every item as if storing it, and store nothing.
     """
     results: list[Result] = []
     cache = _Surveys(session)
     for start in range(0, len(items), CHUNK):
         chunk = list(enumerate(items[start : start + CHUNK], start=first_index + start))
+        if dry_run:
+            results += _batch(session, cache, chunk, lang, service_ids, store=False)
+            continue
         try:
             batch = _batch(session, cache, chunk, lang, service_ids)
             session.commit()

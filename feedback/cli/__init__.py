@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from feedback.cli import privacy, reports, server, staff, surveys
+from feedback.cli import integrations, privacy, reports, server, staff, surveys
 
 # Each module adds its subcommands; a new group is one more module here.
-GROUPS = (server, staff, surveys, reports, privacy)
+GROUPS = (server, staff, surveys, reports, privacy, integrations)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,127 @@
+"""CSV import of typed-in paper forms: one row per form, each through intake, with a result
+and line number per row. Importing the same file again stores nothing new.
+
+Columns: `language` (en or fr), then one column per question id; optional `channel`
+(default mail), `touchpoint`, `submitted_at` (a date or an ISO time) and `id` (a form
+number; without it a row is known by the file name and its line). Yes/no answers may be
+written yes, no, oui, non, true, false, 1 or 0; several choices are separated by ";".
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session
+
+from feedback import bulk, intake, surveys
+
+FIXED = ("id", "channel", "language", "touchpoint", "submitted_at")
+DEFAULT_CHANNEL = "mail"
+_YES = {"yes", "oui", "true", "1", "y", "o"}
+_NO = {"no", "non", "false", "0", "n"}
+
+
+class ImportFailed(ValueError):
+    """The file as a whole cannot be imported (unknown survey, wrong columns, not CSV)."""
+
+
+@dataclass
+class Report:
+    """What an import did (or would do, in a dry run), with the problems by line number."""
+
+    created: int = 0
+    replayed: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def failed(self) -> int:
+        """Rows not stored."""
+        return len(self.errors)
+
+
+def _row_key(file_name: str, line: int, explicit: str) -> str:
+    if explicit:
+        return f"paper:{explicit}"[: intake.IDEMPOTENCY_KEY_MAX]
+    # The file's name, not its path, so moving the file does not import it twice.
+    name = hashlib.sha256(Path(file_name).name.encode()).hexdigest()[:16]
+    return f"paper:{name}:{line}"
+
+
+def _typed(kind: str, raw: str) -> Any:
+    """A cell as the API value of a question of this kind (left as text if unreadable)."""
+    if kind == "yes_no":
+        low = raw.strip().lower()
+        return True if low in _YES else False if low in _NO else raw
+    if kind == "multi":
+        return [part.strip() for part in raw.split(";") if part.strip()]
+    if kind in ("rating5", "nps", "ces7"):
+        text = raw.strip()
+        return int(text) if text.lstrip("-").isdigit() else raw
+    return raw.strip()
+
+
+def _item(
+    row: dict[str, str], line: int, file_name: str, kinds: dict[str, str], survey: str
+) -> Any:
+    cell = {k: (v or "").strip() for k, v in row.items() if k is not None}
+    when = cell.get("submitted_at") or None
+    if when and len(when) == 10:
+        when += "T12:00:00+00:00"  # a date alone: midday UTC stays on that day across Canada
+    body = {
+        "survey": survey,
+        "idempotency_key": _row_key(file_name, line, cell.get("id", "")),
+        "channel": cell.get("channel") or DEFAULT_CHANNEL,
+        "language": cell.get("language", ""),
+        "touchpoint": cell.get("touchpoint") or None,
+        "submitted_at": when,
+        "answers": {
+            key: _typed(kind, cell[key]) for key, kind in kinds.items() if cell.get(key, "")
+        },
+    }
+    lang = body["language"] if body["language"] in ("en", "fr") else "en"
+    try:
+        return bulk.item_from_json(body, lang)
+    except intake.Rejected as error:
+        return error
+
+
+def import_csv(
+    session: Session, *, survey_id: str, text: str, file_name: str, dry_run: bool = False
+) -> Report:
+    """Import the rows of a CSV text into a survey; ImportFailed if the file cannot be used."""
+    survey = surveys.get_survey(session, survey_id)
+    if survey is None:
+        raise ImportFailed(f"no survey {survey_id!r}")
+    kinds = {q.key: q.kind for q in surveys.questions_of(session, survey.id)}
+    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
+    columns = [c.strip() for c in reader.fieldnames or []]
+    unknown = [c for c in columns if c not in FIXED and c not in kinds]
+    if not columns or "language" not in columns or unknown:
+        wanted = ", ".join([*FIXED, *kinds])
+        problem = f"unknown columns: {', '.join(unknown)}" if unknown else "no `language` column"
+        raise ImportFailed(f"{problem}; the columns can be: {wanted}")
+    reader.fieldnames = columns
+    lines: list[int] = []
+    items: list[Any] = []
+    for row in reader:
+        line = reader.line_num  # the row's last physical line (a quoted cell may span lines)
+        if not any((v or "").strip() for k, v in row.items() if k is not None):
+            continue  # a blank line between forms
+        lines.append(line)
+        items.append(_item(row, line, file_name, kinds, survey.id))
+    results = bulk.store_many(session, items=items, lang="en", dry_run=dry_run)
+    report = Report()
+    for result in results:
+        if result.status == 201:
+            report.created += 1
+        elif result.status == 200:
+            report.replayed += 1
+        else:
+            details = "; ".join(f"{k}: {v}" for k, v in result.fields.items())
+            report.errors.append((lines[result.index], details or result.message or ""))
+    return report

@@ -1,0 +1,90 @@
+"""CSV import of typed-in paper forms: typed values, per-row errors with line numbers,
+idempotent per row, dry runs store nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from feedback import paper_import
+from feedback.cli import main
+from feedback.db import session_scope
+from feedback.models import Response
+
+CSV = """\ufeffid,language,channel,touchpoint,submitted_at,trust,went_well,went_badly,comment
+F-001,fr,,bureau-12,2025-03-31,oui,ease;employee,,Merci beaucoup
+F-002,en,,,,no,,efficiency,Call me at 613-555-0199
+F-003,en,,,2999-01-01,yes,,,
+F-004,de,,,,yes,,,
+
+F-005,en,web,,,maybe,,,
+,en,,,2025-04-02T09:30:00-04:00,yes,effectiveness,,
+"""
+
+
+def count(app: Any) -> int:
+    with session_scope(app.state.engine) as session:
+        return int(session.execute(select(func.count()).select_from(Response)).scalar_one())
+
+
+def run(app: Any, text: str = CSV, name: str = "box-7.csv", dry: bool = False) -> Any:
+    with session_scope(app.state.engine) as session:
+        return paper_import.import_csv(
+            session, survey_id=app.state.ids["v2"], text=text, file_name=name, dry_run=dry
+        )
+
+
+def test_rows_are_stored_or_refused_with_their_line(app: Any) -> None:
+    dry = run(app, dry=True)
+    assert (dry.created, dry.replayed) == (3, 0) and count(app) == 0
+    report = run(app)
+    assert (report.created, report.replayed) == (3, 0)
+    assert [line for line, _problem in report.errors] == [4, 5, 7]
+    assert "submitted_at" in report.errors[0][1]
+    assert "language" in report.errors[1][1]
+    assert "trust" in report.errors[2][1]  # "maybe" is not yes or no
+    assert count(app) == 3
+    again = run(app)
+    assert (again.created, again.replayed, again.failed) == (0, 3, 3)
+    renamed = run(app, name="/elsewhere/box-7.csv")  # the same file moved: still known
+    assert renamed.created == 0
+    assert count(app) == 3
+    with session_scope(app.state.engine) as session:
+        rows = session.execute(
+            select(
+                Response.channel, Response.assisted, Response.touchpoint, Response.submitted_at
+            ).order_by(Response.id)
+        ).all()
+    assert [r[0] for r in rows] == ["mail", "mail", "mail"]
+    assert all(r[1] for r in rows)  # paper forms are typed in by staff: assisted
+    assert rows[0][2] == "bureau-12" and rows[0][3].isoformat().startswith("2025-03-31T12:00")
+    assert rows[2][3].isoformat().startswith("2025-04-02T13:30")
+
+
+def test_wrong_columns_refuse_the_whole_file(app: Any) -> None:
+    with pytest.raises(paper_import.ImportFailed, match="unknown columns: satisfaction"):
+        run(app, text="language,satisfaction\nen,5\n")
+    with pytest.raises(paper_import.ImportFailed, match="language"):
+        run(app, text="trust\nyes\n")
+    assert count(app) == 0
+
+
+def test_cli_import_reports_lines_and_exit_status(
+    app: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = str(app.state.engine.url.render_as_string(hide_password=False))
+    path = tmp_path / "forms.csv"
+    path.write_text(CSV, encoding="utf-8")
+    args = ["import", app.state.ids["v2"], str(path), "--database-url", url]
+    assert main([*args, "--dry-run"]) == 1
+    assert count(app) == 0
+    assert main(args) == 1
+    out = capsys.readouterr()
+    assert "forms.csv:4:" in out.err and "3 stored, 0 already imported, 3 refused." in out.out
+    good = tmp_path / "good.csv"
+    good.write_text("language,trust\nen,yes\nfr,non\n", encoding="utf-8")
+    assert main(["import", app.state.ids["v2"], str(good), "--database-url", url]) == 0
+    assert count(app) == 5
