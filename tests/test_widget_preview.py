@@ -26,12 +26,8 @@ def _count(app: Any, survey: str) -> int:
 
 def test_preview_on_post_refuses_then_stores_what_was_shown(app: Any, client: TestClient) -> None:
     survey = app.state.ids["page"]
-    body = {
-        "channel": "web",
-        "language": "fr",
-        "answers": {"found": False, "comment": "Appelez-moi au 613-555-0100"},
-        "preview": True,
-    }
+    answers: dict[str, Any] = {"found": False, "comment": "Appelez-moi au 613-555-0100"}
+    body = {"channel": "web", "language": "fr", "answers": answers, "preview": True}
     refused = _post(client, survey, body, "k1")
     assert refused.status_code == 422
     error = refused.json()["error"]
@@ -40,7 +36,7 @@ def test_preview_on_post_refuses_then_stores_what_was_shown(app: Any, client: Te
     assert error["removed"] == ["phone"]
     assert "renseignements personnels" in error["message"]
     assert _count(app, survey) == 0
-    body["answers"]["comment"] = error["fields"]["comment"]
+    answers["comment"] = error["fields"]["comment"]
     stored = _post(client, survey, body, "k1")  # the same key: nothing was stored before
     assert stored.status_code == 201 and stored.json()["removed"] == []
     assert _count(app, survey) == 1
