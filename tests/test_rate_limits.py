@@ -68,6 +68,8 @@ def test_hosted_form_limits_one_client_not_another(app: Any) -> None:
         assert refused.headers["retry-after"] == "40"  # the minute ends 40 s after 12:00:20
         assert "Trop de réponses ont été envoyées d’ici" in unescape(refused.text)
         assert '<html lang="fr">' in refused.text
+        # The form comes back with the answers in it, to send again a minute later.
+        assert 'value="true" checked' in refused.text and 'role="alert"' in refused.text
         # Another address is not affected.
         assert post_form(bob, survey).status_code == 200
     assert count(app, survey) == LIMIT + 1

@@ -40,8 +40,10 @@ def _form_page(
     embed: bool = False,
     check: str = "",
     checked: tuple[str, ...] = (),
+    busy: intake.Rejected | None = None,
 ) -> Response:
-    """The form; `check` says what the scrubber removed from the `checked` comments."""
+    """The form; `check` says what the scrubber removed from the `checked` comments; `busy`
+    is a 429: the answers stay in the form, to send again in a minute."""
     context = {
         "survey": survey,
         "fields": forms.fields(questions, lang),
@@ -53,8 +55,12 @@ def _form_page(
         "check": check,
         "checked": checked,
         "honeypot": protect.HONEYPOT,
+        "busy": busy.message if busy else "",
     }
-    return _survey_page(request, "survey/form.html", context, survey, lang, status_code, embed)
+    extra = protect.retry_headers(busy) if busy else {}
+    return _survey_page(
+        request, "survey/form.html", context, survey, lang, status_code, embed, extra
+    )
 
 
 def _survey_page(
@@ -65,13 +71,14 @@ def _survey_page(
     lang: str,
     status_code: int,
     embed: bool,
+    extra: dict[str, str] | None = None,
 ) -> Response:
     """A hosted survey page, or the same page in another site's iframe (?embed=1)."""
-    headers = None
+    headers = dict(extra or {})
     context = {**context, "embedded": embed, "layout": "base.html"}
     if embed:
         # Minimal chrome, framable only by the survey's allowed origins.
-        headers = snippets.frame_headers(survey)
+        headers.update(snippets.frame_headers(survey))
         context["layout"] = "survey/embed_base.html"
     return render(request, page, context, lang=lang, status_code=status_code, headers=headers)
 
@@ -158,7 +165,7 @@ async def survey_post(request: Request) -> Response:
                 survey_cap=guard.survey_cap,
             )
         except intake.Rejected as error:
-            if error.status != 422:
+            if error.status not in (422, 429):
                 return _closed_page(request, error, lang)
             check = ""
             checked: tuple[str, ...] = ()
@@ -176,12 +183,13 @@ async def survey_post(request: Request) -> Response:
                 channel=channel,
                 touchpoint=touchpoint,
                 values=values,
-                errors={} if checked else error.fields,
+                errors={} if checked or error.status == 429 else error.fields,
                 submission_id=submission_id or "",
-                status_code=422,
+                status_code=error.status,
                 embed=_embedded(request),
                 check=check,
                 checked=checked,
+                busy=error if error.status == 429 else None,
             )
     return _thanks(request, survey, lang, stored.removed)
 
