@@ -226,6 +226,30 @@ def measure(label: str, url: str, workers: int, args: argparse.Namespace, folder
           flush=True)  # fmt: skip
 
 
+def sync_cost(folder: Path, commits: int = 400) -> None:
+    """Milliseconds per one-row commit in WAL mode with synchronous NORMAL and FULL."""
+    import sqlite3
+
+    cost = {}
+    for mode in ("NORMAL", "FULL", "NORMAL", "FULL"):  # twice each, alternating
+        path = folder / f"sync-{mode}.db"
+        for old in folder.glob(f"sync-{mode}.db*"):
+            old.unlink()
+        conn = sqlite3.connect(path, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(f"PRAGMA synchronous={mode}")
+        conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+        start = time.perf_counter()
+        for _ in range(commits):
+            conn.execute("BEGIN")
+            conn.execute("INSERT INTO t (v) VALUES (?)", ("x" * 200,))
+            conn.execute("COMMIT")
+        cost.setdefault(mode, []).append((time.perf_counter() - start) / commits * 1000)
+        conn.close()
+    parts = [f"synchronous={m} {min(v):.2f}-{max(v):.2f} ms" for m, v in cost.items()]
+    print("SQLite one-row commit in WAL mode: " + ", ".join(parts), flush=True)
+
+
 def main() -> None:
     """Run the SQLite and PostgreSQL comparisons."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -240,6 +264,7 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="submit-bench-"))
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; logs in {folder}")
     if args.only != "postgresql":
+        sync_cost(folder)
         measure("sqlite", f"sqlite:///{folder / 'bench.db'}", 1, args, folder)
     if args.only != "sqlite":
         fresh_pg(args.pg)
