@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from feedback import surveys
+from feedback.catalog import SCALE_RANGES
 from feedback.i18n import gettext_for, pick
 from feedback.models import Question, Survey
 
@@ -53,12 +54,31 @@ def question_problems(
     if question.kind in ("choice", "multi") and len(question.options) < 2:
         out.append(_("%(question)s: add at least two options.") % {"question": name})
     rule = question.show_if
-    if rule and rule.get("question") not in {q.key for q in earlier}:
+    sources = {q.key: q for q in earlier}
+    if rule and rule.get("question") not in sources:
         out.append(
             _("%(question)s: it is shown after a question that is not before it.")
             % {"question": name}
         )
+    elif rule and not {str(v).lower() for v in rule.get("values", [])} <= _values(
+        sources[rule["question"]]
+    ):
+        # The question it depends on changed kind or lost an option since the rule was made.
+        out.append(
+            _("%(question)s: the answers that show it no longer exist. Choose them again.")
+            % {"question": name}
+        )
     return out
+
+
+def _values(question: Question) -> set[str]:
+    """Every answer a question can take, as show_if rules spell them."""
+    if question.kind in ("choice", "multi"):
+        return {str(o["id"]).lower() for o in question.options}
+    if question.kind == "yes_no":
+        return {"true", "false"}
+    low, high = SCALE_RANGES.get(question.kind, (0, -1))
+    return {str(v) for v in range(low, high + 1)}
 
 
 def missing_for_live(
@@ -71,8 +91,7 @@ def missing_for_live(
     for code in survey.languages:
         if not (title or {}).get(code, "").strip():
             out.append(
-                _("The title %(language)s is missing.")
-                % {"language": _in_language(code, lang)}
+                _("The title %(language)s is missing.") % {"language": _in_language(code, lang)}
             )
     if not survey.channels:
         out.append(_("Choose at least one channel."))

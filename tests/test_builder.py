@@ -208,6 +208,12 @@ def test_add_move_options_show_if_and_remove(app: Any, staff: TestClient):
     both = {**multi, "show_if": ["q1=true", "q3=x"]}
     wrong = _post(staff, f"/admin/surveys/{survey_id}/questions/q2", both)
     assert wrong.status_code == 400 and "Choose answers of one earlier question only." in wrong.text
+    q1 = {"kind": "rating5", "scale": "ease", "text_en": "Was it easy?"}
+    assert _post(staff, f"/admin/surveys/{survey_id}/questions/q1", q1).status_code == 303
+    refused = _post(staff, f"/admin/surveys/{survey_id}/status", {"status": "live"})
+    assert (
+        "Question 2 (“What went well?”): the answers that show it no longer exist." in refused.text
+    )
 
     assert _post(staff, f"/admin/surveys/{survey_id}/questions/q3/move", {"step": "up"}).status_code
     assert [q.key for q in _survey(app, survey_id)[1]] == ["q1", "q3", "q2"]

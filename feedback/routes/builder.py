@@ -17,28 +17,14 @@ from starlette.routing import Route
 from feedback import builder, forms, surveys
 from feedback import builder_questions as bq
 from feedback.builder import Form, Invalid
-from feedback.catalog import CHANNELS, DRIVERS, KINDS, LANGUAGES
-from feedback.i18n import N_
+from feedback.catalog import CHANNELS, DRIVERS, KINDS
 from feedback.models import Question, Service, Survey
+from feedback.routes import builder_views as views
 from feedback.routes.base import db, language, render, requires
 from feedback.routes.filtering import DRIVER_NAMES
 from feedback.survey_templates import TEMPLATES
 
 DONE = ("created", "saved", "added", "moved", "deleted", "retired", "live", "closed")
-KIND_NAMES = {
-    "yes_no": N_("Yes or no"),
-    "rating5": N_("Scale of 1 to 5"),
-    "nps": N_("Likelihood to recommend, 0 to 10"),
-    "ces7": N_("Effort, scale of 1 to 7"),
-    "choice": N_("One choice from a list"),
-    "multi": N_("Several choices from a list"),
-    "text": N_("Comment (free text)"),
-}
-SCALE_NAMES = {
-    "satisfaction": N_("Very dissatisfied … Very satisfied"),
-    "ease": N_("Very difficult … Very easy"),
-    "agreement": N_("Strongly disagree … Strongly agree"),
-}
 
 
 async def _form(request: Request) -> dict[str, list[str]]:
@@ -107,59 +93,6 @@ async def survey_new(request: Request) -> Response:
     return _to_edit(survey, lang, "created")
 
 
-def _question_view(
-    question: Question,
-    candidates: list[forms.Field],
-    answered: bool,
-    form: Form | None = None,
-    errors: dict[str, str] | None = None,
-) -> dict[str, Any]:
-    """What a question's form shows: the stored question, or what was typed and its errors."""
-    view: dict[str, Any] = {
-        "q": question,
-        "answered": answered,
-        "candidates": candidates,
-        "errors": errors or {},
-        "kind": question.kind,
-        "driver": question.driver or "",
-        "required": question.required,
-        "text": {code: (question.text or {}).get(code, "") for code in LANGUAGES},
-        "hint": {code: (question.hint or {}).get(code, "") for code in LANGUAGES},
-        "options": [
-            {"id": o["id"], "en": o["label"].get("en", ""), "fr": o["label"].get("fr", "")}
-            for o in question.options
-        ],
-        "scale": bq.scale_name(question),
-        "show_if": {
-            f"{question.show_if['question']}={str(v).lower()}"
-            for v in question.show_if.get("values", [])
-        }
-        if question.show_if
-        else set(),
-    }
-    if form is not None:
-        view.update(
-            kind=builder.first(form, "kind") or question.kind,
-            driver=builder.first(form, "driver"),
-            required=builder.first(form, "required") == "1",
-            text={code: builder.first(form, f"text_{code}") for code in LANGUAGES},
-            hint={code: builder.first(form, f"hint_{code}") for code in LANGUAGES},
-            options=[
-                {"id": i, "en": en, "fr": fr}
-                for i, en, fr in zip(
-                    form.get("opt_id", []),
-                    form.get("opt_en", []),
-                    form.get("opt_fr", []),
-                    strict=False,
-                )
-                if en.strip() or fr.strip()
-            ],
-            scale=builder.first(form, "scale"),
-            show_if=set(form.get("show_if", [])),
-        )
-    return view
-
-
 def _edit_page(
     request: Request,
     session: Session,
@@ -171,12 +104,12 @@ def _edit_page(
 ) -> Response:
     questions = surveys.questions_of(session, survey.id)
     fields = forms.fields(questions, lang)
-    views = []
+    cards = []
     for index, question in enumerate(questions):
         candidates = [f for f in fields[:index] if f.choices]
         mine = failed == question.key
-        views.append(
-            _question_view(
+        cards.append(
+            views.question_view(
                 question,
                 candidates,
                 bq.has_answers(session, question.id),
@@ -189,36 +122,19 @@ def _edit_page(
     context = {
         "survey": survey,
         "service": session.get(Service, survey.service_id),
-        "questions": views,
+        "questions": cards,
         "retired": bq.retired_of(session, survey.id),
         "failed": failed,
         "errors": errors or {},
         "form": form or {},
-        "settings": {
-            "title": {
-                code: builder.first(settings_form, f"title_{code}")
-                if settings_form
-                else survey.title.get(code, "")
-                for code in LANGUAGES
-            },
-            "channels": settings_form.get("channels", []) if settings_form else survey.channels,
-            "origins": builder.first(settings_form, "allowed_origins")
-            if settings_form
-            else "\n".join(survey.allowed_origins),
-            "retention_days": builder.first(settings_form, "retention_days")
-            if settings_form
-            else survey.retention_days,
-            "client_limit": builder.first(settings_form, "client_limit_per_minute")
-            if settings_form
-            else survey.client_limit_per_minute,
-        },
+        "settings": views.settings_view(survey, settings_form),
         "transitions": builder.TRANSITIONS.get(survey.status, ()),
         "done": done if done in DONE else None,
         "kinds": KINDS,
-        "kind_names": KIND_NAMES,
+        "kind_names": views.KIND_NAMES,
         "drivers": DRIVERS,
         "driver_names": DRIVER_NAMES,
-        "scale_names": SCALE_NAMES,
+        "scale_names": views.SCALE_NAMES,
         "channels": CHANNELS,
     }
     status = 400 if errors else 200

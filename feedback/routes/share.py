@@ -73,7 +73,7 @@ async def share_page(request: Request) -> Response:
         "links": links,
         "qr_query": qr_query,
         "codes": codes,
-        "kiosk": snippets.hosted_url(base, survey.id, channel="kiosk", kiosk=True),
+        "kiosk": snippets.hosted_url(base, survey.id, channel="kiosk", touchpoint=tp, kiosk=True),
         "preview_url": preview_url,
         "preview_touchpoint": PREVIEW_TOUCHPOINT,
         "languages": LANGUAGES,
