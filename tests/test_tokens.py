@@ -124,3 +124,85 @@ def test_cli_adds_lists_and_revokes(app: Any, capsys: pytest.CaptureFixture[str]
     assert "revoked" in capsys.readouterr().out
     with session_scope(app.state.engine) as session:
         assert tokens.verify(session, secret) is None
+
+
+@pytest.mark.browser
+def test_token_and_webhook_pages_pass_axe_in_both_languages(live_app: Any, browser: Any) -> None:
+    import os
+    from pathlib import Path
+
+    from feedback import webhooks
+    from feedback.models import WebhookDelivery
+
+    from conftest import ADMIN_PASSWORD, axe_violations
+
+    app, server = live_app
+    with session_scope(app.state.engine) as session:
+        tokens.create(session, name="Call centre IVR", scopes=["ingest"], by="admin")
+        reader = tokens.create(
+            session, name="Data warehouse", scopes=["read"], service_ids=["licences"], by="admin"
+        )
+        tokens.revoke(session, token_id=reader.token.id or 0, by="admin")
+        hook, _secret = webhooks.add(
+            session,
+            service_id="licences",
+            url="https://crm.example.gc.ca/hooks/feedback",
+            by="admin",
+            allow_private=True,
+        )
+        now = utcnow()
+        for status, attempts, last, error in (
+            ("sent", 1, 200, None),
+            ("pending", 2, 500, "HTTP 500"),
+            ("failed", 8, None, "TimeoutError: timed out"),
+        ):
+            session.add(
+                WebhookDelivery(
+                    webhook_id=hook.id or 0,
+                    event="response.created",
+                    payload={},
+                    status=status,
+                    attempts=attempts,
+                    last_status=last,
+                    last_error=error,
+                    next_attempt_at=now + timedelta(minutes=2),
+                    sent_at=now if status == "sent" else None,
+                )
+            )
+    shots = os.environ.get("FEEDBACK_SCREENSHOTS")  # a folder to save screenshots in
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    page.goto(f"{server.url}/login")
+    page.fill("#username", "admin")
+    page.fill("#password", ADMIN_PASSWORD)
+    page.press("#password", "Enter")
+    page.wait_for_url("**/dashboard**")
+    for lang in ("en", "fr"):
+        for name in ("tokens", "webhooks"):
+            page.goto(f"{server.url}/admin/{name}?lang={lang}")
+            assert page.evaluate("document.documentElement.lang") == lang
+            assert axe_violations(page) == [], (name, lang)
+            if shots:
+                page.screenshot(
+                    path=str(Path(shots) / f"integrations-{name}-{lang}.png"), full_page=True
+                )
+        # The result page that shows a new token once, and an error summary.
+        page.goto(f"{server.url}/admin/tokens?lang={lang}")
+        page.fill("#name", "Paper forms" if lang == "en" else "Formulaires papier")
+        page.check("#scope-ingest")
+        page.locator("form[action='/admin/tokens'] button[type=submit]").click()
+        page.wait_for_load_state()
+        assert page.locator(".token-secret").is_visible()
+        assert axe_violations(page) == [], ("token created", lang)
+        if shots:
+            page.screenshot(path=str(Path(shots) / f"integrations-token-created-{lang}.png"))
+        page.goto(f"{server.url}/admin/webhooks?lang={lang}")
+        page.select_option("#service", "licences")
+        page.fill("#url", "ftp://nope")
+        page.locator("form[action='/admin/webhooks'] button[type=submit]").click()
+        page.wait_for_load_state()
+        assert page.locator("#url-error").is_visible()
+        assert axe_violations(page) == [], ("webhook error", lang)
+        if shots:
+            page.screenshot(path=str(Path(shots) / f"integrations-webhook-error-{lang}.png"))
+    context.close()
