@@ -17,6 +17,7 @@ from test_route_inventory import (
     concrete_path,
     csrf_of,
     seed_things,
+    seeded_app,
     things_of,
     walk,
 )
@@ -26,6 +27,13 @@ from feedback.db import session_scope
 from feedback.models import AuditEntry, StaffUser
 
 from conftest import ADMIN_PASSWORD, login
+
+
+@pytest.fixture
+def sqlite_app(sqlite_url: str) -> Iterator[Any]:
+    """The seeded app on SQLite, for checks that do not depend on the database."""
+    with seeded_app(sqlite_url) as application:
+        yield application
 
 
 @pytest.fixture
@@ -102,8 +110,10 @@ def test_manager_and_viewer_are_refused_other_services_on_every_route(
     assert refused.status_code == 403
 
 
-def test_agents_reach_assisted_entry_and_no_dashboard(app: Any, scoped: dict[str, Any]) -> None:
-    agent = scoped["clients"]["agent"]
+def test_agents_reach_assisted_entry_and_no_dashboard(sqlite_app: Any) -> None:
+    app = sqlite_app
+    agent = TestClient(app)
+    login(agent, "agent")
     for route, method, endpoint in walk(app):
         roles = getattr(endpoint, "roles", None)
         if not roles or not isinstance(route, Route):
@@ -129,7 +139,10 @@ def _entries(app: Any) -> list[AuditEntry]:
         return list(session.exec(select(AuditEntry).order_by(AuditEntry.id)))  # type: ignore[arg-type]
 
 
-def test_admin_adds_changes_deactivates_and_resets_a_user(app: Any, staff: TestClient) -> None:
+def test_admin_adds_changes_deactivates_and_resets_a_user(sqlite_app: Any) -> None:
+    app = sqlite_app
+    staff = TestClient(app, base_url="http://127.0.0.1:8000")
+    login(staff)
     page = staff.get("/admin/users?lang=fr")
     assert page.status_code == 200 and "Utilisateurs" in page.text
     token = _form_token(page.text)
@@ -187,7 +200,10 @@ def test_admin_adds_changes_deactivates_and_resets_a_user(app: Any, staff: TestC
     assert all(password.group(1) not in str(e.detail) for e in _entries(app))
 
 
-def test_an_admin_cannot_lock_themselves_out(app: Any, staff: TestClient) -> None:
+def test_an_admin_cannot_lock_themselves_out(sqlite_app: Any) -> None:
+    app = sqlite_app
+    staff = TestClient(app)
+    login(staff)
     with session_scope(app.state.engine) as session:
         me = auth.find_user(session, "admin")
         assert me
@@ -200,9 +216,10 @@ def test_an_admin_cannot_lock_themselves_out(app: Any, staff: TestClient) -> Non
     assert staff.get("/admin/users").status_code == 200
 
 
-def test_audit_log_page_lists_staff_actions_newest_first_in_both_languages(
-    app: Any, staff: TestClient
-) -> None:
+def test_audit_log_page_lists_staff_actions_newest_first_in_both_languages(sqlite_app: Any) -> None:
+    app = sqlite_app
+    staff = TestClient(app)
+    login(staff)
     with session_scope(app.state.engine) as session:
         from feedback import audit
 
@@ -221,7 +238,9 @@ def test_audit_log_page_lists_staff_actions_newest_first_in_both_languages(
     assert "Journal d’audit" in french.text and "Changement ajouté" in french.text
 
 
-def test_sign_in_and_out_are_audited_with_the_username_only(app: Any, client: TestClient) -> None:
+def test_sign_in_and_out_are_audited_with_the_username_only(sqlite_app: Any) -> None:
+    app = sqlite_app
+    client = TestClient(app)
     page = client.get("/login")
     client.post(
         "/login",
@@ -287,8 +306,9 @@ def test_five_failures_for_a_username_lock_it_for_the_window(app: Any) -> None:
 
 
 def test_failures_from_one_client_lock_that_client(
-    app: Any, monkeypatch: pytest.MonkeyPatch
+    sqlite_app: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    app = sqlite_app
     assert (throttle.USER_LIMIT, throttle.CLIENT_LIMIT, throttle.WINDOW) == (5, 20, 900)
     # Fewer than 20 here: each failed attempt costs a password hash, and the rule is the same.
     monkeypatch.setattr(throttle, "CLIENT_LIMIT", 4)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -243,14 +244,34 @@ def token_failures(app: Any, values: dict[str, str]) -> list[str]:
 # ---- the tests ----
 
 
-@pytest.fixture
-def inventory_app(sqlite_url: str) -> Iterator[Any]:
-    """The app with seeded data. Rules do not depend on the database, so SQLite is enough."""
-    application = create_app(make_settings(sqlite_url))
+@pytest.fixture(scope="module")
+def inventory_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The app with seeded data, shared by this module's checks (the role walk runs last, as
+    it changes things). Rules do not depend on the database, so SQLite is enough."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('inventory') / 'feedback.db'}"
+    application = create_app(make_settings(url))
     seed_minimal(application)
     application.state.values = seed_things(application)
     yield application
     application.state.engine.dispose()
+
+
+@contextmanager
+def seeded_app(url: str) -> Iterator[Any]:
+    """The app on this database with seed_minimal's content."""
+    application = create_app(make_settings(url))
+    seed_minimal(application)
+    try:
+        yield application
+    finally:
+        application.state.engine.dispose()
+
+
+@pytest.fixture
+def sqlite_app(sqlite_url: str) -> Iterator[Any]:
+    """The seeded app on SQLite, for checks that do not depend on the database."""
+    with seeded_app(sqlite_url) as application:
+        yield application
 
 
 def test_every_route_carries_a_rule(inventory_app: Any) -> None:
@@ -262,6 +283,13 @@ def test_every_route_carries_a_rule(inventory_app: Any) -> None:
     assert ("/static", "*") in seen
 
 
+def test_token_routes_refuse_no_token_and_wrong_scope(inventory_app: Any) -> None:
+    if not any(getattr(e, "token_scope", None) for _, _, e in walk(inventory_app)):
+        pytest.skip("no token API route in the app yet")
+    problems = token_failures(inventory_app, inventory_app.state.values)
+    assert not problems, "\n".join(problems)
+
+
 def test_staff_routes_refuse_anonymous_and_wrong_roles(inventory_app: Any) -> None:
     clients = Clients(inventory_app)
     try:
@@ -271,35 +299,25 @@ def test_staff_routes_refuse_anonymous_and_wrong_roles(inventory_app: Any) -> No
     assert not problems, "\n".join(problems)
 
 
-def test_token_routes_refuse_no_token_and_wrong_scope(inventory_app: Any) -> None:
-    if not any(getattr(e, "token_scope", None) for _, _, e in walk(inventory_app)):
-        pytest.skip("no token API route in the app yet")
-    problems = token_failures(inventory_app, inventory_app.state.values)
-    assert not problems, "\n".join(problems)
+def test_a_route_without_a_rule_or_with_an_unenforced_one_fails(sqlite_app: Any) -> None:
+    from starlette.responses import PlainTextResponse
 
-
-def test_a_route_without_a_rule_fails_the_inventory(inventory_app: Any) -> None:
     async def forgotten(request: Any) -> Any:
         raise AssertionError("never called")
-
-    inventory_app.router.routes.append(Route("/dashboard/forgotten", forgotten))
-    inventory_app.router.routes.append(Mount("/files", app=forgotten))
-    problems = unmarked(inventory_app)
-    assert any("GET /dashboard/forgotten" in p for p in problems), problems
-    assert any("mount /files" in p for p in problems), problems
-
-
-def test_a_rule_the_handler_does_not_enforce_fails_the_inventory(inventory_app: Any) -> None:
-    from starlette.responses import PlainTextResponse
 
     async def leaky(request: Any) -> Any:
         return PlainTextResponse("secret numbers")
 
     leaky.roles = ("admin",)  # type: ignore[attr-defined]  # claimed, but never checked
-    clients = Clients(inventory_app)
-    inventory_app.router.routes[:] = [Route("/dashboard/leaky", leaky)]
+    clients = Clients(sqlite_app)
+    sqlite_app.router.routes.append(Route("/dashboard/forgotten", forgotten))
+    sqlite_app.router.routes.append(Mount("/files", app=forgotten))
+    problems = unmarked(sqlite_app)
+    assert any("GET /dashboard/forgotten" in p for p in problems), problems
+    assert any("mount /files" in p for p in problems), problems
+    sqlite_app.router.routes[:] = [Route("/dashboard/leaky", leaky)]
     try:
-        problems = role_failures(inventory_app, clients, {})
+        problems = role_failures(sqlite_app, clients, {})
     finally:
         clients.close()
     assert any("anonymous: 200" in p for p in problems), problems
