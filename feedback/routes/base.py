@@ -11,7 +11,8 @@ from urllib.parse import urlencode
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal, format_percent
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -148,8 +149,11 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 async def server_error(request: Request, exc: Exception) -> Response:
     """Any unexpected error: a 503 when the database is away, else a logged 500 page."""
-    if isinstance(exc, OperationalError):
-        log.error("database unavailable: %s", exc.orig)
+    # A full pool (PoolTimeout) or a dropped connection is the database being away, not a bug.
+    if isinstance(exc, OperationalError | PoolTimeout) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    ):
+        log.error("database unavailable: %s", getattr(exc, "orig", None) or exc)
         return error_page(request, 503, headers={"Retry-After": "5"})
     log.exception("unexpected error on %s %s", request.method, request.url.path)
     return error_page(request, 500)

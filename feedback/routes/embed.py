@@ -142,6 +142,9 @@ def _body_language(body: Any, lang: str) -> str:
 @public("citizens submit answers from the widget")
 async def post_response(request: Request) -> Response:
     """POST .../responses: store the answers; the same Idempotency-Key again replays."""
+    # Read the body before taking a pooled connection: a session held across an await lets
+    # slow uploads exhaust the pool, and the blocked checkout then stalls the event loop.
+    await request.body()
     with db(request) as session:
         survey = surveys.get_survey(session, request.path_params["survey"])
         lang = language(request, survey.languages if survey else ("en", "fr"))
@@ -174,6 +177,7 @@ async def post_response(request: Request) -> Response:
 @public("follow-up answers, guarded by the short-lived amend token")
 async def patch_response(request: Request) -> Response:
     """PATCH .../responses/{id}: follow-up answers amend the response the first answer made."""
+    await request.body()  # before the session, as in post_response
     with db(request) as session:
         survey = surveys.get_survey(session, request.path_params["survey"])
         lang = language(request, survey.languages if survey else ("en", "fr"))

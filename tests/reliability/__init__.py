@@ -1,0 +1,1 @@
+"""Reliability suites: load, crashes, outages, hostile input, protocol abuse and floods."""
