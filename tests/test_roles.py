@@ -3,8 +3,10 @@ only assisted entry, admins manage users, and staff actions land in the audit lo
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,7 +28,7 @@ from feedback import auth, throttle
 from feedback.db import session_scope
 from feedback.models import AuditEntry, StaffUser
 
-from conftest import ADMIN_PASSWORD, login
+from conftest import ADMIN_PASSWORD, axe_violations, login
 
 
 @pytest.fixture
@@ -318,3 +320,74 @@ def test_failures_from_one_client_lock_that_client(
     assert _attempt(spray, "admin", ADMIN_PASSWORD).status_code == 429
     other = TestClient(app, base_url="http://127.0.0.1:8000", client=("198.51.100.8", 5000))
     assert _attempt(other, "admin", ADMIN_PASSWORD).status_code == 303
+
+
+# ---- in the browser ----
+
+
+@pytest.mark.browser
+def test_users_and_audit_pages_pass_axe_in_both_languages(live_app: Any, browser: Any) -> None:
+    app, server = live_app
+    add_user(app, "lea.tremblay", "manager", ["licences"])
+    add_user(app, "sam.viewer", "viewer", ["licences", "parks"])
+    with session_scope(app.state.engine) as session:
+        gone = auth.find_user(session, "sam.viewer")
+        assert gone
+        auth.set_active(session, gone, active=False)
+        from feedback import audit
+
+        audit.record(session, "admin", "user.deactivate", "user:sam.viewer")
+        audit.record(session, "admin", "event.add", "event:1", service="licences")
+    shots = os.environ.get("FEEDBACK_SCREENSHOTS")  # a folder to save screenshots in
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    page.goto(f"{server.url}/login")
+    page.fill("#username", "admin")
+    page.fill("#password", ADMIN_PASSWORD)
+    page.press("#password", "Enter")
+    page.wait_for_url("**/dashboard**")
+    for lang in ("en", "fr"):
+        page.goto(f"{server.url}/admin/users?lang={lang}")
+        assert axe_violations(page) == [], ("users", lang)
+        _shot(page, shots, f"security-users-{lang}.png")
+        # An error, then a user added with their password shown once.
+        page.locator("form[action='/admin/users'] button[type=submit]").click()
+        page.wait_for_load_state()
+        assert page.locator(".error-summary").is_visible()
+        assert axe_violations(page) == [], ("users error", lang)
+        _shot(page, shots, f"security-users-error-{lang}.png")
+        page.fill("#username", f"new.{lang}")
+        page.check("#role-viewer")
+        page.check("#service-licences")
+        page.locator("form[action='/admin/users'] button[type=submit]").click()
+        page.wait_for_load_state()
+        assert page.locator(".new-password").is_visible()
+        assert axe_violations(page) == [], ("user added", lang)
+        _shot(page, shots, f"security-user-added-{lang}.png")
+        page.get_by_role("link", name="lea.tremblay").click()
+        page.wait_for_load_state()
+        assert axe_violations(page) == [], ("user edit", lang)
+        _shot(page, shots, f"security-user-edit-{lang}.png")
+        page.goto(f"{server.url}/admin/audit?lang={lang}")
+        assert page.locator("table.audit-table tbody tr").count() >= 3
+        assert axe_violations(page) == [], ("audit", lang)
+        _shot(page, shots, f"security-audit-{lang}.png")
+    context.close()
+    # Sign-in refused after too many failures, in the visitor's language.
+    context = browser.new_context(viewport={"width": 1100, "height": 800}, locale="fr-CA")
+    page = context.new_page()
+    for _ in range(throttle.USER_LIMIT + 1):
+        page.goto(f"{server.url}/login")
+        page.fill("#username", "manager")
+        page.fill("#password", "not the password")
+        page.press("#password", "Enter")
+        page.wait_for_load_state()
+    assert "Trop de tentatives" in page.locator(".error-summary").inner_text()
+    assert axe_violations(page) == []
+    _shot(page, shots, "security-login-throttled-fr.png")
+    context.close()
+
+
+def _shot(page: Any, folder: str | None, name: str) -> None:
+    if folder:
+        page.screenshot(path=str(Path(folder) / name), full_page=True)
