@@ -161,7 +161,7 @@ def validate(
             errors[question.key] = error
             continue
         if question.kind == "text":
-            scrubbed = scrub(clean)
+            scrubbed = scrub(clean, submission.language)
             clean = scrubbed.text
             removed.extend(k for k in scrubbed.removed if k not in removed)
             if scrubbed.removed:

@@ -27,6 +27,16 @@ MARKERS: dict[str, str] = {
     "postal_code": "[postal code removed]",
     "address": "[address removed]",
 }
+# The marker is written in the language of the comment, so a French comment reads as French.
+MARKERS_FR: dict[str, str] = {
+    "email": "[courriel retiré]",
+    "phone": "[téléphone retiré]",
+    "sin": "[NAS retiré]",
+    "card": "[carte retirée]",
+    "passport": "[passeport retiré]",
+    "postal_code": "[code postal retiré]",
+    "address": "[adresse retirée]",
+}
 
 # The lookbehind keeps the scan linear: a match may only start where a local part can start.
 EMAIL_RE = re.compile(r"(?<![\w.%+-])[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}")
@@ -168,8 +178,8 @@ _PASSES: tuple[tuple[str, re.Pattern[str], Callable[[re.Match[str]], str]], ...]
 )
 
 
-def scrub(text: str) -> Scrubbed:
-    """Replace personal information in `text` with markers and list the kinds removed."""
+def scrub(text: str, lang: str = "en") -> Scrubbed:
+    """Replace personal information with markers written in `lang`; list the kinds removed."""
     found: set[str] = set()
     for kind, pattern, replace in _PASSES:
         new_text = pattern.sub(replace, text)
@@ -177,6 +187,9 @@ def scrub(text: str) -> Scrubbed:
         if new_text != text:
             found.add(kind)
             text = new_text
+    if lang == "fr":
+        for kind in found:
+            text = text.replace(MARKERS[kind], MARKERS_FR[kind])
     return Scrubbed(text=text, removed=tuple(k for k in KINDS if k in found))
 
 

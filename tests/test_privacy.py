@@ -273,3 +273,10 @@ else:
     @pytest.mark.skip(reason="hypothesis is not installed")
     def test_scrub_never_leaves_an_email() -> None:
         """Placeholder so the missing property test shows up as skipped."""
+
+
+def test_markers_are_written_in_the_comment_language() -> None:
+    result = scrub("Écrivez-moi à jo@example.ca ou au 613-555-0199", "fr")
+    assert result.text == "Écrivez-moi à [courriel retiré] ou au [téléphone retiré]"
+    assert result.removed == ("email", "phone")
+    assert scrub(result.text, "fr") == Scrubbed(text=result.text, removed=())

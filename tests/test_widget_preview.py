@@ -32,7 +32,7 @@ def test_preview_on_post_refuses_then_stores_what_was_shown(app: Any, client: Te
     assert refused.status_code == 422
     error = refused.json()["error"]
     assert error["code"] == "personal_information"
-    assert error["fields"] == {"comment": "Appelez-moi au [phone removed]"}
+    assert error["fields"] == {"comment": "Appelez-moi au [téléphone retiré]"}
     assert error["removed"] == ["phone"]
     assert "renseignements personnels" in error["message"]
     assert _count(app, survey) == 0
