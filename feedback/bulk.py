@@ -272,7 +272,7 @@ def _insert(session: Session, new: list[_Valid]) -> None:
         )
         for _result, item, survey, _accepted in new
     ]
-    table: Any = Response.__table__
+    table: Any = Response.__table__  # type: ignore[attr-defined]
     rows = [r.model_dump(exclude={"id"}) for r in responses]
     stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
     ids = list(session.execute(stmt, rows).scalars())

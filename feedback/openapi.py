@@ -269,7 +269,6 @@ _PREFLIGHT = {
     "security": [],
     "responses": {"204": {"description": "Allowed"}, **_errors(403)},
 }
-_BEARER = {"bearer": []}
 
 
 def _paths() -> dict[str, Any]:

@@ -54,11 +54,9 @@ def items(survey: str, count: int, seed: int = 7) -> list[dict[str, Any]]:
 
 
 def aggregates(app: Any) -> dict[str, list[tuple[Any, ...]]]:
+    tables: list[Any] = [ResponseDay.__table__, AnswerDay.__table__, AnswerPairDay.__table__]  # type: ignore[attr-defined]
     with session_scope(app.state.engine) as session:
-        return {
-            table.__tablename__: sorted(tuple(r) for r in session.execute(select(table.__table__)).all())  # type: ignore[attr-defined]
-            for table in (ResponseDay, AnswerDay, AnswerPairDay)
-        }
+        return {t.name: sorted(tuple(r) for r in session.execute(select(t)).all()) for t in tables}
 
 
 def count(app: Any) -> int:
@@ -108,7 +106,7 @@ def test_per_item_results_mix_errors_duplicates_and_stores(client: TestClient, a
     survey = app.state.ids["counter"]
     good = items(survey, 3)
     future = dict(good[1], idempotency_key="late", submitted_at="2999-01-01T00:00:00Z")
-    batch = [
+    batch: list[Any] = [
         good[0],
         dict(good[0]),  # the same key twice in one request: stored once
         {"survey": survey, "channel": "phone", "language": "fr", "answers": {}},

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import update
-from sqlmodel import select
+from sqlmodel import col, select
 from starlette.testclient import TestClient
 
 from feedback import webhooks
@@ -70,7 +70,7 @@ def add_hook(app: Any, url: str, service: str = "licences") -> tuple[int, str]:
 
 def deliveries(app: Any) -> list[WebhookDelivery]:
     with session_scope(app.state.engine) as session:
-        return list(session.exec(select(WebhookDelivery).order_by(WebhookDelivery.id)))
+        return list(session.exec(select(WebhookDelivery).order_by(col(WebhookDelivery.id))))
 
 
 def make_due(app: Any) -> None:
@@ -78,7 +78,7 @@ def make_due(app: Any) -> None:
     with session_scope(app.state.engine) as session:
         session.execute(
             update(WebhookDelivery)
-            .where(WebhookDelivery.status == "pending")
+            .where(col(WebhookDelivery.status) == "pending")
             .values(next_attempt_at=utcnow() - timedelta(seconds=1))
         )
 
