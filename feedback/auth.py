@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 
@@ -90,6 +91,11 @@ def authenticate(session: Session, *, username: str, password: str) -> StaffUser
 def can_see_service(user: StaffUser, service_id: str) -> bool:
     """Admins see every service; other roles only those they were given."""
     return user.role == "admin" or service_id in user.service_ids
+
+
+def session_stamp(user: StaffUser) -> str:
+    """A short fingerprint of the user's password hash, kept in their session cookie."""
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
 
 
 def new_csrf_token() -> str:

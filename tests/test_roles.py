@@ -189,9 +189,13 @@ def test_admin_adds_changes_deactivates_and_resets_a_user(sqlite_app: Any) -> No
     )  # fmt: skip
     assert on.status_code == 303
 
+    login(other, "rita", password.group(1))
+    assert other.get("/dashboard", follow_redirects=False).status_code == 200
     reset = staff.post(f"/admin/users/{rita_id}/password", data={"csrf_token": token})
     fresh = re.search(r'class="new-password">([^<]+)<', reset.text)
     assert fresh and fresh.group(1) != password.group(1)
+    # The session started with the old password is over.
+    assert other.get("/dashboard", follow_redirects=False).status_code == 303
     login(TestClient(app, base_url="http://127.0.0.1:8000"), "rita", fresh.group(1))
 
     actions = [(e.username, e.action, e.target) for e in _entries(app)]

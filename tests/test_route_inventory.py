@@ -311,7 +311,7 @@ def test_a_route_without_a_rule_or_with_an_unenforced_one_fails(sqlite_app: Any)
     leaky.roles = ("admin",)  # type: ignore[attr-defined]  # claimed, but never checked
     clients = Clients(sqlite_app)
     sqlite_app.router.routes.append(Route("/dashboard/forgotten", forgotten))
-    sqlite_app.router.routes.append(Mount("/files", app=forgotten))
+    sqlite_app.router.routes.append(Mount("/files", app=forgotten))  # type: ignore[arg-type]
     problems = unmarked(sqlite_app)
     assert any("GET /dashboard/forgotten" in p for p in problems), problems
     assert any("mount /files" in p for p in problems), problems

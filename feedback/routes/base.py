@@ -178,7 +178,10 @@ def current_user(request: Request) -> StaffUser | None:
         return None
     with db(request) as session:
         user = session.get(StaffUser, user_id)
-    return user if user and user.active else None
+    if user is None or not user.active:
+        return None
+    # A new password ends the sessions started with the old one.
+    return user if request.session.get("stamp") == auth.session_stamp(user) else None
 
 
 def requires(*roles: str) -> Callable[[Handler], Handler]:

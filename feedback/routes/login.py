@@ -57,6 +57,7 @@ async def login_post(request: Request) -> Response:
                 session, user or username, "login.success" if user else "login.failed", username
             )
         user_id = user.id if user else None
+        stamp = auth.session_stamp(user) if user else ""
     if wait:
         message = gettext_for(lang).gettext(
             "Too many failed sign-in attempts. Try again in %(n)s min."
@@ -70,7 +71,9 @@ async def login_post(request: Request) -> Response:
         return render(request, "login.html", context, lang=lang, status_code=400)
     # A new session on login, so a token planted before it is worthless.
     request.session.clear()
-    request.session.update({"user_id": user_id, "lang": lang, "csrf_token": auth.new_csrf_token()})
+    request.session.update(
+        {"user_id": user_id, "stamp": stamp, "lang": lang, "csrf_token": auth.new_csrf_token()}
+    )
     return RedirectResponse(target, status_code=303)
 
 
