@@ -193,11 +193,12 @@ def parse_question(
     show_if = _parse_show_if(form, earlier, errors, _)
     if errors:
         raise Invalid(errors)
-    scale = (
-        scale_for(kind, first(form, "scale"))
-        if kind != question.kind or kind == "rating5"
-        else question.scale
-    )
+    # A new kind takes its default labels; a 5-point scale may switch to another named one;
+    # anything else (such as a template's own labels) is kept as it is.
+    picked = first(form, "scale")
+    scale = question.scale
+    if kind != question.kind or (kind == "rating5" and picked in SCALES_5):
+        scale = scale_for(kind, picked)
     return {
         "kind": kind,
         "driver": driver,

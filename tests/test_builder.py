@@ -284,6 +284,14 @@ def _share_page_and_draft_preview(app: Any, staff: TestClient) -> None:
 def test_live_edits_and_field_errors(app: Any, staff: TestClient):
     _errors_are_shown_beside_each_field_with_what_was_typed(staff)
     _live_survey_keeps_every_translation(app, staff)
+    # A template's own labels (A-11 v2 trust: Agree/Disagree) survive saving the form as shown.
+    _answer(app, "a11v2xx234", {"trust": True})
+    trust = _survey(app, "a11v2xx234")[1][0]
+    form = {"kind": trust.kind, "driver": trust.driver or "", "required": "1"}
+    form.update({f"text_{k}": v for k, v in trust.text.items()})
+    assert _post(staff, "/admin/surveys/a11v2xx234/questions/trust", form).status_code == 303
+    after = _survey(app, "a11v2xx234")[1][0]
+    assert (after.id, after.version, after.scale) == (trust.id, 1, trust.scale)
 
 
 def test_share_page_roles_and_preview(app: Any, client: TestClient):
