@@ -10,11 +10,14 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import inspect
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import ClientDisconnect
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
@@ -162,7 +165,15 @@ def create_app(settings: Settings) -> Starlette:
     app = Starlette(
         routes=routes,
         middleware=middleware,
-        exception_handlers={HTTPException: base.http_error, Exception: base.server_error},
+        # Expected failures (client gone, database away) are answered without a traceback;
+        # Exception goes to Starlette's outer handler, which logs it and re-raises.
+        exception_handlers={
+            HTTPException: base.http_error,
+            ClientDisconnect: base.client_gone,
+            OperationalError: base.server_error,
+            PoolTimeout: base.server_error,
+            Exception: base.server_error,
+        },
         lifespan=lifespan,
     )
     app.state.settings = settings

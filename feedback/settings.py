@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     scorecard_min_count: int = Field(
         default=30, description="Public scorecards hide any figure based on fewer answers."
     )
+    request_timeout: float = Field(
+        default=15,
+        description="Seconds a request may take to arrive in full (headers and body); slower "
+        "clients get a 408 and their connection is closed, so they cannot hold it open.",
+    )
     bulk_max_bytes: int = Field(
         default=4 * 1024 * 1024,
         description="Largest body of POST /api/v1/responses (bulk ingest, up to 1,000 items).",

@@ -30,8 +30,12 @@ def serve(settings: Settings, host: str, port: int, workers: int = 1) -> int:
         # Each worker writes its metrics to files here; /metrics on any worker adds them up.
         folder = settings.metrics_dir or tempfile.mkdtemp(prefix="feedback-metrics-")
         observability.prepare_multiprocess(folder)
+    from feedback.slow_clients import SlowClientGuard
+
+    os.environ["FEEDBACK_REQUEST_TIMEOUT"] = str(settings.request_timeout)
     uvicorn.run(
         "feedback.asgi:app",
+        http=SlowClientGuard,  # h11 with a deadline for requests to arrive (slow clients)
         host=host,
         port=port,
         workers=workers,

@@ -147,6 +147,12 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return error_page(request, exc.status_code, headers=dict(exc.headers or {}))
 
 
+async def client_gone(request: Request, exc: Exception) -> Response:
+    """The client closed its connection before its request arrived: nobody is left to answer."""
+    log.info("client left before its request arrived: %s %s", request.method, request.url.path)
+    return Response(status_code=400)
+
+
 async def server_error(request: Request, exc: Exception) -> Response:
     """Any unexpected error: a 503 when the database is away, else a logged 500 page."""
     # A full pool (PoolTimeout) or a dropped connection is the database being away, not a bug.

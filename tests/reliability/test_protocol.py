@@ -1,0 +1,189 @@
+"""Protocol abuse (issue 7, item 6) against a real server process: oversized bodies, malformed
+JSON and UTF-8, huge numbers, wrong types, deep nesting, slow clients. Each gets a clear error
+(never a 5xx), and the server keeps serving everyone else."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx2 as httpx
+import pytest
+
+from .conftest import SURVEY, ServerProcess, prepare, stored_state
+
+API = f"/api/v1/surveys/{SURVEY}/responses"
+COUNTER = "/api/v1/surveys/cntrxx2345/responses"
+VALID = {"channel": "web", "language": "en", "answers": {"trust": True}}
+# Short, so the slow-client tests end soon; the default is 15 s (Settings.request_timeout).
+REQUEST_TIMEOUT = "2"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    folder: Path = tmp_path_factory.mktemp("protocol")
+    url = f"sqlite:///{folder / 'feedback.db'}"
+    prepare(url)
+    process = ServerProcess(url, folder, FEEDBACK_REQUEST_TIMEOUT=REQUEST_TIMEOUT).start()
+    yield process
+    process.stop()
+    log = process.log()
+    assert "Traceback" not in log and "unexpected error" not in log, log[-3000:]
+
+
+def post(server: ServerProcess, path: str, content: bytes, **headers: str) -> httpx.Response:
+    headers = {"content-type": "application/json", **headers}
+    return httpx.post(server.url + path, content=content, headers=headers, timeout=30)
+
+
+def error_code(response: httpx.Response) -> str:
+    return str(response.json()["error"]["code"])
+
+
+def still_serving(server: ServerProcess) -> None:
+    """Another client's valid answer goes through."""
+    answer = post(server, API, json.dumps(VALID).encode())
+    assert answer.status_code == 201, answer.text
+
+
+def test_oversized_bodies_get_413(server: ServerProcess) -> None:
+    big = b'{"answers": {"comment": "' + b"x" * 70_000 + b'"}}'
+    declared = post(server, API, big)
+    assert (declared.status_code, error_code(declared)) == (413, "too_large")
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: the limit counts what streams in
+        yield b'{"answers": {"comment": "'
+        for _ in range(100):
+            yield b"y" * 1000
+        yield b'"}}'
+
+    streamed = httpx.post(
+        server.url + API, content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert streamed.status_code == 413
+    form = httpx.post(server.url + f"/s/{SURVEY}", data={"q_comment": "z" * 70_000})
+    assert form.status_code == 413 and "text/html" in form.headers["content-type"]
+    still_serving(server)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"{",
+        b'{"channel": "web",}',
+        b"\xff\xfe{}",
+        b'{"channel": "we\xc3(b"}',
+        b"[" * 30_000 + b"]" * 30_000,  # deeper than the parser's recursion
+        b"1" * 5000,  # an integer longer than Python parses
+        b"",
+    ],
+    ids=["truncated", "trailing-comma", "bom-utf16", "bad-utf8", "deep", "long-int", "empty"],
+)
+def test_malformed_bodies_get_400(server: ServerProcess, raw: bytes) -> None:
+    answer = post(server, API, raw)
+    assert (answer.status_code, error_code(answer)) == (400, "bad_json"), answer.text
+
+
+@pytest.mark.parametrize(
+    "path,body",
+    [
+        (API, b'{"channel": "web", "language": "en", "answers": {"trust": 1e400}}'),
+        (API, b'{"channel": "web", "language": "en", "answers": {"trust": NaN}}'),
+        (COUNTER, b'{"channel":"web","language":"en","answers":{"satisfaction":1e400}}'),
+        (COUNTER, b'{"channel":"web","language":"en","answers":{"satisfaction":-Infinity}}'),
+        (
+            COUNTER,
+            (
+                '{"channel":"web","language":"en","answers":{"satisfaction":%s}}' % (10**400)
+            ).encode(),
+        ),
+        (COUNTER, b'{"channel":"web","language":"en","answers":{"satisfaction":4.0000001}}'),
+        (API, b'{"channel": 7, "language": ["en"], "answers": {"trust": "yes"}}'),
+        (API, b'{"channel": "web", "language": "en", "answers": [true]}'),
+        (API, b'{"channel": "web", "language": "en", "answers": {"trust": {"a": 1}}}'),
+        (API, b'{"channel": "web", "language": "en", "touchpoint": 5, "answers": {}}'),
+        (API, b'"just a string"'),
+        (API, b"null"),
+        (API, b"[1, 2, 3]"),
+        (API, b'{"channel": "web", "language": "en", "answers": {"trust": true, "\\u0000": 1}}'),
+    ],
+)
+def test_huge_numbers_and_wrong_types_get_a_4xx(
+    server: ServerProcess, path: str, body: bytes
+) -> None:
+    answer = post(server, path, body)
+    assert 400 <= answer.status_code < 500, answer.text
+    assert error_code(answer)
+
+
+def test_wrong_media_type_and_bad_idempotency_keys(server: ServerProcess) -> None:
+    plain = httpx.post(
+        server.url + API, content=json.dumps(VALID), headers={"content-type": "text/plain"}
+    )
+    assert plain.status_code == 415
+    long_key = post(server, API, json.dumps(VALID).encode(), **{"Idempotency-Key": "k" * 500})
+    assert (long_key.status_code, error_code(long_key)) == (400, "bad_idempotency_key")
+
+
+def _slow_socket(server: ServerProcess, prefix: bytes) -> socket.socket:
+    """A client that sends `prefix` a byte at a time, then stalls."""
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=60)
+    for byte in prefix:
+        sock.sendall(bytes([byte]))
+        time.sleep(0.005)
+    return sock
+
+
+def _read_until_closed(sock: socket.socket) -> bytes:
+    """Everything the server sends before it closes (the socket timeout is a safety net)."""
+    received = b""
+    while chunk := sock.recv(4096):
+        received += chunk
+    sock.close()
+    return received
+
+
+def test_slow_clients_are_timed_out_while_others_are_served(
+    server: ServerProcess, tmp_path: Path
+) -> None:
+    head = f"POST {API} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+    stalled_headers = _slow_socket(server, head.encode()[:60])
+    stalled_body = _slow_socket(
+        server, (head + "Content-Length: 200\r\n\r\n" + '{"channel": "web"').encode()
+    )
+    idle = [socket.create_connection(("127.0.0.1", server.port), timeout=60) for _ in range(50)]
+    _, before, _ = stored_state(server.database_url)
+
+    still_serving(server)  # while all of those hang
+    assert httpx.get(server.url + "/readyz").status_code == 200
+
+    for sock in (stalled_headers, stalled_body):
+        reply = _read_until_closed(sock)
+        assert reply.startswith(b"HTTP/1.1 408 "), reply
+    for sock in idle:  # never sent a byte: closed without an answer
+        assert _read_until_closed(sock) == b""
+    _, after, _ = stored_state(server.database_url)
+    assert after == before + 1, "only the served client's answer is stored"
+    still_serving(server)
+
+
+def test_a_slow_but_steady_request_within_the_deadline_is_served(server: ServerProcess) -> None:
+    body = json.dumps(VALID).encode()
+    head = (
+        f"POST {API} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    ).encode()
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=60)
+    sock.sendall(head)
+    sock.sendall(body)
+    assert _read_until_closed(sock).startswith(b"HTTP/1.1 201 ")
+
+
+def test_keep_alive_connection_serves_several_requests(server: ServerProcess) -> None:
+    with httpx.Client(base_url=server.url) as client:
+        for _ in range(3):
+            assert client.get("/healthz").status_code == 200
+            time.sleep(0.2)
