@@ -89,9 +89,15 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
 
+        # Staff pages are not kept by the browser or a proxy: after sign-out on a shared
+        # computer, the back button must not show them again.
+        signed_in = "feedback_session=" in Headers(scope=scope).get("cookie", "")
+
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
+                if signed_in and headers.get("content-type", "").startswith("text/html"):
+                    headers.setdefault("Cache-Control", "no-store")
                 headers.setdefault("Content-Security-Policy", DEFAULT_CSP)
                 headers.setdefault("X-Content-Type-Options", "nosniff")
                 headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")

@@ -101,6 +101,9 @@ def test_every_page_has_a_strict_csp_and_the_hardening_headers(
         if response.headers.get("content-type", "").startswith("text/html"):
             html_pages += 1
             problems += _check_html(path, response)
+            staff_page = asker is staff
+            if staff_page and "no-store" not in response.headers.get("cache-control", ""):
+                problems.append(f"{path}: a staff page the browser may keep")
     # Error pages too.
     for path in ("/nowhere", "/s/nosuchsurvey", "/dashboard/surveys/nosuchsurvey"):
         response = staff.get(path)
