@@ -67,13 +67,14 @@ def _scoped_routes(app: Any) -> list[tuple[Route, str, Any]]:
     ]
 
 
-def test_manager_and_viewer_are_refused_other_services_on_every_route(
+def test_managers_viewers_and_agents_are_refused_other_services_on_every_route(
     app: Any, scoped: dict[str, Any]
 ) -> None:
     routes = _scoped_routes(app)
     assert len(routes) >= 8, [r.path for r, _, _ in routes]
+    assert any("agent" in e.roles for _, _, e in routes), "no assisted entry route by survey"
     problems = []
-    for role in ("manager", "viewer"):
+    for role in ("manager", "viewer", "agent"):
         client = scoped["clients"][role]
         for route, method, endpoint in routes:
             if role not in endpoint.roles:
@@ -267,6 +268,45 @@ def test_sign_in_and_out_are_audited_with_the_username_only(sqlite_app: Any) -> 
     ]
     dumped = " ".join(f"{e.target} {e.detail}" for e in _entries(app))
     assert "wrong password" not in dumped and "Agent-Smith" not in dumped
+
+
+def test_staff_changes_are_audited_in_their_transaction(sqlite_app: Any) -> None:
+    app = sqlite_app
+    values = seed_things(app)
+    staff = TestClient(app, base_url="http://127.0.0.1:8000")
+    login(staff, "manager")
+    token = csrf_of(staff)
+    labels = {
+        "csrf_token": token,
+        "day": "2026-02-01",
+        "label_en": "New form",
+        "label_fr": "Nouveau",
+    }
+    staff.post("/dashboard/services/licences/events", data=labels)
+    event = values["event"]
+    staff.post(f"/dashboard/events/{event}/edit", data=labels | {"label_en": "Form v2"})
+    staff.post(f"/dashboard/events/{event}/delete", data={"csrf_token": token})
+    staff.post(f"/dashboard/comments/{values['answer']}/hide", data={"csrf_token": token})
+    staff.post("/dashboard/alerts", data={"csrf_token": token, "email": "m@example.ca"})
+    staff.post(
+        "/dashboard/alerts/scorecard",
+        data={"csrf_token": token, "service": "licences", "public": "on"},
+    )
+    # A refused change leaves no entry.
+    staff.post("/dashboard/events/999999/delete", data={"csrf_token": token})
+    got = [(e.username, e.action, e.target) for e in _entries(app) if e.action != "login.success"]
+    assert got[:2] == [
+        ("manager", "event.add", got[0][2]),
+        ("manager", "event.edit", f"event:{event}"),
+    ]
+    assert got[2:] == [
+        ("manager", "event.delete", f"event:{event}"),
+        ("manager", "comment.hide", f"answer:{values['answer']}"),
+        ("manager", "alerts.save", "user:manager"),
+        ("manager", "scorecard.publish", "service:licences"),
+    ]
+    # No citizen text and no labels typed by staff beyond ids.
+    assert "Too slow" not in str([e.detail for e in _entries(app)])
 
 
 # ---- sign-in throttling ----
