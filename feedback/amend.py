@@ -14,7 +14,7 @@ from typing import Any
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlmodel import Session, col, select
 
-from feedback import rollups
+from feedback import rollups, webhooks
 from feedback.catalog import SCALE_RANGES
 from feedback.i18n import gettext_for
 from feedback.intake import Rejected, Stored, Submission, check_open, validate
@@ -138,5 +138,8 @@ def amend(
     session.flush()
     rows = list(session.exec(select(Answer).where(Answer.response_id == response.id)))
     rollups.add_response(session, response, rows, questions)
+    webhooks.enqueue(
+        session, survey=survey, response=response, accepted=accepted, event=webhooks.EVENT_UPDATED
+    )
     session.commit()
     return Stored(id=response.id, created=False, removed=removed)

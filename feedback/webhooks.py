@@ -44,6 +44,7 @@ MAX_ATTEMPTS = 8
 BATCH = 50  # deliveries per run, so one slow receiver cannot hold the job for long
 CLAIM = timedelta(minutes=5)  # a claimed delivery is retried after this if its worker died
 EVENT_CREATED = "response.created"
+EVENT_UPDATED = "response.updated"  # follow-up answers added to a stored response
 
 
 class WebhookError(ValueError):

@@ -226,3 +226,20 @@ def test_webhook_pages_are_for_admins_only(client: TestClient) -> None:
     login(client, "manager")
     assert client.get("/admin/webhooks").status_code == 403
     assert client.get("/admin/tokens").status_code == 403
+
+
+def test_follow_up_answers_send_an_update_with_every_answer(
+    client: TestClient, app: Any, receiver: Receiver
+) -> None:
+    add_hook(app, receiver.url)
+    url = f"/api/v1/surveys/{app.state.ids['v2']}/responses"
+    first = client.post(url, json={**V2_OK, "answers": {"trust": True}, "partial": True}).json()
+    client.patch(
+        f"{url}/{first['id']}",
+        json={"answers": {"went_well": ["ease"]}, "amend_token": first["amend_token"]},
+    )
+    assert webhooks.deliver_due(app.state.engine, allow_private=True).startswith("2 sent")
+    events = [json.loads(r["body"]) for r in receiver.received]
+    assert [e["event"] for e in events] == ["response.created", "response.updated"]
+    assert events[1]["data"]["response"]["answers"] == {"trust": True, "went_well": ["ease"]}
+    assert events[0]["data"]["response"]["id"] == events[1]["data"]["response"]["id"]
