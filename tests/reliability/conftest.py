@@ -57,12 +57,17 @@ def prepare(database_url: str, client_limit: int | None = 10**9) -> dict[str, st
     try:
         ids = seed_minimal(application)
         if client_limit is not None:
-            with session_scope(application.state.engine) as session:
-                for survey in session.exec(select(Survey)):
-                    survey.client_limit_per_minute = client_limit
+            lift_limits(application.state.engine, client_limit)
         return ids
     finally:
         application.state.engine.dispose()
+
+
+def lift_limits(engine: Any, client_limit: int = 10**9) -> None:
+    """Raise every survey's per-client limit: load tests post from one address."""
+    with session_scope(engine) as session:
+        for survey in session.exec(select(Survey)):
+            survey.client_limit_per_minute = client_limit
 
 
 class ServerProcess:
@@ -210,9 +215,13 @@ async def run_load(
     stop: asyncio.Event | None = None,
     headers: dict[str, str] | None = None,
     timeout: float = 60,
+    patience: float = 0,
 ) -> LoadResult:
     """POST one answer per job (an idempotency key; repeated keys are client retries) over
-    `connections` concurrent connections. Transport errors are recorded, not raised."""
+    `connections` concurrent connections. Transport errors are recorded, not raised.
+
+    With `patience` > 0, a 503 or a transport error is retried with the same key every
+    0.2 s, as the widget does, for at most `patience` seconds (a safety net)."""
     import httpx2 as httpx
 
     result = result or LoadResult()
@@ -227,26 +236,33 @@ async def run_load(
             if stop is not None and stop.is_set():
                 return
             key = queue.get_nowait()
-            try:
-                answer = await client.post(
-                    url, json=body_for(key), headers={"Idempotency-Key": key, **(headers or {})}
-                )
-            except httpx.HTTPError as error:
-                result.add(Outcome(key, None, error=type(error).__name__))
-                continue
-            payload = (
-                answer.json()
-                if answer.headers.get("content-type", "").startswith("application/json")
-                else {}
+            give_up = time.monotonic() + patience
+            while True:
+                outcome = await attempt(client, key)
+                result.add(outcome)
+                unavailable = outcome.status in (None, 503)
+                if not unavailable or time.monotonic() > give_up:
+                    break
+                await asyncio.sleep(0.2)
+
+    async def attempt(client: Any, key: str) -> Outcome:
+        try:
+            answer = await client.post(
+                url, json=body_for(key), headers={"Idempotency-Key": key, **(headers or {})}
             )
-            result.add(
-                Outcome(
-                    key,
-                    answer.status_code,
-                    id=payload.get("id"),
-                    retry_after=answer.headers.get("retry-after"),
-                )
-            )
+        except httpx.HTTPError as error:
+            return Outcome(key, None, error=type(error).__name__)
+        payload = (
+            answer.json()
+            if answer.headers.get("content-type", "").startswith("application/json")
+            else {}
+        )
+        return Outcome(
+            key,
+            answer.status_code,
+            id=payload.get("id"),
+            retry_after=answer.headers.get("retry-after"),
+        )
 
     async with httpx.AsyncClient(limits=limits, timeout=timeout) as client:
         await asyncio.gather(*(worker(client) for _ in range(connections)))
