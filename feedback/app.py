@@ -88,7 +88,10 @@ def background_jobs(settings: Settings) -> list[jobs.Job]:
     if settings.alert_check_interval > 0:
         out.append(jobs.Job("alerts", settings.alert_check_interval, alerts.job(settings)))
     if settings.retention_interval > 0:
-        out.append(jobs.Job("retention.purge", settings.retention_interval, retention.run))
+        # A first purge of a large database may take a while: a long lease keeps it single.
+        out.append(
+            jobs.Job("retention.purge", settings.retention_interval, retention.run, lease=3600)
+        )
     if settings.webhook_interval > 0:
         out.append(jobs.Job("webhooks.deliver", settings.webhook_interval, webhooks.job(settings)))
     return out
