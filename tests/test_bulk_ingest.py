@@ -6,6 +6,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
@@ -129,6 +130,7 @@ def test_per_item_results_mix_errors_duplicates_and_stores(client: TestClient, a
     assert count(app) == 1
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL: nothing new
 def test_assisted_defaults_to_the_channel_and_time_is_kept(client: TestClient, app: Any) -> None:
     token = make_token(app, ["ingest", "read"])
     survey = app.state.ids["counter"]
@@ -150,6 +152,7 @@ def test_assisted_defaults_to_the_channel_and_time_is_kept(client: TestClient, a
     assert by_time[2][1] is True
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL: nothing new
 def test_request_limits_and_authentication(client: TestClient, app: Any) -> None:
     survey = app.state.ids["counter"]
     ingest = make_token(app, ["ingest"])
@@ -179,6 +182,7 @@ def test_request_limits_and_authentication(client: TestClient, app: Any) -> None
     assert count(app) == 0
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL: nothing new
 def test_token_restricted_to_a_service(client: TestClient, app: Any) -> None:
     token = make_token(app, ["ingest", "read"], services=["licences"])
     auth = {"Authorization": f"Bearer {token}"}

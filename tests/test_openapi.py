@@ -64,6 +64,7 @@ def documented(doc: dict[str, Any]) -> set[tuple[str, str]]:
     }
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL: nothing new
 def test_document_is_valid_openapi_and_lists_exactly_the_routes(
     client: TestClient, app: Any
 ) -> None:

@@ -62,6 +62,7 @@ def test_rows_are_stored_or_refused_with_their_line(app: Any) -> None:
     assert rows[2][3].isoformat().startswith("2025-04-02T13:30")
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL: nothing new
 def test_wrong_columns_refuse_the_whole_file(app: Any) -> None:
     with pytest.raises(paper_import.ImportFailed, match="unknown columns: satisfaction"):
         run(app, text="language,satisfaction\nen,5\n")
@@ -70,6 +71,7 @@ def test_wrong_columns_refuse_the_whole_file(app: Any) -> None:
     assert count(app) == 0
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL: nothing new
 def test_cli_import_reports_lines_and_exit_status(
     app: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

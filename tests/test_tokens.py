@@ -58,6 +58,7 @@ def test_stored_as_a_hash_with_prefix_verified_and_revoked(client: TestClient, a
     )
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL: nothing new
 def test_create_refuses_bad_input(app: Any) -> None:
     with session_scope(app.state.engine) as session:
         for kwargs in (
@@ -76,6 +77,7 @@ def csrf(page: str) -> str:
     return found.group(1)
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL: nothing new
 def test_admin_creates_shows_once_lists_and_revokes(staff: TestClient, app: Any) -> None:
     page = staff.get("/admin/tokens?lang=fr")
     assert page.status_code == 200 and "Jetons d’API" in page.text
@@ -109,6 +111,7 @@ def test_admin_creates_shows_once_lists_and_revokes(staff: TestClient, app: Any)
     assert all(secret.group(0) not in str(d) for _a, d in actions)
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL: nothing new
 def test_cli_adds_lists_and_revokes(app: Any, capsys: pytest.CaptureFixture[str]) -> None:
     url = app.state.engine.url.render_as_string(hide_password=False)
     assert main(["tokens", "add", "Paper", "--scope", "ingest", "--database-url", url]) == 0

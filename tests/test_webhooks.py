@@ -122,6 +122,7 @@ def test_signed_delivery_retried_after_500_and_sent_once(
     assert response["channel"] == "web" and "submitted_at" in response
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL: nothing new
 def test_no_webhook_no_outbox_and_other_services_untouched(
     client: TestClient, app: Any, receiver: Receiver
 ) -> None:
@@ -132,6 +133,7 @@ def test_no_webhook_no_outbox_and_other_services_untouched(
     assert deliveries(app) == []
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL: nothing new
 def test_gives_up_after_the_last_attempt(client: TestClient, app: Any, receiver: Receiver) -> None:
     add_hook(app, receiver.url)
     client.post(f"/api/v1/surveys/{app.state.ids['v2']}/responses", json=V2_OK)
@@ -163,6 +165,7 @@ def test_private_addresses_are_refused() -> None:
     assert webhooks.check_url("http://8.8.8.8/hook") is None
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL: nothing new
 def test_delivery_refuses_an_address_that_became_private(
     client: TestClient, app: Any, receiver: Receiver
 ) -> None:
@@ -180,6 +183,7 @@ def csrf(page: str) -> str:
     return found.group(1)
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL: nothing new
 def test_admin_adds_shows_secret_once_disables_and_sees_log(
     staff: TestClient, app: Any, receiver: Receiver
 ) -> None:
@@ -219,6 +223,7 @@ def test_admin_adds_shows_secret_once_disables_and_sees_log(
     assert len(deliveries(app)) == 1
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL: nothing new
 def test_webhook_pages_are_for_admins_only(client: TestClient) -> None:
     from conftest import login
 
@@ -228,6 +233,7 @@ def test_webhook_pages_are_for_admins_only(client: TestClient) -> None:
     assert client.get("/admin/tokens").status_code == 403
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL: nothing new
 def test_follow_up_answers_send_an_update_with_every_answer(
     client: TestClient, app: Any, receiver: Receiver
 ) -> None:
@@ -243,3 +249,26 @@ def test_follow_up_answers_send_an_update_with_every_answer(
     assert [e["event"] for e in events] == ["response.created", "response.updated"]
     assert events[1]["data"]["response"]["answers"] == {"trust": True, "went_well": ["ease"]}
     assert events[0]["data"]["response"]["id"] == events[1]["data"]["response"]["id"]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL: nothing new
+def test_cli_delivers_due_messages_once(
+    client: TestClient,
+    app: Any,
+    receiver: Receiver,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from feedback.cli import main
+
+    add_hook(app, receiver.url)
+    client.post(f"/api/v1/surveys/{app.state.ids['v2']}/responses", json=V2_OK)
+    monkeypatch.setenv("FEEDBACK_WEBHOOK_ALLOW_PRIVATE", "1")
+    url = app.state.engine.url.render_as_string(hide_password=False)
+    assert main(["webhooks", "deliver", "--database-url", url]) == 0
+    assert main(["webhooks", "deliver", "--database-url", url]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "1 sent, 0 to retry, 0 given up",
+        "0 sent, 0 to retry, 0 given up",
+    ]
+    assert len(receiver.received) == 1
