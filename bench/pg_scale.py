@@ -2,7 +2,7 @@
 
 Usage:
   python bench/pg_scale.py seed   [--url URL] [--responses 10000000]
-  python bench/pg_scale.py render [--url URL] [--runs 20]
+  python bench/pg_scale.py render [--url URL] [--runs 20] [--compare URL ...]
 
 `seed` creates the database named in --url if it does not exist (default feedback_bench on
 the local server: never the test database), applies the migrations, adds the demo surveys and
@@ -10,12 +10,14 @@ seeds --responses demo responses through COPY (seed/copy.py), rebuilds the daily
 and runs ANALYZE. It refuses a database that already holds responses.
 `render` renders /dashboard/surveys/rnwcntr347 (the demo counter survey, default filters)
 through the real application, signed in as an admin, --warmup times and then --runs times,
-and prints the median, the spread and the row counts.
+and prints the median, the spread and the row counts. With --compare, the other databases
+(e.g. one seeded with 100,000 responses) are rendered alternately in the same run.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import statistics
 import sys
@@ -57,13 +59,17 @@ def client_for_url(url: str) -> tuple[TestClient, int]:
     return client, held
 
 
-def render(client: TestClient, url: str) -> float:
-    """Seconds for one full server-side render of url."""
-    start = time.perf_counter()
+def render(client: TestClient, url: str) -> tuple[float, float]:
+    """Seconds for one full server-side render of url: wall time, and this process's CPU.
+
+    The CPU time leaves out waits for other processes on a busy machine (and the database
+    server's own work), so it shows what the page costs the application itself.
+    """
+    start, cpu = time.perf_counter(), time.process_time()
     response = client.get(url, follow_redirects=False)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     assert response.status_code == 200, response.status_code
-    return seconds
+    return seconds, cpu
 
 
 def create_database(url: str) -> None:
@@ -122,21 +128,35 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--survey", default=COUNTER)
+    parser.add_argument(
+        "--compare", nargs="*", default=[], help="other databases to render alternately"
+    )
     args = parser.parse_args()
     if make_url(args.url).database in ("test", "postgres"):
         raise SystemExit("use a database of its own for the benchmark, e.g. feedback_bench")
     if args.step == "seed":
         seed(args.url, args.responses)
         return
-    client, held = client_for_url(args.url)
     counts(make_engine(args.url))
     url = f"/dashboard/surveys/{args.survey}"
-    for _ in range(args.warmup):
-        render(client, url)
-    times = [render(client, url) for _ in range(args.runs)]
-    median, low, high = statistics.median(times) * 1000, min(times) * 1000, max(times) * 1000
-    print(f"survey detail on {held:,} PostgreSQL responses: median {median:.1f} ms "
-          f"(min {low:.1f}, max {high:.1f}, {args.runs} runs)")  # fmt: skip
+    clients = {}
+    for db_url in [args.url, *args.compare]:
+        client, held = client_for_url(db_url)
+        clients[held] = client
+        for _ in range(args.warmup):
+            render(client, url)
+    times: dict[int, list[tuple[float, float]]] = {held: [] for held in clients}
+    # Alternate the databases run by run, so that other load on the machine hits all alike.
+    for _ in range(args.runs):
+        for held, client in clients.items():
+            times[held].append(render(client, url))
+    for held, runs in times.items():
+        wall = [w * 1000 for w, _cpu in runs]
+        median, cpu = statistics.median(wall), statistics.median(c for _w, c in runs) * 1000
+        print(f"survey detail on {held:>10,} PostgreSQL responses: median {median:6.1f} ms "
+              f"(min {min(wall):.1f}, max {max(wall):.1f}, {args.runs} runs; "
+              f"application CPU median {cpu:.1f} ms)")  # fmt: skip
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 
 if __name__ == "__main__":

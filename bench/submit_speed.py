@@ -230,7 +230,7 @@ def sync_cost(folder: Path, commits: int = 400) -> None:
     """Milliseconds per one-row commit in WAL mode with synchronous NORMAL and FULL."""
     import sqlite3
 
-    cost = {}
+    cost: dict[str, list[float]] = {}
     for mode in ("NORMAL", "FULL", "NORMAL", "FULL"):  # twice each, alternating
         path = folder / f"sync-{mode}.db"
         for old in folder.glob(f"sync-{mode}.db*"):
