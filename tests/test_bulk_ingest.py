@@ -228,3 +228,23 @@ def test_paged_read_walks_every_response_once(client: TestClient, app: Any) -> N
         f"/api/v1/surveys/{survey}/responses?limit=1000&since={today}", headers=auth
     ).json()
     assert all(i["submitted_at"][:10] >= today for i in since["items"])
+
+
+def test_a_key_stored_meanwhile_by_another_request_is_a_replay(
+    client: TestClient, app: Any, monkeypatch: Any
+) -> None:
+    from feedback import bulk
+
+    token = make_token(app, ["ingest"])
+    batch = items(app.state.ids["counter"], 5)
+    send(client, token, batch[:2])
+    before = aggregates(app)
+    # As if another request stored items 0 and 1 after this one looked for known keys.
+    monkeypatch.setattr(bulk._Surveys, "known", lambda self, items: {})
+    body = send(client, token, batch)
+    assert [r["status"] for r in body["results"]] == [200, 200, 201, 201, 201]
+    assert count(app) == 5
+    after = aggregates(app)
+    with session_scope(app.state.engine) as session:
+        rollups.rebuild(session)
+    assert aggregates(app) == after != before
