@@ -116,7 +116,15 @@ def test_managers_viewers_and_agents_are_refused_other_services_on_every_route(
 def test_agents_reach_assisted_entry_and_no_dashboard(sqlite_app: Any) -> None:
     app = sqlite_app
     agent = TestClient(app)
-    login(agent, "agent")
+    page = agent.get("/login").text
+    signed_in = agent.post(
+        "/login",
+        data={"username": "agent", "password": ADMIN_PASSWORD, "csrf_token": _form_token(page)},
+        follow_redirects=False,
+    )
+    # Agents land where they work, not on a dashboard they may not read.
+    assert signed_in.headers["location"] == "/assist"
+    assert agent.get("/assist").status_code == 200
     for route, method, endpoint in walk(app):
         roles = getattr(endpoint, "roles", None)
         if not roles or not isinstance(route, Route):

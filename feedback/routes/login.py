@@ -15,13 +15,18 @@ from feedback.routes.base import current_user, db, ensure_csrf, language, public
 
 
 def _safe_next(target: str | None) -> str:
-    """Only local paths, so the login page cannot send people to another site."""
+    """Only local paths, so the login page cannot send people to another site ("" if none)."""
     if not target:
-        return "/dashboard"
+        return ""
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return "/dashboard"
+        return ""
     return target
+
+
+def _home(role: str) -> str:
+    """Where a role starts: agents only enter answers, everyone else reads dashboards."""
+    return "/assist" if role == "agent" else "/dashboard"
 
 
 @public("the sign-in page must be reachable before signing in")
@@ -58,6 +63,7 @@ async def login_post(request: Request) -> Response:
             )
         user_id = user.id if user else None
         stamp = auth.session_stamp(user) if user else ""
+        home = _home(user.role) if user else ""
     if wait:
         message = gettext_for(lang).gettext(
             "Too many failed sign-in attempts. Try again in %(n)s min."
@@ -74,7 +80,7 @@ async def login_post(request: Request) -> Response:
     request.session.update(
         {"user_id": user_id, "stamp": stamp, "lang": lang, "csrf_token": auth.new_csrf_token()}
     )
-    return RedirectResponse(target, status_code=303)
+    return RedirectResponse(target or home, status_code=303)
 
 
 @public("signing out; CSRF-checked, harmless without a session")
