@@ -54,7 +54,10 @@ def test_demo_widget_answered_by_keyboard_reaches_the_database(live_app: Any, pa
     page.goto(f"{server.url}/demo?lang=en")
     page.get_by_role("radio", name="Yes").wait_for()
     tab_until(page, lambda a: a["type"] == "radio")
-    page.keyboard.press("Space")  # the first radio: Yes
+    page.keyboard.press("Space")  # the first radio: Yes, stored at once
+    page.get_by_role("status").get_by_text("Answer saved.").wait_for()
+    tab_until(page, lambda a: a["tag"] == "BUTTON" and a["text"] == "Next")
+    page.keyboard.press("Enter")  # the next step: the comment alone
     tab_until(page, lambda a: a["tag"] == "TEXTAREA")
     page.keyboard.type("Clear page, thanks")
     tab_until(page, lambda a: a["tag"] == "BUTTON" and a["text"] == "Send")
@@ -72,10 +75,12 @@ def test_demo_widget_follows_the_page_language(live_app: Any, page: Any) -> None
     app, server = live_app
     page.goto(f"{server.url}/demo?lang=fr")
     page.get_by_role("radio", name="Oui").wait_for()
-    page.get_by_role("button", name="Envoyer").click()
+    page.get_by_role("button", name="Suivant").click()
     page.get_by_text("Répondez à cette question").first.wait_for()
     assert responses(app, app.state.ids["page"]) == []
     page.get_by_role("radio", name="Non").check()
+    page.get_by_role("status").get_by_text("Réponse enregistrée.").wait_for()
+    page.get_by_role("button", name="Suivant").click()
     page.get_by_role("button", name="Envoyer").click()
     page.get_by_text("Merci. Vos commentaires ont été envoyés.").wait_for()
     [stored] = responses(app, app.state.ids["page"])
