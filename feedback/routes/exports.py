@@ -167,6 +167,10 @@ def a11_rows(report: list[summaries.ServiceSummary], quarter: summaries.Quarter,
     """The A-11 summary as CSV text, one row per count (easy to pivot)."""
     out = io.StringIO()
     writer = csv.writer(out)
+
+    def cell(text: dict[str, str]) -> str:
+        return str(export.safe_cell(pick(text, lang)))
+
     writer.writerow(
         ["quarter", "service_id", "service", "survey_id", "survey", "channel", "respondents",
          "question", "kind", "wording", "value", "label", "count"]
@@ -177,11 +181,12 @@ def a11_rows(report: list[summaries.ServiceSummary], quarter: summaries.Quarter,
                 q = counts.question
                 for channel in sorted(item.respondents):
                     for value, label in counts.points:
+                        # Staff-written texts may start like a formula: neutralise them.
                         writer.writerow(
-                            [str(quarter), block.service.id, pick(block.service.name, lang),
-                             item.survey.id, pick(item.survey.title, lang), channel,
-                             item.respondents[channel], q.key, q.kind, pick(q.text, lang),
-                             value, pick(label, lang) if label else value,
+                            [str(quarter), block.service.id, cell(block.service.name),
+                             item.survey.id, cell(item.survey.title), channel,
+                             item.respondents[channel], q.key, q.kind, cell(q.text),
+                             value, cell(label) if label else value,
                              counts.by_channel.get(channel, {}).get(value, 0)]
                         )  # fmt: skip
     return out.getvalue()
