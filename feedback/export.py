@@ -80,7 +80,7 @@ def iter_rows(
 
     `after` (submitted_at, id) starts past a row already seen: the API's page cursor.
     """
-    by_id = {q.id: q for q in questions}
+    by_id = {q.id: (q, surveys.answer_key(q, questions)) for q in questions}
     base = select(
         col(Response.id),
         col(Response.submitted_at),
@@ -115,9 +115,9 @@ def iter_rows(
             col(Answer.text),
         ).where(col(Answer.response_id).in_(list(answers)), col(Answer.hidden).is_(False))
         for response_id, question_id, value, option, text in session.execute(found):
-            question = by_id.get(question_id)
-            if question is not None:
-                _put(answers[response_id], question, value, option, text)
+            found_q = by_id.get(question_id)
+            if found_q is not None:
+                _put(answers[response_id], *found_q, value, option, text)
         for rid, submitted, channel, language, touchpoint, assisted in rows:
             yield ExportRow(
                 rid, _utc(submitted), channel, language, touchpoint, assisted, answers[rid]
@@ -125,18 +125,18 @@ def iter_rows(
         last = (rows[-1][1], rows[-1][0])
 
 
-def _put(target: dict[str, Any], q: Question, value: Any, option: Any, text: Any) -> None:
-    """Store one answer under its question key, typed as the API shapes it."""
+def _put(target: dict[str, Any], q: Question, key: str, value: Any, option: Any, text: Any) -> None:
+    """Store one answer under `key`, typed as the API shapes it."""
     if q.kind == "multi":
-        target.setdefault(q.key, []).append(option)
+        target.setdefault(key, []).append(option)
     elif q.kind == "yes_no":
-        target[q.key] = bool(value)
+        target[key] = bool(value)
     elif q.kind == "choice":
-        target[q.key] = option
+        target[key] = option
     elif q.kind == "text":
-        target[q.key] = text
+        target[key] = text
     else:
-        target[q.key] = int(value) if value is not None else None
+        target[key] = int(value) if value is not None else None
 
 
 def _utc(moment: datetime) -> datetime:
@@ -148,14 +148,14 @@ def _open(session: Session, survey_id: str) -> tuple[Survey, list[Question]]:
     survey = surveys.get_survey(session, survey_id)
     if survey is None:
         raise LookupError(survey_id)
-    return survey, surveys.questions_of(session, survey_id)
+    return survey, surveys.every_version_of(session, survey_id)
 
 
 def _cells(row: ExportRow, questions: list[Question]) -> list[Any]:
     """A row's answer cells: yes/no as words, multi joined by ';', text defused."""
     cells: list[Any] = []
     for q in questions:
-        value = row.answers.get(q.key)
+        value = row.answers.get(surveys.answer_key(q, questions))
         if isinstance(value, list):
             value = ";".join(str(v) for v in value)
         elif isinstance(value, bool):
@@ -171,7 +171,7 @@ def csv_chunks(
     survey, questions = _open(session, survey_id)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(_FIXED + [q.key for q in questions])
+    writer.writerow(_FIXED + [surveys.answer_key(q, questions) for q in questions])
     for row in iter_rows(session, survey=survey, questions=questions, selection=selection):
         writer.writerow(
             [
@@ -264,7 +264,7 @@ def write_xlsx(
     )
     bold = book.add_format({"bold": True})
     when = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
-    header = _FIXED + [q.key for q in questions]
+    header = _FIXED + [surveys.answer_key(q, questions) for q in questions]
     header[1] = "submitted_at (UTC)"
 
     def new_sheet(number: int) -> Any:
@@ -301,7 +301,13 @@ def write_xlsx(
     for c, name in enumerate(["key", "kind", "driver", "en", "fr"]):
         wording.write_string(0, c, name, bold)
     for i, q in enumerate(questions, start=1):
-        texts = [q.key, q.kind, q.driver or "", q.text.get("en", ""), q.text.get("fr", "")]
+        texts = [
+            surveys.answer_key(q, questions),
+            q.kind,
+            q.driver or "",
+            q.text.get("en", ""),
+            q.text.get("fr", ""),
+        ]
         for c, text in enumerate(texts):
             wording.write_string(i, c, safe_cell(text))
     book.close()

@@ -93,6 +93,26 @@ def questions_of(session: Session, survey_id: str) -> list[Question]:
     return list(session.exec(stmt))
 
 
+def every_version_of(session: Session, survey_id: str) -> list[Question]:
+    """Every question the survey ever had, retired versions included, in order (for exports)."""
+    stmt = (
+        select(Question)
+        .where(Question.survey_id == survey_id)
+        .order_by(col(Question.position), col(Question.key), col(Question.version))
+    )
+    return list(session.exec(stmt))
+
+
+def answer_key(question: Question, questions: list[Question]) -> str:
+    """The name of a question's answers in exports: its key, or key.vN for a replaced version.
+
+    A question edited after it had answers is retired and replaced under the same key; its
+    answers keep their own column so that two meanings never share one.
+    """
+    newer = any(q.key == question.key and q.version > question.version for q in questions)
+    return f"{question.key}.v{question.version}" if newer else question.key
+
+
 def definition(survey: Survey, questions: list[Question]) -> dict[str, Any]:
     """The survey as the public JSON contract shapes it (see DESIGN.md)."""
     return {

@@ -292,3 +292,27 @@ def test_exports_page_passes_axe_in_both_languages(live_app: Any, browser: Any) 
         page.locator(".error-summary").wait_for()
         assert axe_violations(page) == []
     page.close()
+
+
+def test_answers_to_a_replaced_question_version_keep_their_own_column(
+    client: TestClient, app: Any
+) -> None:
+    survey = app.state.ids["counter"]
+    before = post(client, survey, "phone", "en", {"satisfaction": 2})
+    # The builder retires a question with answers when its scale changes; a new version
+    # takes the key. Its answers must still be exported, apart from the new version's.
+    with session_scope(app.state.engine) as session:
+        old = session.exec(
+            select(Question).where(Question.survey_id == survey, Question.key == "satisfaction")
+        ).one()
+        old.retired = True
+        session.add(old)
+        fields = old.model_dump(exclude={"id", "retired", "version"})
+        session.add(Question(**fields, version=2, retired=False))
+    after = post(client, survey, "phone", "en", {"satisfaction": 5})
+    with session_scope(app.state.engine) as session:
+        out = io.StringIO()
+        export.write_text(session, survey_id=survey, out=out, format="csv")
+    rows = {row["id"]: row for row in csv.DictReader(io.StringIO(out.getvalue()))}
+    assert (rows[str(before)]["satisfaction.v1"], rows[str(before)]["satisfaction"]) == ("2", "")
+    assert (rows[str(after)]["satisfaction.v1"], rows[str(after)]["satisfaction"]) == ("", "5")

@@ -115,7 +115,7 @@ async def read_responses(request: Request) -> Response:
             if not tokens.allows_service(token, survey.service_id):
                 message = _("This API token may not use this survey.")
                 raise intake.Rejected(403, "forbidden", message)
-            questions = surveys.questions_of(session, survey.id)
+            questions = surveys.every_version_of(session, survey.id)
             rows = export.iter_rows(
                 session,
                 survey=survey,
