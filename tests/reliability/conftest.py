@@ -40,6 +40,14 @@ SECRET = "reliability-secret"
 SURVEY = "a11v2xx234"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark this package's tests `reliability`, so `-m "not reliability"` skips them."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.reliability)
+
+
 def free_port() -> int:
     """A TCP port nobody listens on right now."""
     with socket.socket() as s:
