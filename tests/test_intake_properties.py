@@ -83,6 +83,42 @@ def test_any_body_gets_a_2xx_or_4xx(api: tuple[Any, TestClient], body: Any, key:
     assert 200 <= response.status_code < 300 or "error" in response.json()
 
 
+NUMBERS = (
+    st.integers()
+    | st.integers(min_value=10**300, max_value=10**400)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.sampled_from([0, 1, 5, 6, -1, 1.0, 4.5, True, "3"])
+)
+SCALE_BODIES = st.fixed_dictionaries(
+    {
+        "channel": st.sampled_from(["web", "phone"]),
+        "language": st.sampled_from(["en", "fr"]),
+        "answers": st.fixed_dictionaries(
+            {"satisfaction": NUMBERS},
+            optional={
+                "timeliness": NUMBERS,
+                "other_channel": st.sampled_from(["no", "web", "fax"]) | NUMBERS,
+            },
+        ),
+    }
+)
+
+
+@hypothesis.settings(max_examples=100, deadline=None, derandomize=True)
+@hypothesis.given(body=SCALE_BODIES)
+def test_any_number_on_a_scale_gets_a_2xx_or_4xx(api: tuple[Any, TestClient], body: Any) -> None:
+    """Huge, fractional, infinite and NaN numbers (JSON's 1e400, NaN, Infinity) on the
+    counter survey's rating scales: stored only when on the scale, else a 4xx."""
+    app, client = api
+    response = client.post(
+        f"/api/v1/surveys/{app.state.ids['counter']}/responses",
+        content=json.dumps(body).encode(),
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code < 500, response.text
+    assert response.status_code in (200, 201) or "error" in response.json()
+
+
 def test_everything_stored_is_valid_for_its_survey(api: tuple[Any, TestClient]) -> None:
     """Run after the property test above (same module database): check every stored row."""
     app, _ = api
