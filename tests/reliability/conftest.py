@@ -184,6 +184,7 @@ class Outcome:
     id: str | None = None
     error: str | None = None
     retry_after: str | None = None
+    at: float = field(default_factory=time.monotonic)  # when the answer (or error) came
 
 
 @dataclass

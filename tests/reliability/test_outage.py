@@ -46,7 +46,7 @@ def _wait_ready(url: str, patience: float = 60) -> None:
 
 async def _load_through_outage(
     server: Any, cluster: PrivateCluster, keys: list[str], result: LoadResult
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], float]:
     """Stop PostgreSQL once a third of the load is stored, probe the server, start it again."""
     load = asyncio.create_task(
         run_load(server.url, keys, connections=20, result=result, patience=120)
@@ -62,8 +62,9 @@ async def _load_through_outage(
         }
     await asyncio.sleep(1)  # the load keeps retrying against the stopped database
     await asyncio.to_thread(cluster.start)
+    restarted = time.monotonic()
     await load
-    return probes
+    return probes, restarted
 
 
 def test_postgresql_stopped_and_started_during_load(
@@ -73,7 +74,7 @@ def test_postgresql_stopped_and_started_during_load(
     server = server_factory(private_pg.url)
     keys = [f"outage-{i:05d}" for i in range(SUBMISSIONS)]
     result = LoadResult()
-    probes = asyncio.run(_load_through_outage(server, private_pg, keys, result))
+    probes, restarted = asyncio.run(_load_through_outage(server, private_pg, keys, result))
 
     for name, probe in probes.items():
         assert probe.status_code == 503, (name, probe.status_code, probe.text[:300])
@@ -86,6 +87,7 @@ def test_postgresql_stopped_and_started_during_load(
     assert statuses.get(503), "the load should have met the outage"
 
     _wait_ready(server.url)
+    assert any(o.at > restarted and o.status == 201 for o in result.all()), "no recovery"
     acknowledged = result.acknowledged()
     assert set(acknowledged) == set(keys), "every client got through after the restart"
     assert_stored_exactly_once(private_pg.url, keys, acknowledged)
