@@ -238,25 +238,6 @@ def _batch(
     return results
 
 
-def _answer_rows(response_id: int, accepted: list[tuple[Question, Any]]) -> list[dict[str, Any]]:
-    """The answer rows of one response, as intake stores them (one row per multi option)."""
-    rows = []
-    for question, value in accepted:
-        row: dict[str, Any] = {"response_id": response_id, "question_id": question.id}
-        row |= {"value": None, "option": None, "text": None}
-        if question.kind == "multi":
-            rows += [row | {"option": v} for v in value]
-            continue
-        if question.kind == "choice":
-            row["option"] = value
-        elif question.kind == "text":
-            row["text"] = value
-        else:
-            row["value"] = float(value)
-        rows.append(row)
-    return rows
-
-
 def _insert(session: Session, new: list[_Valid]) -> None:
     """Insert validated responses and their answers; count them; queue their webhooks."""
     now = utcnow()
@@ -281,7 +262,7 @@ def _insert(session: Session, new: list[_Valid]) -> None:
         responses, ids, new, strict=True
     ):
         response.id = result.id = response_id
-        answers += _answer_rows(response_id, accepted)
+        answers += intake.answer_rows(response_id, accepted)
     if answers:
         session.execute(insert(Answer.__table__), answers)  # type: ignore[attr-defined]
     rollups.add_responses(session, ids)

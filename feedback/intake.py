@@ -180,23 +180,27 @@ def validate(
     return accepted, tuple(removed)
 
 
-def _answers(response_id: int, accepted: list[tuple[Question, Any]]) -> list[Answer]:
-    rows: list[Answer] = []
+def answer_rows(response_id: int, accepted: list[tuple[Question, Any]]) -> list[dict[str, Any]]:
+    """The answer rows of one response as column values (one row per option of a multi)."""
+    rows: list[dict[str, Any]] = []
     for question, value in accepted:
-        assert question.id is not None
+        row: dict[str, Any] = {"response_id": response_id, "question_id": question.id}
+        row |= {"value": None, "option": None, "text": None}
         if question.kind == "multi":
-            rows += [
-                Answer(response_id=response_id, question_id=question.id, option=v) for v in value
-            ]
-        elif question.kind == "choice":
-            rows.append(Answer(response_id=response_id, question_id=question.id, option=value))
+            rows += [row | {"option": v} for v in value]
+            continue
+        if question.kind == "choice":
+            row["option"] = value
         elif question.kind == "text":
-            rows.append(Answer(response_id=response_id, question_id=question.id, text=value))
+            row["text"] = value
         else:
-            rows.append(
-                Answer(response_id=response_id, question_id=question.id, value=float(value))
-            )
+            row["value"] = float(value)
+        rows.append(row)
     return rows
+
+
+def _answers(response_id: int, accepted: list[tuple[Question, Any]]) -> list[Answer]:
+    return [Answer(**row) for row in answer_rows(response_id, accepted)]
 
 
 def _replay(session: Session, survey_id: str, key: str) -> Stored | None:
