@@ -17,7 +17,7 @@ import pytest
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from feedback import auth, intake, surveys
+from feedback import audit, auth, intake, surveys
 from feedback.db import session_scope
 from feedback.models import ChangeEvent, Question, Service, Survey, utcnow
 
@@ -94,13 +94,15 @@ def _seed_hostile(application: Any) -> dict[str, str]:
                 ChangeEvent(service_id="licences", day=today - timedelta(days=n), label=label)
             )
         for n, payload in enumerate(PAYLOADS[:5]):
-            auth.create_user(
+            user = auth.create_user(
                 session,
                 username=f"{payload[:70]}{n}",
                 password=ADMIN_PASSWORD,
                 role="manager",
                 service_ids=["licences"],
             )
+            # The audit log shows who did what: the name is shown there too.
+            audit.record(session, user, "survey.edit", f"survey:{ids['v2']}")
         # Answers in the last complete quarter, so the A-11 summary shows the texts too.
         survey = session.get(Survey, ids["v2"])
         assert survey is not None
@@ -137,7 +139,9 @@ def _submit_hostile_answers(base: str, ids: dict[str, str]) -> None:
 
 
 def _check(page: Any, url: str, events: list[str]) -> None:
-    page.goto(url)
+    response = page.goto(url)
+    assert response is not None and response.status == 200, f"{url}: {response and response.status}"
+    assert "/login" not in page.url, f"{url} sent us to the login page"
     page.wait_for_load_state("networkidle")
     seen = page.evaluate(FIND_INJECTED)
     assert not seen["ran"], f"a payload ran on {url}"
@@ -207,8 +211,15 @@ def test_no_payload_runs_on_any_page(live_app: Any, browser: Any) -> None:
         f"/admin/surveys/{v2}",
         f"/admin/surveys/{v2}/share",
         f"/admin/surveys/{v2}/preview",
+        "/dashboard/services/licences/events",
+        "/dashboard/services/licences/events?lang=fr",
+        "/dashboard/events/1/edit",
         "/admin/users",
+        "/admin/users/4",
         "/admin/audit",
+        "/admin/audit?lang=fr",
+        "/admin/tokens",
+        "/admin/webhooks",
         "/assist",
         f"/assist/{v2}",
     ):
