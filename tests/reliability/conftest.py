@@ -299,7 +299,7 @@ def stored_state(database_url: str, survey: str = SURVEY) -> tuple[dict[str, int
                     ResponseDay.survey_id == survey
                 )
             ).one()
-        keys = {str(k): int(i) for k, i in rows}
+        keys = {str(k): int(i or 0) for k, i in rows}
         return keys, len(rows), int(daily)
     finally:
         engine.dispose()

@@ -104,13 +104,13 @@ def _seed_hostile(application: Any) -> dict[str, str]:
             # The audit log shows who did what: the name is shown there too.
             audit.record(session, user, "survey.edit", f"survey:{ids['v2']}")
         # Answers in the last complete quarter, so the A-11 summary shows the texts too.
-        survey = session.get(Survey, ids["v2"])
-        assert survey is not None
-        questions = surveys.questions_of(session, survey.id)
+        found = session.get(Survey, ids["v2"])
+        assert found is not None
+        questions = surveys.questions_of(session, found.id)
         for days in (100, 101):
             intake.submit(
                 session,
-                survey=survey,
+                survey=found,
                 questions=questions,
                 submission=intake.Submission(
                     channel="phone", language="en", answers={"trust": True}, touchpoint=PAYLOADS[0]
@@ -156,7 +156,12 @@ def test_no_payload_runs_on_any_page(live_app: Any, browser: Any) -> None:
     context = browser.new_context()
     page = context.new_page()
     events: list[str] = []
-    page.on("dialog", lambda dialog: (events.append(f"dialog {dialog.message}"), dialog.dismiss()))
+
+    def on_dialog(dialog: Any) -> None:
+        events.append(f"dialog {dialog.message}")
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
     # The CSP would block an injected inline script or handler: its report means escaping
     # failed. (Style-src reports come from the charts' own inline styles, not from payloads.)
     page.on(

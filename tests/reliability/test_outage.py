@@ -33,7 +33,8 @@ from conftest import make_settings, seed_minimal
 
 SUBMISSIONS = 5_000 if FULL else 300
 API = f"/api/v1/surveys/{SURVEY}/responses"
-VALID = {"channel": "web", "language": "en", "answers": {"trust": True, "comment": "x" * 900}}
+ANSWERS: dict[str, Any] = {"trust": True, "comment": "x" * 900}
+VALID: dict[str, Any] = {"channel": "web", "language": "en", "answers": ANSWERS}
 
 
 def _wait_ready(url: str, patience: float = 60) -> None:
@@ -122,9 +123,7 @@ def test_sqlite_full_disk_answers_503_and_says_why(
     stored = 0
     with TestClient(app, raise_server_exceptions=False) as client:
         for i in range(400):
-            answer = _post(
-                client, {**VALID, "answers": {**VALID["answers"], "comment": f"{i:04d}" * 225}}
-            )
+            answer = _post(client, {**VALID, "answers": {**ANSWERS, "comment": f"{i:04d}" * 225}})
             if answer.status_code == 503:
                 break
             assert answer.status_code == 201, answer.text
