@@ -189,7 +189,7 @@ def test_who_may_enter_answers(client: TestClient, app: Any) -> None:
     listing = client.get("/assist")
     assert ids["v2"] in listing.text and ids["counter"] not in listing.text
     assert ids["page"] not in listing.text  # web only: nothing to enter by phone or in person
-    assert 'href="/assist?lang=en">Assisted entry' in listing.text
+    assert 'href="/assist?lang=en" aria-current="page">Assisted entry' in listing.text
     assert 'href="/dashboard?lang=en">' not in listing.text  # agents have no dashboards
     # Another service's survey is refused, reading and posting alike.
     assert client.get(f"/assist/{ids['counter']}").status_code == 403
