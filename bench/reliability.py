@@ -21,7 +21,6 @@ The helpers are the CI suites' (tests/reliability/conftest.py), at the full size
 from __future__ import annotations
 
 import argparse
-import asyncio
 import secrets
 import sys
 import tempfile
@@ -40,6 +39,7 @@ from reliability.conftest import (  # noqa: E402
     ServerProcess,
     assert_stored_exactly_once,
     prepare,
+    run_async,
     run_load,
     stored_state,
     with_retries,
@@ -63,7 +63,7 @@ def bench_load(url: str, database: str, n: int, connections: int, folder: Path) 
         keys = [f"load-{i:06d}" for i in range(n)]
         jobs = with_retries(keys, 0.2)
         started = time.monotonic()
-        result = asyncio.run(run_load(server.url, jobs, connections=connections))
+        result = run_async(run_load(server.url, jobs, connections=connections))
         seconds = time.monotonic() - started
         assert set(result.statuses()) <= {200, 201}, result.statuses()
         assert_stored_exactly_once(url, keys, result.acknowledged())
@@ -81,14 +81,14 @@ def bench_crash(url: str, database: str, n: int, connections: int, folder: Path)
     keys = [f"crash-{i:06d}" for i in range(n)]
     first = LoadResult()
     started = time.monotonic()
-    asyncio.run(_load_and_kill(server, keys, first))
+    run_async(_load_and_kill(server, keys, first))
     acknowledged = first.acknowledged()
     by_key, _, _ = stored_state(url)
     lost = [k for k, v in acknowledged.items() if str(by_key.get(k)) != v]
     assert not lost, f"{len(lost)} acknowledged answers lost"
     restarted = ServerProcess(url, folder, port=server.port).start()
     try:
-        retry = asyncio.run(run_load(restarted.url, keys, connections=connections))
+        retry = run_async(run_load(restarted.url, keys, connections=connections))
         seconds = time.monotonic() - started
         assert_stored_exactly_once(url, keys, {**retry.acknowledged(), **acknowledged})
         first.attempts.update({f"retry:{k}": v for k, v in retry.attempts.items()})
@@ -107,7 +107,7 @@ def bench_outage(n: int, folder: Path) -> None:
             keys = [f"outage-{i:05d}" for i in range(n)]
             result = LoadResult()
             started = time.monotonic()
-            probes, restarted = asyncio.run(_load_through_outage(server, cluster, keys, result))
+            probes, restarted = run_async(_load_through_outage(server, cluster, keys, result))
             _wait_ready(server.url)
             seconds = time.monotonic() - started
             assert all(

@@ -7,6 +7,7 @@ runs the full size of issue 7.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import random
 import shutil
@@ -276,6 +277,13 @@ async def run_load(
     async with httpx.AsyncClient(limits=limits, timeout=timeout) as client:
         await asyncio.gather(*(worker(client) for _ in range(connections)))
     return result
+
+
+def run_async(coroutine: Any) -> Any:
+    """asyncio.run in a thread of its own: once a test has used Playwright's sync API, the
+    main thread has an event loop running and asyncio.run there refuses to start."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def with_retries(keys: list[str], share: float, seed: int = 7) -> list[str]:

@@ -13,6 +13,7 @@ from .conftest import (
     LoadResult,
     assert_stored_exactly_once,
     prepare,
+    run_async,
     run_load,
     stored_state,
 )
@@ -41,7 +42,7 @@ def test_sigkill_mid_load_keeps_every_acknowledged_answer(
     server = server_factory(database_url)
     keys = [f"crash-{i:06d}" for i in range(SUBMISSIONS)]
     first = LoadResult()
-    asyncio.run(_load_and_kill(server, keys, first))
+    run_async(_load_and_kill(server, keys, first))
     acknowledged = first.acknowledged()
     assert 0 < len(acknowledged) < len(keys), "the kill should land in the middle of the load"
     assert all(o.status is None or o.status < 500 for o in first.all()), first.statuses()
@@ -53,7 +54,7 @@ def test_sigkill_mid_load_keeps_every_acknowledged_answer(
 
     # Restart on the same database and port; clients retry everything with the same keys.
     restarted = server_factory(database_url, port=server.port)
-    retry = asyncio.run(run_load(restarted.url, keys, connections=CONNECTIONS))
+    retry = run_async(run_load(restarted.url, keys, connections=CONNECTIONS))
     assert set(retry.statuses()) <= {200, 201}, retry.statuses()
     for key, value in acknowledged.items():
         (outcome,) = retry.attempts[key]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from .conftest import prepare, run_load, stored_state
+from .conftest import prepare, run_async, run_load, stored_state
 
 FLOOD = 1_000
 LIMIT = 30  # Survey.client_limit_per_minute's default
@@ -27,7 +27,7 @@ def test_one_client_flooding_is_limited_while_others_get_through(
 ) -> None:
     prepare(database_url, client_limit=None)
     server = server_factory(database_url)
-    flood, calm = asyncio.run(_flood_and_neighbour(server.url))
+    flood, calm = run_async(_flood_and_neighbour(server.url))
 
     statuses = flood.statuses()
     assert set(statuses) <= {201, 429}, statuses

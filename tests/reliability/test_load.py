@@ -3,11 +3,10 @@ clients retrying with the same keys: no 5xx, none lost, none duplicated, daily c
 
 from __future__ import annotations
 
-import asyncio
 import os
 from typing import Any
 
-from .conftest import FULL, assert_stored_exactly_once, prepare, run_load, with_retries
+from .conftest import FULL, assert_stored_exactly_once, prepare, run_async, run_load, with_retries
 
 # CI size (FEEDBACK_RELIABILITY_SUBMISSIONS to change it); FEEDBACK_RELIABILITY_FULL=1 gives
 # issue 7's full size.
@@ -23,7 +22,7 @@ def test_load_with_retries_stores_each_submission_once(
     server = server_factory(database_url)
     keys = [f"load-{i:06d}" for i in range(SUBMISSIONS)]
     jobs = with_retries(keys, RETRY_SHARE)
-    result = asyncio.run(run_load(server.url, jobs, connections=CONNECTIONS))
+    result = run_async(run_load(server.url, jobs, connections=CONNECTIONS))
 
     statuses = result.statuses()
     assert set(statuses) <= {200, 201}, f"statuses {statuses}\n{server.log()[-3000:]}"

@@ -27,6 +27,7 @@ from .conftest import (
     assert_stored_exactly_once,
     lift_limits,
     prepare,
+    run_async,
     run_load,
 )
 from conftest import make_settings, seed_minimal
@@ -75,7 +76,7 @@ def test_postgresql_stopped_and_started_during_load(
     server = server_factory(private_pg.url)
     keys = [f"outage-{i:05d}" for i in range(SUBMISSIONS)]
     result = LoadResult()
-    probes, restarted = asyncio.run(_load_through_outage(server, private_pg, keys, result))
+    probes, restarted = run_async(_load_through_outage(server, private_pg, keys, result))
 
     for name, probe in probes.items():
         assert probe.status_code == 503, (name, probe.status_code, probe.text[:300])
