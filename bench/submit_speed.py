@@ -5,7 +5,8 @@ Usage: python bench/submit_speed.py [--seconds 15] [--rounds 2] [--connections 5
 
 Two set-ups, each measured against its own baseline in the same run:
 - SQLite: `feedback serve --workers 1` on a fresh SQLite file, against a bare Starlette app
-  (one POST route that reads the body and answers "ok") under uvicorn with one worker;
+  (one POST route that reads the body and answers "ok") under uvicorn with one worker and
+  the same h11 protocol with TCP_NODELAY;
 - PostgreSQL: `feedback serve --workers 2` on a fresh database (default feedback_submit_bench
   on the local server, dropped and made again each run), against the bare app with two workers.
 
@@ -50,7 +51,10 @@ from feedback.models import Response, Service  # noqa: E402
 SURVEY = "bnchtrst23"
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/feedback_submit_bench"
 BARE_APP = """
+import socket
+
 from starlette.applications import Starlette
+from uvicorn.protocols.http.h11_impl import H11Protocol
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
@@ -59,7 +63,18 @@ async def ok(request):
     return PlainTextResponse("ok", status_code=201)
 
 app = Starlette(routes=[Route("/api/v1/surveys/{survey}/responses", ok, methods=["POST"])])
+
+
+class NoDelayH11(H11Protocol):
+    # The same TCP_NODELAY as `feedback serve` sets, so both sides are served alike.
+    def connection_made(self, transport):
+        transport.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().connection_made(transport)
 """
+BARE_RUN = (
+    "import sys, uvicorn; uvicorn.run('bare_app:app', port=int(sys.argv[1]), "
+    "workers=int(sys.argv[2]), http='bare_app:NoDelayH11', access_log=False, log_level='warning')"
+)
 
 
 def free_port() -> int:
@@ -128,8 +143,7 @@ def start_app(url: str, port: int, workers: int, folder: Path) -> subprocess.Pop
 
 def start_bare(port: int, workers: int, folder: Path) -> subprocess.Popen[bytes]:
     (folder / "bare_app.py").write_text(BARE_APP)
-    command = [sys.executable, "-m", "uvicorn", "bare_app:app", "--port", str(port),
-               "--workers", str(workers), "--no-access-log", "--log-level", "warning"]  # fmt: skip
+    command = [sys.executable, "-c", BARE_RUN, str(port), str(workers)]
     proc = subprocess.Popen(command, cwd=folder, start_new_session=True)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

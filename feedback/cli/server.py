@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import socket
 import tempfile
+from typing import Any
 
 from sqlalchemy import inspect
 from sqlmodel import Session, select
@@ -15,6 +17,24 @@ from feedback.cli.common import adder, engine_for, group, settings_from, upgrade
 from feedback.db import session_scope
 from feedback.models import Response, StaffUser
 from feedback.settings import Settings
+from feedback.slow_clients import SlowClientGuard
+
+
+class NoDelaySlowClientGuard(SlowClientGuard):
+    """The slow-client guard with TCP_NODELAY set on every connection.
+
+    With --workers N uvicorn binds the listening socket without naming the TCP protocol, so
+    asyncio leaves Nagle's algorithm on for the connections it accepts, and a response sent
+    in two writes waits for the client's delayed ACK: about 40 ms a request (measured in
+    docs/benchmarks.md). One worker did not have this; now 1 and N workers behave alike.
+    """
+
+    def connection_made(self, transport: Any) -> None:
+        """Turn Nagle's algorithm off, then start as usual."""
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().connection_made(transport)
 
 
 def serve(settings: Settings, host: str, port: int, workers: int = 1) -> int:
@@ -30,12 +50,11 @@ def serve(settings: Settings, host: str, port: int, workers: int = 1) -> int:
         # Each worker writes its metrics to files here; /metrics on any worker adds them up.
         folder = settings.metrics_dir or tempfile.mkdtemp(prefix="feedback-metrics-")
         observability.prepare_multiprocess(folder)
-    from feedback.slow_clients import SlowClientGuard
-
     os.environ["FEEDBACK_REQUEST_TIMEOUT"] = str(settings.request_timeout)
     uvicorn.run(
         "feedback.asgi:app",
-        http=SlowClientGuard,  # h11 with a deadline for requests to arrive (slow clients)
+        # h11 with a deadline for requests to arrive (slow clients), and TCP_NODELAY set.
+        http=NoDelaySlowClientGuard,
         host=host,
         port=port,
         workers=workers,
