@@ -187,3 +187,25 @@ def test_keep_alive_connection_serves_several_requests(server: ServerProcess) ->
         for _ in range(3):
             assert client.get("/healthz").status_code == 200
             time.sleep(0.2)
+
+
+@pytest.mark.parametrize(
+    "content_type,raw",
+    [
+        ("multipart/form-data", b"--x\r\nContent-Disposition: form-data\r\n\r\n--x--"),
+        ("multipart/form-data; boundary=x", b"--x\r\nnot a header\r\n\r\nvalue\r\n--x"),
+        ("application/x-www-form-urlencoded", b"q_comment=%ff%fe&q_trust=\xff\xfe"),
+        ("application/x-www-form-urlencoded", b"&".join(b"f%d=1" % i for i in range(5000))),
+        ("application/x-www-form-urlencoded", b"q_trust=maybe&lang=\x00&channel[]=x&%%%"),
+        ("text/plain", b"\x00\x01\x02"),
+    ],
+    ids=["no-boundary", "bad-part", "bad-utf8", "many-fields", "odd-keys", "binary"],
+)
+def test_malformed_form_posts_get_a_4xx_or_the_form_again(
+    server: ServerProcess, content_type: str, raw: bytes
+) -> None:
+    answer = httpx.post(
+        server.url + f"/s/{SURVEY}", content=raw, headers={"content-type": content_type}
+    )
+    assert 400 <= answer.status_code < 500, (answer.status_code, answer.text[:300])
+    assert "text/html" in answer.headers["content-type"]
