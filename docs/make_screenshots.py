@@ -1,5 +1,7 @@
 """Take the screenshots in docs/screenshots from a running demo (`feedback demo`).
 
+The public pages first, then, signed in as admin, every staff page in both languages.
+
 Usage: python docs/make_screenshots.py [BASE_URL] [ADMIN_PASSWORD]
 Needs playwright and Debian's chromium.
 """
@@ -14,6 +16,24 @@ from playwright.sync_api import sync_playwright
 BASE = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
 PASSWORD = sys.argv[2] if len(sys.argv) > 2 else ""
 OUT = Path(__file__).parent / "screenshots"
+# Staff pages after the dashboard and survey page: (file name, path) on the demo's fixed ids.
+STAFF_PAGES = [
+    ("channels", "/dashboard/channels"),
+    ("comments", "/dashboard/surveys/rnwcntr347/comments"),
+    ("drivers", "/dashboard/surveys/rnwcntr347/drivers"),
+    ("dashboard-events", "/dashboard/services/licences/events"),
+    ("exports", "/dashboard/exports"),
+    ("alerts", "/dashboard/alerts"),
+    ("builder-list", "/admin/surveys"),
+    ("builder-edit", "/admin/surveys/rnwcntr347"),
+    ("share", "/admin/surveys/rnwpgfdbk2/share"),
+    ("assist-list", "/assist"),
+    ("assist-form", "/assist/rnwcntr347"),
+    ("security-users", "/admin/users"),
+    ("security-audit", "/admin/audit"),
+    ("integrations-tokens", "/admin/tokens"),
+    ("integrations-webhooks", "/admin/webhooks"),
+]
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--disable-quic"]
 
@@ -43,11 +63,15 @@ def main() -> None:
             for lang in ("en", "fr"):
                 page.goto(f"{BASE}/dashboard?lang={lang}")
                 page.screenshot(path=OUT / f"dashboard-{lang}.png", full_page=True)
-                first = page.locator("table.overview tbody a").first.get_attribute("href") or ""
+                first = page.locator("table.overview tbody a[href^='/dashboard/surveys/']").first.get_attribute("href") or ""
                 detail = first.split("?")[0]
                 page.goto(f"{BASE}{detail}?lang={lang}")
                 page.locator("#chart-channels .main-svg").first.wait_for()
                 page.screenshot(path=OUT / f"survey-{lang}.png", full_page=True)
+                for name, path in STAFF_PAGES:
+                    page.goto(f"{BASE}{path}?lang={lang}")
+                    page.wait_for_load_state("networkidle")  # charts drawn, preview framed
+                    page.screenshot(path=OUT / f"{name}-{lang}.png", full_page=True)
         browser.close()
 
 
