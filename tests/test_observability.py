@@ -18,7 +18,8 @@ from starlette.testclient import TestClient
 from feedback import observability
 from feedback.app import create_app
 from feedback.db import make_engine
-from tests.conftest import make_settings, seed_minimal
+
+from conftest import make_settings, seed_minimal
 
 RESPONSES = "/api/v1/surveys/{survey}/responses"
 

@@ -32,7 +32,8 @@ from sqlmodel import Session, col
 
 from feedback.app import create_app
 from feedback.models import Response, ScheduledJob, Survey
-from tests.conftest import ADMIN_PASSWORD, PG_URL, _free_port, _pg_schema_url, seed_minimal
+
+from conftest import ADMIN_PASSWORD, PG_URL, _free_port, _pg_schema_url, seed_minimal
 
 LIMIT = 5  # submissions a minute from one client to the rate-limited survey
 
