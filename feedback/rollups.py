@@ -84,58 +84,68 @@ def _questions(session: Session, survey_id: str) -> list[Question]:
     return list(session.scalars(stmt))
 
 
-def _upsert(session: Session, table: Any, row: dict[str, Any], keys: list[str]) -> None:
+_UPSERTS: dict[tuple[str, str], Any] = {}
+
+
+def _upsert_rows(session: Session, table: Any, keys: list[str], rows: list[dict[str, Any]]) -> None:
+    """Add each row's `n` to its aggregate row: one statement, executed for all rows at once.
+
+    The statement is built once per dialect and table and reused, so SQLAlchemy's compiled
+    cache serves it and a submission does not pay for building SQL (`add_response` and
+    `add_responses` both come here).
+    """
+    if not rows:
+        return
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(table).values(**row)
-    stmt = stmt.on_conflict_do_update(index_elements=keys, set_={"n": table.c.n + row["n"]})
-    session.execute(stmt)
+    stmt = _UPSERTS.get((dialect, table.name))
+    if stmt is None:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stmt = insert(table)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=keys, set_={"n": table.c.n + stmt.excluded.n}
+        )
+        _UPSERTS[(dialect, table.name)] = stmt
+    session.execute(stmt, rows if len(rows) > 1 else rows[0])
 
 
 def add_response(
     session: Session,
     response: Response,
-    answers: list[Answer],
+    answers: Sequence[Answer],
     questions: Sequence[Question] | None = None,
 ) -> None:
-    """Count one stored response and its answers into the daily aggregates."""
+    """Count one stored response and its answers into the daily aggregates.
+
+    At most one statement per aggregate table, whatever the number of answers.
+    """
     common = {
         "day": utc_day(response.submitted_at),
         "channel": response.channel,
         "language": response.language,
         "touchpoint": response.touchpoint or "",
     }
-    _upsert(
-        session,
-        ResponseDay.__table__,
-        {"survey_id": response.survey_id, **common, "n": 1},
-        _RESPONSE_KEYS,
-    )
-    keys: dict[int, str] = {}
-    for answer in answers:
-        key = answer_key(answer)
-        if key is None:
-            continue
-        keys[answer.question_id] = key
-        _upsert(
-            session,
-            AnswerDay.__table__,
-            {"question_id": answer.question_id, **common, "value": key, "n": 1},
-            _ANSWER_KEYS,
-        )
+    row = {"survey_id": response.survey_id, **common, "n": 1}
+    _upsert_rows(session, ResponseDay.__table__, _RESPONSE_KEYS, [row])
+    counted = [(a.question_id, k) for a in answers if (k := answer_key(a)) is not None]
+    # A multi answer gives one row per option, so the (question, value) rows are distinct.
+    by_value = [{"question_id": q, **common, "value": k, "n": 1} for q, k in counted]
+    _upsert_rows(session, AnswerDay.__table__, _ANSWER_KEYS, by_value)
+    keys = dict(counted)
     if questions is None:
         questions = _questions(session, response.survey_id)
-    for driver, outcome in driver_pairs(questions):
-        if driver in keys and outcome in keys:
-            row = {
-                "question_id": driver,
-                "outcome_id": outcome,
-                **common,
-                "value": keys[driver],
-                "outcome_value": keys[outcome],
-                "n": 1,
-            }
-            _upsert(session, AnswerPairDay.__table__, row, _PAIR_KEYS)
+    pairs = [
+        {
+            "question_id": driver,
+            "outcome_id": outcome,
+            **common,
+            "value": keys[driver],
+            "outcome_value": keys[outcome],
+            "n": 1,
+        }
+        for driver, outcome in driver_pairs(questions)
+        if driver in keys and outcome in keys
+    ]
+    _upsert_rows(session, AnswerPairDay.__table__, _PAIR_KEYS, pairs)
 
 
 def _utc_day_sql(session: Session) -> Any:
@@ -247,15 +257,9 @@ def _subtract(session: Session, table: Any, keys: list[str], groups: Any) -> Non
 def _add(session: Session, table: Any, keys: list[str], groups: Any) -> None:
     """Add grouped counts to an aggregate table: one upsert statement for all groups."""
     rows = [dict(zip([*keys, "n"], row, strict=True)) for row in session.execute(groups)]
-    if not rows:
-        return
     for row in rows:
         row["day"] = row["day"] if isinstance(row["day"], date) else date.fromisoformat(row["day"])
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(table)
-    stmt = stmt.on_conflict_do_update(index_elements=keys, set_={"n": table.c.n + stmt.excluded.n})
-    session.execute(stmt, rows)
+    _upsert_rows(session, table, keys, rows)
 
 
 def add_responses(session: Session, response_ids: Sequence[int]) -> None:
