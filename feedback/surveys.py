@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import asdict
 from typing import Any
 
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from feedback.catalog import CHANNELS, LANGUAGES, QuestionSpec, Text, fill
@@ -91,6 +94,66 @@ def questions_of(session: Session, survey_id: str) -> list[Question]:
         .order_by(col(Question.position))
     )
     return list(session.exec(stmt))
+
+
+# The public submission path reads a survey and its questions on every post; they change only
+# when staff edit them. So each process keeps what it read for SUBMIT_CACHE_SECONDS, keyed by
+# engine and survey id. Nothing depends on it for correctness beyond that window: a survey
+# closed, or a question edited, on another worker still takes answers here in its old form for
+# at most that long (the answers are stored against the version read, which stays in the
+# database, retired, so nothing is lost or miscounted). In this process, any ORM write to a
+# survey or question drops the entry at flush and again at commit (_forget_changed), so the
+# builder's own worker is consistent at once. Only existing surveys are kept (made-up ids
+# are not), so the cache is bounded by the number of surveys.
+SUBMIT_CACHE_SECONDS = 2.0
+_submit_cache: dict[tuple[int, str], tuple[float, Survey, list[Question]]] = {}
+
+
+def for_submission(session: Session, survey_id: str) -> tuple[Survey | None, list[Question]]:
+    """The survey and its current questions, as read at most SUBMIT_CACHE_SECONDS ago.
+
+    For the public submission path only: the objects are detached (shared between requests),
+    so they are read-only; the questions are loaded only while the survey is live.
+    """
+    key = (id(session.get_bind()), survey_id)
+    now = time.monotonic()
+    hit = _submit_cache.get(key)
+    if hit is not None and now - hit[0] < SUBMIT_CACHE_SECONDS:
+        return hit[1], hit[2]
+    survey = get_survey(session, survey_id)
+    if survey is None:
+        return None, []
+    questions = questions_of(session, survey.id) if survey.status == "live" else []
+    # Detached, so that a rollback of this request's session cannot expire what others read.
+    for obj in (survey, *questions):
+        session.expunge(obj)
+    if len(_submit_cache) > 10_000:
+        _submit_cache.clear()
+    _submit_cache[key] = (now, survey, questions)
+    return survey, questions
+
+
+def _forget_changed(session: OrmSession, *_args: Any) -> None:
+    """Drop cached submission surveys this session wrote (at flush, and again at commit)."""
+    changed: set[str] = session.info.setdefault("surveys_changed", set())
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Survey):
+            changed.add(obj.id)
+        elif isinstance(obj, Question):
+            changed.add(obj.survey_id)
+    for key in [k for k in _submit_cache if k[1] in changed]:
+        _submit_cache.pop(key, None)
+
+
+def _forget_at_commit(session: OrmSession) -> None:
+    changed = session.info.pop("surveys_changed", None)
+    if changed:
+        for key in [k for k in _submit_cache if k[1] in changed]:
+            _submit_cache.pop(key, None)
+
+
+event.listen(OrmSession, "after_flush", _forget_changed)
+event.listen(OrmSession, "after_commit", _forget_at_commit)
 
 
 def every_version_of(session: Session, survey_id: str) -> list[Question]:

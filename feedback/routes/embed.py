@@ -146,7 +146,8 @@ async def post_response(request: Request) -> Response:
     # slow uploads exhaust the pool, and the blocked checkout then stalls the event loop.
     await request.body()
     with db(request) as session:
-        survey = surveys.get_survey(session, request.path_params["survey"])
+        # Read at most a few seconds ago (see surveys.for_submission for what that allows).
+        survey, questions = surveys.for_submission(session, request.path_params["survey"])
         lang = language(request, survey.languages if survey else ("en", "fr"))
         body = await _read_json(request, survey, lang)
         if isinstance(body, Response):
@@ -159,7 +160,7 @@ async def post_response(request: Request) -> Response:
             stored = intake.submit(
                 session,
                 survey=survey,
-                questions=surveys.questions_of(session, survey.id),
+                questions=questions,
                 submission=submission,
                 lang=lang,
                 idempotency_key=request.headers.get("idempotency-key"),
