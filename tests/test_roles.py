@@ -334,36 +334,71 @@ def _attempt(client: TestClient, username: str, password: str, ip: str = "") -> 
     )
 
 
-def test_five_failures_for_a_username_lock_it_for_the_window(app: Any) -> None:
+def test_five_failures_lock_that_username_from_that_client_only(app: Any) -> None:
     attacker = TestClient(app, base_url="http://127.0.0.1:8000", client=("203.0.113.9", 5000))
-    for _ in range(throttle.USER_LIMIT):
+    for _ in range(throttle.PAIR_LIMIT):
         assert _attempt(attacker, "manager", "not the password").status_code == 400
     refused = _attempt(attacker, "manager", ADMIN_PASSWORD)
     assert refused.status_code == 429
     assert 1 <= int(refused.headers["retry-after"]) <= throttle.WINDOW
     assert "Trop de tentatives" in refused.text and 'lang="fr"' in refused.text
-    # From another client too: the username is what is locked, and the right password waits.
-    elsewhere = TestClient(app, base_url="http://127.0.0.1:8000", client=("198.51.100.7", 5000))
-    assert _attempt(elsewhere, "manager", ADMIN_PASSWORD).status_code == 429
     # Another person's successful sign-in from the attacker's client resets nothing.
     assert _attempt(attacker, "admin", ADMIN_PASSWORD).status_code == 303
-    assert _attempt(elsewhere, "manager", ADMIN_PASSWORD).status_code == 429
+    assert _attempt(attacker, "manager", ADMIN_PASSWORD).status_code == 429
     # The counter is in the database, so a second app on the same database agrees.
     from feedback.app import create_app
 
     twin = create_app(app.state.settings)
     try:
-        other_worker = TestClient(twin, base_url="http://127.0.0.1:8000")
+        other_worker = TestClient(
+            twin, base_url="http://127.0.0.1:8000", client=("203.0.113.9", 5000)
+        )
         assert _attempt(other_worker, "manager", ADMIN_PASSWORD).status_code == 429
     finally:
         twin.state.engine.dispose()
+
+
+def test_an_attacker_cannot_lock_a_person_out(app: Any) -> None:
+    add_user(app, "victim", "viewer", ["licences"])
+    attacker = TestClient(app, base_url="http://127.0.0.1:8000", client=("203.0.113.9", 5000))
+    for _ in range(throttle.PAIR_LIMIT):
+        assert _attempt(attacker, "victim", "not the password").status_code == 400
+    assert _attempt(attacker, "victim", "not the password").status_code == 429
+    person = TestClient(app, base_url="http://127.0.0.1:8000", client=("198.51.100.7", 5000))
+    assert _attempt(person, "victim", ADMIN_PASSWORD).status_code == 303
+    # Failed attempts name only real accounts: a password typed as a username is not kept.
+    assert _attempt(person, "Hunter2-secret", "x").status_code == 400
+    failed = [e for e in _entries(app) if e.action == "login.failed"]
+    assert {e.target for e in failed} == {"victim", "(unknown user)"}
+    assert "Hunter2-secret" not in str([(e.username, e.target, e.detail) for e in _entries(app)])
+
+
+def test_many_failures_for_a_username_from_many_clients_slow_it(
+    sqlite_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = sqlite_app
+    assert (throttle.PAIR_LIMIT, throttle.CLIENT_LIMIT, throttle.USER_LIMIT) == (5, 20, 100)
+    # Fewer than 100 here: each failed attempt costs a password hash, and the rule is the same.
+    monkeypatch.setattr(throttle, "USER_LIMIT", 4)
+    for n in range(throttle.USER_LIMIT):
+        bot = TestClient(app, base_url="http://127.0.0.1:8000", client=(f"203.0.113.{n}", 5000))
+        assert _attempt(bot, "manager", "guess").status_code == 400
+    person = TestClient(app, base_url="http://127.0.0.1:8000", client=("198.51.100.7", 5000))
+    assert _attempt(person, "manager", ADMIN_PASSWORD).status_code == 429
+    assert _attempt(person, "admin", ADMIN_PASSWORD).status_code == 303
+
+
+def test_successful_sign_ins_do_not_use_up_the_limit(sqlite_app: Any) -> None:
+    same = TestClient(sqlite_app, base_url="http://127.0.0.1:8000", client=("198.51.100.9", 5000))
+    for _ in range(throttle.PAIR_LIMIT + 2):
+        assert _attempt(same, "admin", ADMIN_PASSWORD).status_code == 303
 
 
 def test_failures_from_one_client_lock_that_client(
     sqlite_app: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app = sqlite_app
-    assert (throttle.USER_LIMIT, throttle.CLIENT_LIMIT, throttle.WINDOW) == (5, 20, 900)
+    assert (throttle.PAIR_LIMIT, throttle.CLIENT_LIMIT, throttle.WINDOW) == (5, 20, 900)
     # Fewer than 20 here: each failed attempt costs a password hash, and the rule is the same.
     monkeypatch.setattr(throttle, "CLIENT_LIMIT", 4)
     spray = TestClient(app, base_url="http://127.0.0.1:8000", client=("203.0.113.50", 5000))
@@ -428,7 +463,7 @@ def test_users_and_audit_pages_pass_axe_in_both_languages(live_app: Any, browser
     # Sign-in refused after too many failures, in the visitor's language.
     context = browser.new_context(viewport={"width": 1100, "height": 800}, locale="fr-CA")
     page = context.new_page()
-    for _ in range(throttle.USER_LIMIT + 1):
+    for _ in range(throttle.PAIR_LIMIT + 1):
         page.goto(f"{server.url}/login")
         page.fill("#username", "manager")
         page.fill("#password", "not the password")

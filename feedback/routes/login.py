@@ -52,15 +52,18 @@ async def login_post(request: Request) -> Response:
     ip = request.client.host if request.client else None
     with db(request) as session:
         keys = throttle.keys(session, username=username, ip=ip)
-        wait = throttle.blocked_for(session, keys)
+        counted = throttle.attempt(session, keys)
+        wait = counted.wait
         user = None if wait else auth.authenticate(session, username=username, password=password)
-        if user is None and not wait:
-            throttle.failed(session, keys)
+        if user is not None:
+            throttle.succeeded(session, keys, counted)
         if not wait:
-            # Username only: never the password, the address or the browser.
-            audit.record(
-                session, user or username, "login.success" if user else "login.failed", username
-            )
+            # The typed name only when it is a real account: people type passwords there too.
+            # Never the password, the address or the browser.
+            known = user is not None or auth.find_user(session, username) is not None
+            target_name = username if known else "(unknown user)"
+            action = "login.success" if user else "login.failed"
+            audit.record(session, user or target_name, action, target_name)
         user_id = user.id if user else None
         stamp = auth.session_stamp(user) if user else ""
         home = _home(user.role) if user else ""
