@@ -9,17 +9,15 @@ import hmac
 import json
 import logging
 import smtplib
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from email.message import EmailMessage
-from typing import Any
 
 from babel.dates import format_date
 from babel.numbers import format_percent
 
+from feedback import webhooks
 from feedback.catalog import CHANNELS
 from feedback.i18n import gettext_for, pick
 from feedback.models import utcnow
@@ -164,31 +162,26 @@ def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None  # a webhook answers where it was asked; a redirect is a failure
-
-
-def post_webhook(url: str, body: bytes, secret: str, timeout: float = 10) -> None:
-    """POST the signed JSON body; raises on a network error or a non-2xx answer."""
-    request = urllib.request.Request(
-        url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": "feedback-collector alerts",
-            "X-Feedback-Event": "control_limit_signal",
-            "X-Feedback-Signature": sign(secret, body),
-        },
-    )
-    try:
-        with urllib.request.build_opener(_NoRedirect).open(request, timeout=timeout):
-            pass
-    except urllib.error.HTTPError as error:
-        if 400 <= error.code < 500 and error.code not in (408, 429):
-            raise Permanent(f"HTTP {error.code}") from error
-        raise
+def post_webhook(
+    url: str, body: bytes, secret: str, *, allow_private: bool = False, timeout: float = 10
+) -> None:
+    """POST the signed JSON body; raises on a refused address, a network error or a non-2xx."""
+    # Checked at send time too: a name may have been pointed at a private address since.
+    problem = webhooks.check_url(url, allow_private=allow_private)
+    if problem:
+        raise Permanent("the address is not public" if problem == "private" else "bad URL")
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "feedback-collector alerts",
+        "X-Feedback-Event": "control_limit_signal",
+        "X-Feedback-Signature": sign(secret, body),
+    }
+    status, error = webhooks.post(url, body, headers, timeout)
+    if status is not None and 200 <= status < 300:
+        return
+    if status is not None and 400 <= status < 500 and status not in (408, 429):
+        raise Permanent(error)
+    raise OSError(error)
 
 
 def webhook_body(c: Candidate, signal_id: int, base_url: str) -> bytes:

@@ -62,13 +62,17 @@ def check_url(url: str, *, allow_private: bool = False) -> str | None:
     The host must resolve only to public addresses, so nobody can make this server call
     into its own network (SSRF); operators may allow private ones (tests, intranets).
     """
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises on "host:abc" or a port past 65535
+    except ValueError:
+        return "url"
     if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 500:
         return "url"
     if allow_private:
         return None
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
+        infos = socket.getaddrinfo(parts.hostname, port or 443, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError):
         return "url"
     if not infos or any(_blocked(str(info[4][0])) for info in infos):

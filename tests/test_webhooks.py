@@ -272,3 +272,11 @@ def test_cli_delivers_due_messages_once(
         "0 sent, 0 to retry, 0 given up",
     ]
     assert len(receiver.received) == 1
+
+
+@pytest.mark.parametrize(
+    "url", ["http://example.com:99999/", "http://example.com:abc/", "http://[::1/"]
+)
+def test_malformed_addresses_are_refused_not_crashed_on(url: str) -> None:
+    assert webhooks.check_url(url) == "url"
+    assert webhooks.check_url(url, allow_private=True) == "url"

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from feedback import alerts, audit, auth, summaries
+from feedback import alerts, audit, auth, summaries, webhooks
 from feedback.i18n import gettext_for
 from feedback.models import Service, StaffUser
 from feedback.routes.base import db, language, render, requires
@@ -88,10 +88,17 @@ async def save_alerts(request: Request) -> Response:
         errors["email"] = _("Enter an email address in the form name@example.ca.")
     elif not email and any(on and not url for on, url in chosen.values()):
         errors["email"] = _("Enter your email address, or a webhook address, to get alerts.")
+    allow_private = request.app.state.settings.webhook_allow_private
     for service_id, (_on, url) in chosen.items():
-        if url and not alerts.valid_webhook(url):
+        problem = webhooks.check_url(url, allow_private=allow_private) if url else None
+        if problem == "url":
             errors[f"webhook_{service_id}"] = _(
                 "Enter a web address that starts with https:// or http://, or leave it empty."
+            )
+        elif problem == "private":
+            # Else anyone who may save alerts could make the server call into its own network.
+            errors[f"webhook_{service_id}"] = _(
+                "This address is on a private network. Use a public address."
             )
     if errors:
         return _page(request, lang=lang, email=email, chosen=chosen, errors=errors)
