@@ -7,6 +7,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from feedback.i18n import gettext_for, negotiate
+from feedback.numbers import whole_number
 
 # Pages may load scripts, styles and images from this server only; no inline anything.
 DEFAULT_CSP = (
@@ -50,7 +51,8 @@ class BodyLimitMiddleware:
             return
         max_bytes = self.paths.get(scope["path"], self.max_bytes)
         declared = Headers(scope=scope).get("content-length", "")
-        if declared.isdigit() and int(declared) > max_bytes:
+        size = whole_number(declared, lo=0) if declared else 0
+        if size is None or size > max_bytes:  # a length that is no number is refused too
             await too_large_response(scope)(scope, receive, send)
             return
         seen = 0

@@ -14,6 +14,7 @@ from starlette.routing import Route
 from feedback import bulk, export, intake, openapi, surveys, tokens
 from feedback.i18n import gettext_for
 from feedback.models import ApiToken
+from feedback.numbers import whole_number
 from feedback.routes.base import api_error, db, language, public, requires_token
 
 PAGE_DEFAULT = 100
@@ -65,7 +66,10 @@ def _read_cursor(text: str) -> tuple[datetime, int]:
     """Decode an `after` cursor; ValueError if it is not one of ours."""
     raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
     moment, _sep, response_id = raw.partition("|")
-    return datetime.fromisoformat(moment), int(response_id)
+    found = whole_number(response_id, lo=0)
+    if found is None:
+        raise ValueError("not a response id")
+    return datetime.fromisoformat(moment), found
 
 
 Cursor = tuple[datetime, int]
@@ -79,8 +83,9 @@ def _query(request: Request, lang: str) -> tuple[int, Cursor | None, export.Sele
     limit = PAGE_DEFAULT
     raw_limit = params.get("limit")
     if raw_limit is not None:
-        if raw_limit.isdigit() and 1 <= int(raw_limit) <= PAGE_MAX:
-            limit = int(raw_limit)
+        parsed = whole_number(raw_limit, lo=1, hi=PAGE_MAX)
+        if parsed is not None:
+            limit = parsed
         else:
             errors["limit"] = _("Give a number from 1 to %(max)d.") % {"max": PAGE_MAX}
     after = None

@@ -10,6 +10,7 @@ from starlette.routing import Route
 
 from feedback import audit
 from feedback.i18n import N_, gettext_for
+from feedback.numbers import whole_number
 from feedback.routes.base import db, language, render, requires
 
 PER_PAGE = 50
@@ -65,8 +66,7 @@ def _detail(value: Any) -> str:
 async def audit_page(request: Request) -> Response:
     """GET /admin/audit?before=ID: a page of entries, newest first."""
     lang = language(request)
-    raw = request.query_params.get("before", "")
-    before = int(raw) if raw.isdigit() and len(raw) < 18 else None
+    before = whole_number(request.query_params.get("before"), lo=1)
     with db(request) as session:
         entries = audit.recent(session, before_id=before, limit=PER_PAGE + 1)
     more = len(entries) > PER_PAGE

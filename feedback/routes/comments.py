@@ -14,6 +14,7 @@ from dashboards import terms
 from feedback import audit, auth, comments, queries, surveys
 from feedback.catalog import LANGUAGES
 from feedback.models import Service, StaffUser
+from feedback.numbers import whole_number
 from feedback.routes.base import db, language, requires
 from feedback.routes.filtering import (
     EDIT_ROLES,
@@ -31,8 +32,7 @@ TERMS_LIMIT = 20_000
 
 
 def _page_number(request: Request) -> int:
-    raw = request.query_params.get("page", "1")
-    return max(1, min(int(raw), 100_000)) if raw.isdigit() else 1
+    return whole_number(request.query_params.get("page"), lo=1, hi=100_000) or 1
 
 
 async def comments_page(request: Request) -> Response:
