@@ -3,7 +3,8 @@ and line number per row. Importing the same file again stores nothing new.
 
 Columns: `language` (en or fr), then one column per question id; optional `channel`
 (default mail), `touchpoint`, `submitted_at` (a date or an ISO time) and `id` (a form
-number; without it a row is known by the file name and its line). Yes/no answers may be
+number; without it a row is known by the SHA-256 of the file's bytes and its line, so
+re-running the same file stores nothing new, while an edited file stores its rows again). Yes/no answers may be
 written yes, no, oui, non, true, false, 1 or 0; several choices are separated by ";".
 """
 
@@ -13,7 +14,6 @@ import csv
 import hashlib
 import io
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session
@@ -44,12 +44,11 @@ class Report:
         return len(self.errors)
 
 
-def _row_key(file_name: str, line: int, explicit: str) -> str:
+def _row_key(digest: str, line: int, explicit: str) -> str:
     if explicit:
         return f"paper:{explicit}"[: intake.IDEMPOTENCY_KEY_MAX]
-    # The file's name, not its path, so moving the file does not import it twice.
-    name = hashlib.sha256(Path(file_name).name.encode()).hexdigest()[:16]
-    return f"paper:{name}:{line}"
+    # The file's content, not its name: another file called the same is other forms.
+    return f"paper:{digest[:32]}:{line}"
 
 
 def _typed(kind: str, raw: str) -> Any:
@@ -61,20 +60,20 @@ def _typed(kind: str, raw: str) -> Any:
         return [part.strip() for part in raw.split(";") if part.strip()]
     if kind in ("rating5", "nps", "ces7"):
         text = raw.strip()
-        return int(text) if text.lstrip("-").isdigit() else raw
+        # Short digit strings only: int() refuses over 4,300 digits, and no scale is that long.
+        digits = text.lstrip("-")
+        return int(text) if digits.isdigit() and len(digits) <= 9 else raw
     return raw.strip()
 
 
-def _item(
-    row: dict[str, str], line: int, file_name: str, kinds: dict[str, str], survey: str
-) -> Any:
+def _item(row: dict[str, str], line: int, digest: str, kinds: dict[str, str], survey: str) -> Any:
     cell = {k: (v or "").strip() for k, v in row.items() if k is not None}
     when = cell.get("submitted_at") or None
     if when and len(when) == 10:
         when += "T12:00:00+00:00"  # a date alone: midday UTC stays on that day across Canada
     body = {
         "survey": survey,
-        "idempotency_key": _row_key(file_name, line, cell.get("id", "")),
+        "idempotency_key": _row_key(digest, line, cell.get("id", "")),
         "channel": cell.get("channel") or DEFAULT_CHANNEL,
         "language": cell.get("language", ""),
         "touchpoint": cell.get("touchpoint") or None,
@@ -91,9 +90,20 @@ def _item(
 
 
 def import_csv(
-    session: Session, *, survey_id: str, text: str, file_name: str, dry_run: bool = False
+    session: Session,
+    *,
+    survey_id: str,
+    text: str,
+    file_name: str,
+    dry_run: bool = False,
+    content: bytes | None = None,
 ) -> Report:
-    """Import the rows of a CSV text into a survey; ImportFailed if the file cannot be used."""
+    """Import the rows of a CSV text into a survey; ImportFailed if the file cannot be used.
+
+    `content` is the file's bytes (rows without `id` are known by their hash); the text's
+    UTF-8 bytes if not given. `file_name` is only for messages.
+    """
+    digest = hashlib.sha256(content if content is not None else text.encode()).hexdigest()
     survey = surveys.get_survey(session, survey_id)
     if survey is None:
         raise ImportFailed(f"no survey {survey_id!r}")
@@ -113,7 +123,7 @@ def import_csv(
         if not any((v or "").strip() for k, v in row.items() if k is not None):
             continue  # a blank line between forms
         lines.append(line)
-        items.append(_item(row, line, file_name, kinds, survey.id))
+        items.append(_item(row, line, digest, kinds, survey.id))
     results = bulk.store_many(session, items=items, lang="en", dry_run=dry_run)
     report = Report()
     for result in results:

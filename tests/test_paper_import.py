@@ -30,10 +30,12 @@ def count(app: Any) -> int:
         return int(session.execute(select(func.count()).select_from(Response)).scalar_one())
 
 
-def run(app: Any, text: str = CSV, name: str = "box-7.csv", dry: bool = False) -> Any:
+def run(
+    app: Any, text: str = CSV, name: str = "box-7.csv", dry: bool = False, survey: str = "v2"
+) -> Any:
     with session_scope(app.state.engine) as session:
         return paper_import.import_csv(
-            session, survey_id=app.state.ids["v2"], text=text, file_name=name, dry_run=dry
+            session, survey_id=app.state.ids[survey], text=text, file_name=name, dry_run=dry
         )
 
 
@@ -60,6 +62,26 @@ def test_rows_are_stored_or_refused_with_their_line(app: Any) -> None:
     assert all(r[1] for r in rows)  # paper forms are typed in by staff: assisted
     assert rows[0][2] == "bureau-12" and rows[0][3].isoformat().startswith("2025-03-31T12:00")
     assert rows[2][3].isoformat().startswith("2025-04-02T13:30")
+
+
+NO_IDS = "language,trust,comment\nen,yes,First box\nfr,non,\n"
+
+
+def test_another_file_with_the_same_name_is_imported(app: Any) -> None:
+    assert run(app, text=NO_IDS, name="scan.csv").created == 2
+    assert run(app, text=NO_IDS, name="scan.csv").replayed == 2  # the same file again
+    other = NO_IDS.replace("First box", "Second box").replace("fr,non", "en,no")
+    report = run(app, text=other, name="scan.csv")
+    assert (report.created, report.replayed) == (2, 0)
+    assert count(app) == 4
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL: nothing new
+def test_a_huge_number_is_an_error_on_its_line(app: Any) -> None:
+    text = f"language,satisfaction\nen,{'9' * 5000}\nen,4\n"
+    report = run(app, text=text, survey="counter")
+    assert report.created == 1
+    assert [line for line, _ in report.errors] == [2] and "satisfaction" in report.errors[0][1]
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL: nothing new

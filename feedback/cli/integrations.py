@@ -59,14 +59,20 @@ def cmd_import(args: argparse.Namespace) -> int:
     """Import typed-in paper forms from a CSV file; exit 1 if any row was refused."""
     path = Path(args.file)
     try:
-        text = path.read_text(encoding="utf-8")
+        content = path.read_bytes()
+        text = content.decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         print(f"error: cannot read {path}: {error}", file=sys.stderr)
         return 2
     with engine_for(settings_from(args)) as engine, session_scope(engine) as session:
         try:
             report = paper_import.import_csv(
-                session, survey_id=args.survey, text=text, file_name=path.name, dry_run=args.dry_run
+                session,
+                survey_id=args.survey,
+                text=text,
+                file_name=path.name,
+                dry_run=args.dry_run,
+                content=content,
             )
         except paper_import.ImportFailed as error:
             print(f"error: {error}", file=sys.stderr)
@@ -98,6 +104,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = add("revoke", cmd_tokens_revoke, "revoke a token", token_group)
     p.add_argument("id", type=int)
     p = add("import", cmd_import, "import typed-in paper forms from a CSV file")
+    p.description = (
+        "Import typed-in paper forms from a CSV file. Re-running the same file stores nothing"
+        " new. Rows are known by their `id` column, or without one by the file's content and"
+        " line: re-importing an edited file stores its rows again unless the file has an `id`"
+        " column."
+    )
     p.add_argument("survey")
     p.add_argument("file")
     p.add_argument("--dry-run", action="store_true", help="check every row, store nothing")
