@@ -4,8 +4,9 @@ and line number per row. Importing the same file again stores nothing new.
 Columns: `language` (en or fr), then one column per question id; optional `channel`
 (default mail), `touchpoint`, `submitted_at` (a date or an ISO time) and `id` (a form
 number; without it a row is known by the SHA-256 of the file's bytes and its line, so
-re-running the same file stores nothing new, while an edited file stores its rows again). Yes/no answers may be
-written yes, no, oui, non, true, false, 1 or 0; several choices are separated by ";".
+re-running the same file stores nothing new, while an edited file stores its rows again).
+Yes/no answers may be written yes, no, oui, non, true, false, 1 or 0; several choices are
+separated by ";".
 """
 
 from __future__ import annotations
