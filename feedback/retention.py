@@ -1,7 +1,9 @@
 """Retention: comments are deleted once their survey's retention period is over.
 
 Only the text answers go. Scores, choices and the response itself stay, and the daily
-aggregates do not change because text answers are never counted in them.
+aggregates do not change because text answers are never counted in them. Webhook messages
+carry a copy of the answers, so they go too: those about a response older than its survey's
+period, and every sent or failed message older than FINISHED_DELIVERY_DAYS.
 """
 
 from __future__ import annotations
@@ -9,12 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, delete, func, or_, select
 from sqlmodel import Session, col
 
 from feedback import audit
 from feedback.db import session_scope
-from feedback.models import Answer, Response, Survey
+from feedback.models import Answer, Response, Survey, WebhookDelivery
+
+FINISHED_DELIVERY_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -23,6 +27,7 @@ class PurgeReport:
 
     comments: dict[str, int] = field(default_factory=dict)
     dry_run: bool = False
+    deliveries: int = 0  # webhook messages (each holds a copy of the answers)
 
     @property
     def total(self) -> int:
@@ -50,6 +55,23 @@ def _expired(session: Session, survey_id: str, before: datetime) -> object:
     )
 
 
+def _expired_deliveries(session: Session, surveys: list[tuple[str, int]], now: datetime) -> object:
+    """The ids of webhook messages past their survey's period, or finished and past 30 days."""
+    payload = col(WebhookDelivery.payload)
+    # The payload's time is UTC ISO text (webhooks._iso), so text order is time order.
+    submitted = payload[("response", "submitted_at")].as_string()
+    about = payload["survey"].as_string()
+    finished = cutoff(session, FINISHED_DELIVERY_DAYS, now)
+    rules = [
+        (col(WebhookDelivery.status).in_(("sent", "failed")))
+        & (col(WebhookDelivery.created_at) < finished)
+    ]
+    for survey_id, days in surveys:
+        before = (now.astimezone(UTC) - timedelta(days=days)).isoformat()
+        rules.append((about == survey_id) & (submitted < before))
+    return select(col(WebhookDelivery.id)).where(or_(*rules))
+
+
 def purge(
     session: Session, *, now: datetime | None = None, dry_run: bool = False, who: str = "system"
 ) -> PurgeReport:
@@ -59,10 +81,10 @@ def purge(
     """
     now = now or datetime.now(UTC)
     counts: dict[str, int] = {}
-    surveys = session.execute(select(col(Survey.id), col(Survey.retention_days))).all()
+    found = session.execute(select(col(Survey.id), col(Survey.retention_days))).all()
+    # No period set: nothing expires.
+    surveys = [(survey_id, days) for survey_id, days in found if days is not None and days > 0]
     for survey_id, days in surveys:
-        if days is None or days <= 0:
-            continue  # no period set: nothing expires
         ids = _expired(session, survey_id, cutoff(session, days, now)).subquery()  # type: ignore[attr-defined]
         n = int(session.execute(select(func.count()).select_from(ids)).scalar_one())
         if not n:
@@ -70,9 +92,17 @@ def purge(
         counts[survey_id] = n
         if not dry_run:
             session.execute(delete(Answer).where(col(Answer.id).in_(select(ids.c.id))))
-    report = PurgeReport(comments=counts, dry_run=dry_run)
-    if not dry_run and counts:
-        audit.record(session, who, "retention.purge", "comments", deleted=counts)
+    hooks = _expired_deliveries(session, surveys, now).subquery()  # type: ignore[attr-defined]
+    messages = int(session.execute(select(func.count()).select_from(hooks)).scalar_one())
+    if messages and not dry_run:
+        session.execute(
+            delete(WebhookDelivery).where(col(WebhookDelivery.id).in_(select(hooks.c.id)))
+        )
+    report = PurgeReport(comments=counts, dry_run=dry_run, deliveries=messages)
+    if not dry_run and (counts or messages):
+        audit.record(
+            session, who, "retention.purge", "comments", deleted=counts, webhook_messages=messages
+        )
     return report
 
 
@@ -80,4 +110,7 @@ def run(engine: Engine) -> str:
     """The scheduled job: purge once, in one transaction; a one-line summary for the log."""
     with session_scope(engine) as session:
         report = purge(session)
-    return f"{report.total} comments deleted from {len(report.comments)} surveys"
+    return (
+        f"{report.total} comments deleted from {len(report.comments)} surveys,"
+        f" {report.deliveries} webhook messages deleted"
+    )

@@ -10,7 +10,16 @@ from sqlmodel import Session, col, select
 from feedback import intake, jobs, retention, rollups, surveys
 from feedback.cli import main
 from feedback.db import session_scope
-from feedback.models import Answer, AnswerDay, AuditEntry, Response, ResponseDay, Survey
+from feedback.models import (
+    Answer,
+    AnswerDay,
+    AuditEntry,
+    Response,
+    ResponseDay,
+    Survey,
+    Webhook,
+    WebhookDelivery,
+)
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 SCORES = select(Answer.id).where(col(Answer.text).is_(None))
@@ -86,10 +95,43 @@ def test_purge_deletes_only_comments_past_the_period(app: Any) -> None:
         assert aggregates(session) == before
         [entry] = session.exec(select(AuditEntry).where(AuditEntry.action == "retention.purge"))
         assert entry.username == "system"
-        assert entry.detail == {"deleted": dry.comments}
+        assert entry.detail == {"deleted": dry.comments, "webhook_messages": 0}
     # Nothing more to do the second time.
     with session_scope(app.state.engine) as session:
         assert retention.purge(session, now=NOW).total == 0
+
+
+def test_purge_deletes_webhook_messages_past_the_period_or_finished_long_ago(app: Any) -> None:
+    with session_scope(app.state.engine) as session:
+        for service in ("licences", "parks"):
+            session.add(
+                Webhook(service_id=service, url="https://h.example/", secret="s", created_by="t")
+            )
+    ids = seed(app)
+    with session_scope(app.state.engine) as session:
+        rows = list(session.exec(select(WebhookDelivery)))
+        by_response = {int(r.payload["response"]["id"]): r for r in rows}
+        assert len(rows) == 4 and set(by_response) == set(ids.values())
+        for row in rows:
+            row.created_at = NOW - timedelta(days=40)  # pending: kept while its response is
+        # Finished messages go after 30 days whatever their survey's period.
+        by_response[ids["counter_new"]].status = "sent"
+        by_response[ids["page_new"]].status = "failed"
+        by_response[ids["page_new"]].created_at = NOW - timedelta(days=29)
+        keep = {by_response[ids["page_new"]].id}
+    with session_scope(app.state.engine) as session:
+        dry = retention.purge(session, now=NOW, dry_run=True)
+    assert dry.deliveries == 3
+    with session_scope(app.state.engine) as session:
+        assert len(list(session.exec(select(WebhookDelivery)))) == 4
+        done = retention.purge(session, now=NOW)
+    assert done.deliveries == 3
+    with session_scope(app.state.engine) as session:
+        assert {r.id for r in session.exec(select(WebhookDelivery))} == keep
+        [entry] = session.exec(select(AuditEntry).where(AuditEntry.action == "retention.purge"))
+        assert entry.detail["webhook_messages"] == 3
+    with session_scope(app.state.engine) as session:
+        assert retention.purge(session, now=NOW).deliveries == 0
 
 
 def test_cli_purge_dry_run_then_purge(app: Any, database_url: str, capsys: Any) -> None:
@@ -104,6 +146,7 @@ def test_cli_purge_dry_run_then_purge(app: Any, database_url: str, capsys: Any) 
     out = capsys.readouterr().out
     assert f"{counter}: 1 comment would be deleted" in out
     assert "Total: 1 comment would be deleted." in out
+    assert "Webhook messages: 0 would be deleted" in out
     assert sorted(texts(app)) == ["Today", "Too old"]
     assert main(["purge", "--database-url", database_url]) == 0
     assert "Total: 1 comment deleted." in capsys.readouterr().out
@@ -119,7 +162,9 @@ def test_the_purge_job_runs_once_per_period_across_workers(app: Any) -> None:
         assert old is not None
         old.submitted_at = datetime.now(UTC) - timedelta(days=400)
     job = jobs.Job("retention.purge", 86400, retention.run)
-    assert jobs.run_if_due(app.state.engine, job) == "1 comments deleted from 1 surveys"
+    assert jobs.run_if_due(app.state.engine, job) == (
+        "1 comments deleted from 1 surveys, 0 webhook messages deleted"
+    )
     # Another worker (or this one, a tick later) finds it already done for the day.
     assert jobs.run_if_due(app.state.engine, job) is None
     assert texts(app) == []

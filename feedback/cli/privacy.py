@@ -17,13 +17,20 @@ def cmd_purge(args: argparse.Namespace) -> int:
     for survey_id, n in sorted(report.comments.items()):
         print(f"{survey_id}: {n} comment{'' if n == 1 else 's'} {verb}")
     print(f"Total: {report.total} comment{'' if report.total == 1 else 's'} {verb}.")
+    n = report.deliveries
+    why = "past their survey's period, or sent or failed over 30 days ago"
+    print(f"Webhook messages: {n} {verb} ({why}).")
     return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add `purge`."""
     add = adder(sub)
-    p = add("purge", cmd_purge, "delete comments past their survey's retention period")
+    p = add(
+        "purge",
+        cmd_purge,
+        "delete comments (and webhook messages) past their survey's retention period",
+    )
     p.add_argument(
         "--dry-run", action="store_true", help="count what would be deleted, change nothing"
     )
