@@ -17,6 +17,7 @@ from feedback.builder import Form, Invalid, first
 from feedback.catalog import DRIVERS, KINDS, LANGUAGES, SCALE_RANGES, Option
 from feedback.i18n import gettext_for
 from feedback.models import Answer, Question, StaffUser, Survey
+from feedback.numbers import whole_number
 from feedback.survey_templates import (
     AGREEMENT_5,
     AGREEMENT_7,
@@ -156,7 +157,8 @@ def _parse_show_if(
         if source.kind == "yes_no":
             values.append(raw == "true")
         elif source.kind in SCALE_RANGES:
-            values.append(int(raw) if raw.lstrip("-").isdigit() else raw)
+            number = whole_number(raw)
+            values.append(number if number is not None else raw)
         else:
             values.append(raw)
     return {"question": source.key, "values": values}

@@ -70,7 +70,8 @@ def finish(engine: Engine, job: Job, result: str, now: datetime | None = None) -
     with Session(engine) as session:
         session.execute(
             update(ScheduledJob)
-            .where(col(ScheduledJob.name) == job.name)
+            # Only the holder releases: a job that outran its lease must not free the next run's.
+            .where(col(ScheduledJob.name) == job.name, col(ScheduledJob.locked_by) == WORKER)
             .values(
                 next_run_at=now + timedelta(seconds=job.every),
                 locked_until=None,

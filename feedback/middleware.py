@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs
+
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -24,7 +26,8 @@ class _TooLarge(Exception):
 def too_large_response(scope: Scope) -> Response:
     """A 413 in the request's language, JSON on API paths."""
     headers = Headers(scope=scope)
-    lang = negotiate(None, headers.get("accept-language"), ("en", "fr"))
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    lang = negotiate(query.get("lang", [None])[0], headers.get("accept-language"), ("en", "fr"))
     message = gettext_for(lang).gettext("The request is too large.")
     if scope["path"].startswith("/api/"):
         return JSONResponse({"error": {"code": "too_large", "message": message}}, status_code=413)

@@ -124,3 +124,21 @@ def test_audit_entries_are_kept_with_the_action(database_url: str) -> None:
         assert [(e.action, e.detail) for e in entries] == [("survey.publish", {"status": "live"})]
         assert session.exec(select(AuditEntry)).one().username == "cli"
     engine.dispose()
+
+
+def test_only_the_holder_releases_a_job(database_url: str) -> None:
+    engine = _engine(database_url)
+    job = jobs.Job(name="slow", every=60, run=lambda e: "done", lease=1)
+    assert jobs.claim(engine, job, now=NOON)
+    # The lease ran out and another worker took the job while this one was still busy.
+    with Session(engine) as session:
+        row = session.get(ScheduledJob, "slow")
+        assert row is not None
+        row.locked_by, row.locked_until = "other:1", NOON + timedelta(minutes=10)
+        session.add(row)
+        session.commit()
+    jobs.finish(engine, job, "late", now=NOON + timedelta(seconds=5))
+    with Session(engine) as session:
+        row = session.get(ScheduledJob, "slow")
+        assert row is not None and row.locked_by == "other:1" and row.last_result is None
+    engine.dispose()

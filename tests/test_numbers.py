@@ -41,3 +41,20 @@ def test_odd_numbers_in_staff_pages_and_the_api(staff: TestClient, app: Any) -> 
     forged = base64.urlsafe_b64encode(f"2026-01-01T00:00:00|{'9' * 24}".encode()).decode()
     answer = reader.get(f"{url}?after={forged}")
     assert answer.status_code == 422 and "after" in answer.json()["error"]["fields"]
+
+
+def test_text_the_database_refuses_is_a_bad_request(app: Any) -> None:
+    # PostgreSQL refuses NUL characters in text; SQLite keeps them. Either way, no 500.
+    client = TestClient(app, raise_server_exceptions=False)
+    page = client.get("/login")
+    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    signed = client.post(
+        "/login", data={"username": "ad\x00min", "password": "x" * 12, "csrf_token": token}
+    )
+    assert signed.status_code == 400 and "not right" in signed.text
+
+
+def test_too_large_page_speaks_the_asked_language(client: TestClient, app: Any) -> None:
+    survey = app.state.ids["page"]
+    answer = client.post(f"/s/{survey}?lang=fr", content=b"x" * 70_000)
+    assert answer.status_code == 413 and "trop volumineuse" in answer.text

@@ -28,6 +28,7 @@ ACTIONS = {
     "event.edit": N_("Edited a change event"),
     "event.delete": N_("Deleted a change event"),
     "comment.hide": N_("Hid a comment"),
+    "response.assisted": N_("Entered a response for someone (assisted)"),
     "comment.unhide": N_("Showed a hidden comment again"),
     "alerts.save": N_("Saved alert settings"),
     "scorecard.publish": N_("Published a public scorecard"),

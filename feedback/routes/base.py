@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal, format_percent
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
 from starlette.exceptions import HTTPException
@@ -161,6 +161,11 @@ async def server_error(request: Request, exc: Exception) -> Response:
     ):
         log.error("database unavailable: %s", getattr(exc, "orig", None) or exc)
         return error_page(request, 503, headers={"Retry-After": "5"})
+    if isinstance(exc, DataError):
+        # Input the database refuses (a NUL character in text on PostgreSQL, say) that no
+        # check caught: the request was bad, nothing was stored.
+        log.warning("input refused by the database on %s: %s", request.url.path, type(exc.orig))
+        return error_page(request, 400)
     log.exception("unexpected error on %s %s", request.method, request.url.path)
     return error_page(request, 500)
 

@@ -46,7 +46,8 @@ async def login_post(request: Request) -> Response:
     lang = lang if lang in ("en", "fr") else "en"
     if not auth.csrf_matches(request.session.get("csrf_token"), str(form.get("csrf_token") or "")):
         raise HTTPException(403)
-    username = str(form.get("username") or "")[:80]
+    # NUL is never part of a name, and PostgreSQL refuses it in text.
+    username = str(form.get("username") or "").replace("\x00", "")[:80]
     password = str(form.get("password") or "")[:1024]
     target = _safe_next(str(form.get("next") or ""))
     ip = request.client.host if request.client else None
