@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from feedback import limits, observability, rollups, webhooks
 from feedback.catalog import CHANNELS, SCALE_RANGES, TEXT_MAX_LENGTH
@@ -199,16 +200,29 @@ def answer_rows(response_id: int, accepted: list[tuple[Question, Any]]) -> list[
     return rows
 
 
-def _answers(response_id: int, accepted: list[tuple[Question, Any]]) -> list[Answer]:
-    return [Answer(**row) for row in answer_rows(response_id, accepted)]
+# Built once: a submission runs these with new values only, so SQLAlchemy's compiled cache
+# serves them and no ORM unit of work is needed for rows that are only ever inserted here.
+_RESPONSES = Response.__table__  # type: ignore[attr-defined]
+_INSERT_RESPONSE = insert(_RESPONSES).returning(_RESPONSES.c.id)
+_INSERT_ANSWERS = insert(Answer.__table__)  # type: ignore[attr-defined]
+_RESPONSE_VALUES = (
+    "survey_id",
+    "channel",
+    "touchpoint",
+    "language",
+    "assisted",
+    "submitted_at",
+    "idempotency_key",
+)
+_FIND_KEY = select(_RESPONSES.c.id).where(
+    _RESPONSES.c.survey_id == bindparam("survey_id"),
+    _RESPONSES.c.idempotency_key == bindparam("key"),
+)
 
 
 def _replay(session: Session, survey_id: str, key: str) -> Stored | None:
-    stmt = select(Response.id).where(
-        Response.survey_id == survey_id, Response.idempotency_key == key
-    )
-    found = session.exec(stmt).first()
-    return Stored(id=found, created=False) if found is not None else None
+    found = session.execute(_FIND_KEY, {"survey_id": survey_id, "key": key}).first()
+    return Stored(id=found[0], created=False) if found is not None else None
 
 
 def check_open(survey: Survey | None, lang: str) -> Survey:
@@ -288,11 +302,13 @@ def submit(
         idempotency_key=idempotency_key,
     )
     try:
-        session.add(response)
-        session.flush()
-        assert response.id is not None
-        answers = _answers(response.id, accepted)
-        session.add_all(answers)
+        # Core inserts: the response object stays out of the session (never flushed by it),
+        # and only carries the stored values to the aggregates and the webhook outbox.
+        values = {name: getattr(response, name) for name in _RESPONSE_VALUES}
+        response.id = session.execute(_INSERT_RESPONSE, values).scalar_one()
+        answers = answer_rows(response.id, accepted)
+        if answers:
+            session.execute(_INSERT_ANSWERS, answers)
         rollups.add_response(session, response, answers, questions)
         webhooks.enqueue(session, survey=survey, response=response, accepted=accepted)
         observability.submitted(session, submission.channel)  # counted when committed

@@ -9,7 +9,7 @@ what adding it counted.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -37,12 +37,19 @@ _PAIR_KEYS = ["question_id", "outcome_id", *_DIMENSIONS, "value", "outcome_value
 _BATCH = 500  # response ids per statement when removing many
 
 
-def answer_key(answer: Answer) -> str | None:
-    """The value an answer is counted under: "5", "1" for yes, or an option id; None for text."""
-    if answer.option is not None:
-        return answer.option
-    if answer.value is not None:
-        return str(int(answer.value))
+def answer_key(answer: Answer | Mapping[str, Any]) -> str | None:
+    """The value an answer is counted under: "5", "1" for yes, or an option id; None for text.
+
+    `answer` is a stored Answer or its column values (intake inserts rows without the ORM).
+    """
+    if isinstance(answer, Mapping):
+        option, value = answer["option"], answer["value"]
+    else:
+        option, value = answer.option, answer.value
+    if option is not None:
+        return str(option)
+    if value is not None:
+        return str(int(value))
     return None
 
 
@@ -111,10 +118,10 @@ def _upsert_rows(session: Session, table: Any, keys: list[str], rows: list[dict[
 def add_response(
     session: Session,
     response: Response,
-    answers: Sequence[Answer],
+    answers: Sequence[Answer] | Sequence[dict[str, Any]],
     questions: Sequence[Question] | None = None,
 ) -> None:
-    """Count one stored response and its answers into the daily aggregates.
+    """Count one stored response and its answers (objects or column values) into the aggregates.
 
     At most one statement per aggregate table, whatever the number of answers.
     """
@@ -126,7 +133,11 @@ def add_response(
     }
     row = {"survey_id": response.survey_id, **common, "n": 1}
     _upsert_rows(session, ResponseDay.__table__, _RESPONSE_KEYS, [row])
-    counted = [(a.question_id, k) for a in answers if (k := answer_key(a)) is not None]
+    counted = [
+        (a["question_id"] if isinstance(a, dict) else a.question_id, k)
+        for a in answers
+        if (k := answer_key(a)) is not None
+    ]
     # A multi answer gives one row per option, so the (question, value) rows are distinct.
     by_value = [{"question_id": q, **common, "value": k, "n": 1} for q, k in counted]
     _upsert_rows(session, AnswerDay.__table__, _ANSWER_KEYS, by_value)
