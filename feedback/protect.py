@@ -8,21 +8,27 @@ visitor cannot pick their own address by sending that header.
 Kiosk tablets at one counter share an address and send their offline queue in a burst when
 the network comes back, so kiosk posts have their own, higher limit (Settings.
 kiosk_limit_per_minute) on a separate counter: a busy counter is never refused, and a
-web visitor at the same address does not use up the tablets' allowance.
+web visitor at the same address does not use up the tablets' allowance. Saying
+channel=kiosk is not enough to get it: the post must carry the proof the kiosk page embeds
+(an HMAC of the survey id and the UTC day), and a follow-up gets it only when the stored
+response came in at a kiosk.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from feedback import intake, limits
+from feedback import auth, intake, limits
 from feedback.db import session_scope
 from feedback.i18n import N_, gettext_for
-from feedback.models import Survey
+from feedback.models import Response, Survey
 from feedback.settings import Settings
 
 # How each kind the scrubber removes is named to the person (privacy.KINDS).
@@ -39,6 +45,11 @@ KIND_NAMES = {
 # The form field people never see; a bot that fills every field fills it too.
 HONEYPOT = "website"
 
+# The hidden field with the kiosk page's proof. A tablet may keep a page open, and an
+# offline queue, for days: a proof is accepted for this many UTC days after its own.
+KIOSK_PROOF = "kiosk_proof"
+KIOSK_PROOF_DAYS = 14
+
 
 @dataclass(frozen=True)
 class Guard:
@@ -49,15 +60,58 @@ class Guard:
     survey_cap: int
 
 
-def guard(
-    session: Session, *, survey: Survey, ip: str | None, channel: str, settings: Settings
+def kiosk_proof(session: Session, *, survey_id: str, day: date | None = None) -> str:
+    """The proof the kiosk page of `survey_id` embeds on `day` (today, UTC, by default)."""
+    day = day or datetime.now(UTC).date()
+    key = auth.stored_secret(session, "kiosk_proof").encode()
+    message = f"kiosk:{survey_id}:{day.isoformat()}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
+
+
+def is_kiosk(session: Session, *, survey: Survey, proof: str | None) -> bool:
+    """True when `proof` is one the survey's kiosk page gave out in the last few days."""
+    if not proof or len(proof) != 32 or "kiosk" not in survey.channels:
+        return False
+    today = datetime.now(UTC).date()
+    return any(
+        hmac.compare_digest(
+            proof, kiosk_proof(session, survey_id=survey.id, day=today - timedelta(days=n))
+        )
+        for n in range(KIOSK_PROOF_DAYS + 1)
+    )
+
+
+def _guard(
+    session: Session, *, survey: Survey, ip: str | None, kiosk: bool, settings: Settings
 ) -> Guard:
-    """The limits that apply to a post from `ip` on `channel` to `survey`."""
     key = limits.client_key(session, ip)
     limit = survey.client_limit_per_minute
-    if channel == "kiosk":
+    if kiosk:
         key, limit = f"kiosk:{key}", max(limit, settings.kiosk_limit_per_minute)
     return Guard(client=key, client_limit=limit, survey_cap=settings.survey_limit_per_minute)
+
+
+def guard(
+    session: Session,
+    *,
+    survey: Survey,
+    ip: str | None,
+    channel: str,
+    settings: Settings,
+    proof: str | None = None,
+) -> Guard:
+    """The limits for a post from `ip` on `channel`; the kiosk limit needs the kiosk proof."""
+    kiosk = channel == "kiosk" and is_kiosk(session, survey=survey, proof=proof)
+    return _guard(session, survey=survey, ip=ip, kiosk=kiosk, settings=settings)
+
+
+def follow_up_guard(
+    session: Session, *, survey: Survey, ip: str | None, response_id: int, settings: Settings
+) -> Guard:
+    """The limits for a follow-up to a stored response: by its stored channel, not the body."""
+    stored = session.get(Response, response_id)
+    kiosk = stored is not None and stored.channel == "kiosk"
+    return _guard(session, survey=survey, ip=ip, kiosk=kiosk, settings=settings)
 
 
 def check(session: Session, *, survey: Survey, guard: Guard, lang: str) -> None:

@@ -113,12 +113,18 @@ def test_widget_api_post_and_patch_get_json_429(app: Any) -> None:
     assert count(app, survey) == 2
 
 
+def kiosk_form(c: TestClient, survey: str) -> dict[str, str]:
+    """The hidden fields of the kiosk page, proof included, as a tablet loads them."""
+    return hidden_fields(c.get(f"/k/{survey}?lang=en&touchpoint=office-12").text)
+
+
 def test_kiosk_counter_has_its_own_higher_limit(app: Any) -> None:
     """Tablets at one counter share an address: they are not held to one person's limit."""
     survey = app.state.ids["counter"]
     set_limit(app, survey, 2)
-    data = {"lang": "en", "channel": "kiosk", "touchpoint": "office-12", "q_satisfaction": "5"}
     with TestClient(app, client=ALICE) as counter:
+        data = {**kiosk_form(counter, survey), "q_satisfaction": "5"}
+        assert data["channel"] == "kiosk" and len(data["kiosk_proof"]) == 32
         for n in range(6):
             sent = counter.post(f"/s/{survey}", data={**data, "submission_id": f"tablet-{n}"})
             assert sent.status_code == 200
@@ -128,12 +134,73 @@ def test_kiosk_counter_has_its_own_higher_limit(app: Any) -> None:
     assert count(app, survey) == 7
 
 
+def test_claiming_the_kiosk_channel_without_the_kiosk_page_gets_the_normal_limit(
+    app: Any,
+) -> None:
+    survey = app.state.ids["counter"]
+    set_limit(app, survey, 2)
+    data = {"lang": "en", "channel": "kiosk", "q_satisfaction": "5"}
+    forged = {**data, "kiosk_proof": "0" * 32}
+    other = app.state.ids["page"]
+    with TestClient(app, client=ALICE) as alice, TestClient(app, client=BOB) as bob:
+        codes = [
+            alice.post(f"/s/{survey}", data={**data, "submission_id": f"a{n}"}).status_code
+            for n in range(2)
+        ]
+        late = alice.post(f"/s/{survey}", data={**forged, "submission_id": "a9"})
+        assert codes + [late.status_code] == [200, 200, 429]
+        # Nor through the widget API, which has no kiosk page behind it.
+        url = f"/api/v1/surveys/{survey}/responses"
+        body = {"channel": "kiosk", "language": "en", "answers": {"satisfaction": 5}}
+        api = [bob.post(url, json=body).status_code for _ in range(3)]
+        assert api == [201, 201, 429]
+        # Another survey's kiosk proof is no proof for this one.
+        with session_scope(app.state.engine) as session:
+            found = session.get(Survey, other)
+            assert found is not None
+            found.channels = [*found.channels, "kiosk"]
+        elsewhere = kiosk_form(bob, other)["kiosk_proof"]
+        moved = bob.post(f"/s/{survey}", data={**data, "kiosk_proof": elsewhere})
+        assert moved.status_code == 429
+
+
+def test_a_follow_up_gets_the_limit_of_its_stored_channel(app: Any) -> None:
+    from feedback import intake, protect, surveys
+
+    with session_scope(app.state.engine) as session:
+        survey = session.get(Survey, app.state.ids["counter"])
+        assert survey is not None
+        settings = app.state.settings
+        ids = {}
+        for channel in ("kiosk", "web"):
+            ids[channel] = intake.submit(
+                session,
+                survey=survey,
+                questions=surveys.questions_of(session, survey.id),
+                submission=intake.Submission(
+                    channel=channel, language="en", answers={"satisfaction": 4}
+                ),
+                lang="en",
+            ).id
+        kiosk = protect.follow_up_guard(
+            session, survey=survey, ip=ALICE[0], response_id=ids["kiosk"], settings=settings
+        )
+        web = protect.follow_up_guard(
+            session, survey=survey, ip=ALICE[0], response_id=ids["web"], settings=settings
+        )
+    assert kiosk.client_limit == max(
+        survey.client_limit_per_minute, settings.kiosk_limit_per_minute
+    )
+    assert kiosk.client.startswith("kiosk:")
+    assert web.client_limit == survey.client_limit_per_minute and not web.client.startswith("kiosk")
+
+
 def test_kiosk_limit_and_survey_cap_come_from_settings(database_url: str) -> None:
     application = create_with(database_url, kiosk_limit_per_minute=3, survey_limit_per_minute=4)
     survey = application.state.ids["counter"]
     set_limit(application, survey, 1)
-    data = {"lang": "en", "channel": "kiosk", "q_satisfaction": "4"}
     with TestClient(application, client=ALICE) as kiosk, TestClient(application, client=BOB) as b:
+        data = {**kiosk_form(kiosk, survey), "q_satisfaction": "4"}
         codes = [
             kiosk.post(f"/s/{survey}", data={**data, "submission_id": f"k{n}"}).status_code
             for n in range(4)

@@ -54,6 +54,8 @@ async def kiosk_page(request: Request) -> Response:
             )
         assert survey is not None
         questions = surveys.questions_of(session, survey.id)
+        # Lets the posts of this page (and its offline queue) use the kiosk rate limit.
+        kiosk_proof = protect.kiosk_proof(session, survey_id=survey.id)
     home = request.query_params.get("home")
     home = home if home in survey.languages else lang
     touchpoint = (request.query_params.get("touchpoint") or "").strip()[: intake.TOUCHPOINT_MAX]
@@ -63,6 +65,7 @@ async def kiosk_page(request: Request) -> Response:
         "missing": _missing(questions, lang),
         "channel": kiosk_channel(survey),
         "honeypot": protect.HONEYPOT,
+        "kiosk_proof": kiosk_proof,
         "touchpoint": touchpoint,
         "home": home,
         "home_url": snippets.hosted_url(

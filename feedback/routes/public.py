@@ -142,7 +142,12 @@ async def survey_post(request: Request) -> Response:
             return _thanks(request, survey, lang, ())
         ip = request.client.host if request.client else None
         guard = protect.guard(
-            session, survey=survey, ip=ip, channel=channel, settings=request.app.state.settings
+            session,
+            survey=survey,
+            ip=ip,
+            channel=channel,
+            settings=request.app.state.settings,
+            proof=str(form.get(protect.KIOSK_PROOF) or ""),
         )
         submission = intake.Submission(
             channel=channel,
