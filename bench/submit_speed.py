@@ -15,9 +15,10 @@ load generator is not what limits the rate), with bench/submit_wrk.lua posting t
 JSON body a widget sends (a trust answer, two reasons and a comment to scrub) with a unique
 Idempotency-Key on every request. Rounds alternate baseline and application so that load
 from anything else on the machine hits both alike. For each run the script prints requests/s,
-p50 and p99 latency (wrk's, measured from each request's send), non-2xx answers, and the
-server workers' resident memory (VmRSS, and VmHWM: the peak) just after the run; then the
-ratio application / baseline. At the end it counts the stored responses against the 201s
+p50 and p99 latency (wrk's, measured from each request's send), the server workers' CPU
+time per request (user + system, from /proc), non-2xx answers, and the server workers'
+resident memory (VmRSS, and VmHWM: the peak) just after the run; then the ratio
+application / baseline. At the end it counts the stored responses against the 201s
 wrk saw: every acknowledged submission must be in the database.
 """
 
@@ -194,6 +195,15 @@ def memory(pids: list[int]) -> str:
     return " ".join(parts)
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time used so far by these processes."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def wrk(port: int, seconds: int, connections: int, tag: str) -> dict[str, Any]:
     """One wrk run; the Lua script's done() prints a JSON summary on its last line."""
     url = f"http://127.0.0.1:{port}/api/v1/surveys/{SURVEY}/responses"
@@ -216,11 +226,15 @@ def measure(label: str, url: str, workers: int, args: argparse.Namespace, folder
         wrk(bare_port, 3, 10, f"warm{label}")
         for n in range(args.rounds):
             for name, port, proc in (("bare", bare_port, bare), ("app", app_port, app)):
+                pids = worker_pids(proc, workers)
+                cpu = cpu_seconds(pids)
                 r = wrk(port, args.seconds, args.connections, f"{label}{n}{name}")
-                r["memory"] = memory(worker_pids(proc, workers))
+                r["cpu_ms"] = (cpu_seconds(pids) - cpu) * 1000 / max(1, r["requests"])
+                r["memory"] = memory(pids)
                 results[name].append(r)
                 print(f"  {label:<10} {name:<4} round {n + 1}: {r['rps']:8.0f} req/s  "
                       f"p50 {r['p50_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms  "
+                      f"CPU {r['cpu_ms']:.2f} ms/req  "
                       f"non-2xx {r['non2xx']}  errors {r['errors']}  "
                       f"RSS/peak MB {r['memory']}", flush=True)  # fmt: skip
     finally:
