@@ -28,6 +28,9 @@ from feedback.rollups import as_utc
 MAX_ITEMS = 1000
 CHUNK = 250  # items per transaction: short enough not to hold SQLite's write lock for long
 CLOCK_SKEW = timedelta(minutes=5)  # a sender's clock may run a little ahead of ours
+# How far before its survey was created a response may be dated (forms typed in from paper,
+# an older system's history): earlier is a typo, and would stretch every period listing.
+BACKDATE_LIMIT = timedelta(days=400)
 
 
 @dataclass(frozen=True)
@@ -152,12 +155,19 @@ def _check(
     cache: _Surveys, item: Item, lang: str, service_ids: Sequence[str]
 ) -> tuple[Survey, list[Question], str]:
     """The open survey of an item, its questions and the item's language; Rejected if not."""
+    asked = lang  # the request's language, as for the other submitted_at errors
     lang = item.submission.language if item.submission.language in LANGUAGES else lang
     found, questions = cache.get(item.survey_id)
     survey = intake.check_open(found, lang)
     if service_ids and survey.service_id not in service_ids:
         message = gettext_for(lang).gettext("This API token may not use this survey.")
         raise intake.Rejected(403, "forbidden", message)
+    earliest = as_utc(survey.created_at) - BACKDATE_LIMIT
+    if item.submitted_at is not None and item.submitted_at < earliest:
+        message = gettext_for(asked).gettext(
+            "The time cannot be before %(date)s (400 days before the survey was created)."
+        ) % {"date": earliest.date().isoformat()}
+        raise intake.Rejected(422, "invalid", message, {"submitted_at": message})
     return survey, questions, lang
 
 

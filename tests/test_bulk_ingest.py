@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -12,9 +12,11 @@ from starlette.testclient import TestClient
 
 from feedback import rollups, tokens
 from feedback.db import session_scope
-from feedback.models import AnswerDay, AnswerPairDay, Response, ResponseDay
+from feedback.models import AnswerDay, AnswerPairDay, Response, ResponseDay, Survey
 
 CHANNELS = ["phone", "ivr", "in_person", "mail"]
+# The year of the last 31 March gone by: inside the 400 days a survey accepts before its creation.
+SPRING = datetime.now(UTC).year - (datetime.now(UTC).date() < date(datetime.now(UTC).year, 4, 2))
 
 
 def make_token(app: Any, scopes: list[str], services: list[str] | None = None) -> str:
@@ -133,11 +135,12 @@ def test_per_item_results_mix_errors_duplicates_and_stores(client: TestClient, a
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL: nothing new
 def test_assisted_defaults_to_the_channel_and_time_is_kept(client: TestClient, app: Any) -> None:
     token = make_token(app, ["ingest", "read"])
+    y = SPRING
     survey = app.state.ids["counter"]
     base = {"survey": survey, "language": "en", "answers": {"satisfaction": 4}}
     batch = [
-        dict(base, idempotency_key="a", channel="phone", submitted_at="2025-03-31T14:05:00Z"),
-        dict(base, idempotency_key="b", channel="ivr", submitted_at="2025-03-31T10:05:00-04:00"),
+        dict(base, idempotency_key="a", channel="phone", submitted_at=f"{y}-03-31T14:05:00Z"),
+        dict(base, idempotency_key="b", channel="ivr", submitted_at=f"{y}-03-31T10:05:00-04:00"),
         dict(base, idempotency_key="c", channel="ivr", assisted=True),
     ]
     assert [r["status"] for r in send(client, token, batch)["results"]] == [201] * 3
@@ -146,10 +149,39 @@ def test_assisted_defaults_to_the_channel_and_time_is_kept(client: TestClient, a
     ).json()
     by_time = [(i["submitted_at"][:19], i["assisted"], i["channel"]) for i in page["items"]]
     assert by_time[:2] == [
-        ("2025-03-31T14:05:00", True, "phone"),
-        ("2025-03-31T14:05:00", False, "ivr"),
+        (f"{y}-03-31T14:05:00", True, "phone"),
+        (f"{y}-03-31T14:05:00", False, "ivr"),
     ]
     assert by_time[2][1] is True
+
+
+def test_a_time_long_before_the_survey_is_refused_per_item(client: TestClient, app: Any) -> None:
+    token = make_token(app, ["ingest"])
+    survey = app.state.ids["counter"]
+    with session_scope(app.state.engine) as session:
+        created = session.execute(
+            select(Survey.created_at).where(Survey.id == survey)  # type: ignore[arg-type]
+        ).scalar_one()
+    created = rollups.as_utc(created)
+    base = {"survey": survey, "channel": "phone", "language": "en", "answers": {"satisfaction": 3}}
+    batch = [
+        dict(base, idempotency_key="ancient", submitted_at="0001-01-01T00:00:00Z"),
+        dict(
+            base, idempotency_key="early", submitted_at=(created - timedelta(days=401)).isoformat()
+        ),
+        dict(base, idempotency_key="ok", submitted_at=(created - timedelta(days=399)).isoformat()),
+    ]
+    answer = client.post(
+        "/api/v1/responses",
+        json={"items": batch},
+        headers={"Authorization": f"Bearer {token}", "Accept-Language": "fr-CA"},
+    )
+    results = answer.json()["results"]
+    assert [r["status"] for r in results] == [422, 422, 201]
+    message = results[0]["error"]["fields"]["submitted_at"]
+    earliest = (created - timedelta(days=400)).date().isoformat()
+    assert earliest in message and "avant" in message
+    assert count(app) == 1
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL: nothing new

@@ -3,6 +3,7 @@ idempotent per row, dry runs store nothing."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,15 +15,18 @@ from feedback.cli import main
 from feedback.db import session_scope
 from feedback.models import Response
 
+# The year of the last 2 April gone by: inside the 400 days a survey accepts before its creation.
+TODAY = datetime.now(UTC).date()
+SPRING = TODAY.year - (date(TODAY.year, 4, 3) > TODAY)
 CSV = """\ufeffid,language,channel,touchpoint,submitted_at,trust,went_well,went_badly,comment
-F-001,fr,,bureau-12,2025-03-31,oui,ease;employee,,Merci beaucoup
+F-001,fr,,bureau-12,SPRING-03-31,oui,ease;employee,,Merci beaucoup
 F-002,en,,,,no,,efficiency,Call me at 613-555-0199
 F-003,en,,,2999-01-01,yes,,,
 F-004,de,,,,yes,,,
 
 F-005,en,web,,,maybe,,,
-,en,,,2025-04-02T09:30:00-04:00,yes,effectiveness,,
-"""
+,en,,,SPRING-04-02T09:30:00-04:00,yes,effectiveness,,
+""".replace("SPRING", str(SPRING))
 
 
 def count(app: Any) -> int:
@@ -60,8 +64,8 @@ def test_rows_are_stored_or_refused_with_their_line(app: Any) -> None:
         rows = session.execute(select(*wanted).order_by(table.c.id)).all()
     assert [r[0] for r in rows] == ["mail", "mail", "mail"]
     assert all(r[1] for r in rows)  # paper forms are typed in by staff: assisted
-    assert rows[0][2] == "bureau-12" and rows[0][3].isoformat().startswith("2025-03-31T12:00")
-    assert rows[2][3].isoformat().startswith("2025-04-02T13:30")
+    assert rows[0][2] == "bureau-12" and rows[0][3].isoformat().startswith(f"{SPRING}-03-31T12:00")
+    assert rows[2][3].isoformat().startswith(f"{SPRING}-04-02T13:30")
 
 
 NO_IDS = "language,trust,comment\nen,yes,First box\nfr,non,\n"
