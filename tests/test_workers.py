@@ -135,7 +135,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         command = [sys.executable, "-m", "feedback", "serve", "--port", str(port),
                    "--workers", "2"]  # fmt: skip
         with log.open("wb") as out:
-            proc = subprocess.Popen(command, env=env, stdout=out, stderr=out)
+            # Outside the checkout, so the installed package is the one imported, as in CI.
+            proc = subprocess.Popen(command, env=env, stdout=out, stderr=out, cwd=folder)
         try:
             _wait(port, proc, log)
             yield Server(port=port, url=url, ids=ids, log=log)
@@ -267,7 +268,7 @@ def test_killed_server_keeps_every_acknowledged_answer(sqlite_url: str, tmp_path
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "feedback", "serve", "--port", str(port)],
-            env=env, stdout=out, stderr=out,
+            env=env, stdout=out, stderr=out, cwd=tmp_path,  # the installed package, as in CI
         )  # fmt: skip
     server = Server(port=port, url=sqlite_url, ids=ids, log=log)
     acknowledged: list[str] = []
