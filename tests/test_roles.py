@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -320,6 +321,19 @@ def test_staff_changes_are_audited_in_their_transaction(sqlite_app: Any) -> None
 # ---- sign-in throttling ----
 
 
+class _MidWindow(datetime):
+    """Now is always the same moment, mid-window, so no test straddles two 15-minute windows."""
+
+    @classmethod
+    def now(cls, tz: Any = None) -> Any:
+        return datetime(2026, 11, 23, 12, 7, 30, tzinfo=UTC).astimezone(tz)
+
+
+@pytest.fixture(autouse=True)
+def mid_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(throttle, "datetime", _MidWindow)
+
+
 def _attempt(client: TestClient, username: str, password: str, ip: str = "") -> Any:
     page = client.get("/login?lang=fr")
     return client.post(
@@ -340,7 +354,7 @@ def test_five_failures_lock_that_username_from_that_client_only(app: Any) -> Non
         assert _attempt(attacker, "manager", "not the password").status_code == 400
     refused = _attempt(attacker, "manager", ADMIN_PASSWORD)
     assert refused.status_code == 429
-    assert 1 <= int(refused.headers["retry-after"]) <= throttle.WINDOW
+    assert int(refused.headers["retry-after"]) == 450  # the window ends at 12:15:00
     assert "Trop de tentatives" in refused.text and 'lang="fr"' in refused.text
     # Another person's successful sign-in from the attacker's client resets nothing.
     assert _attempt(attacker, "admin", ADMIN_PASSWORD).status_code == 303
