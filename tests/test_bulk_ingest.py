@@ -159,10 +159,9 @@ def test_a_time_long_before_the_survey_is_refused_per_item(client: TestClient, a
     token = make_token(app, ["ingest"])
     survey = app.state.ids["counter"]
     with session_scope(app.state.engine) as session:
-        created = session.execute(
-            select(Survey.created_at).where(Survey.id == survey)  # type: ignore[arg-type]
-        ).scalar_one()
-    created = rollups.as_utc(created)
+        found = session.get(Survey, survey)
+        assert found is not None
+        created = rollups.as_utc(found.created_at)
     base = {"survey": survey, "channel": "phone", "language": "en", "answers": {"satisfaction": 3}}
     batch = [
         dict(base, idempotency_key="ancient", submitted_at="0001-01-01T00:00:00Z"),
