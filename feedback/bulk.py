@@ -100,7 +100,11 @@ def item_from_json(body: Any, lang: str) -> Item:
     if not isinstance(body.get("survey"), str):
         errors["survey"] = _("This field is required and must be text.")
     key = body.get("idempotency_key")
-    if not isinstance(key, str) or not 0 < len(key) <= intake.IDEMPOTENCY_KEY_MAX:
+    if (
+        not isinstance(key, str)
+        or not 0 < len(key) <= intake.IDEMPOTENCY_KEY_MAX
+        or not key.isprintable()  # NUL and control characters: PostgreSQL refuses some
+    ):
         errors["idempotency_key"] = _("Give a unique key of 1 to %(max)d characters.") % {
             "max": intake.IDEMPOTENCY_KEY_MAX
         }

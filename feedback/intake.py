@@ -15,6 +15,7 @@ from feedback import limits, observability, rollups, webhooks
 from feedback.catalog import CHANNELS, SCALE_RANGES, TEXT_MAX_LENGTH
 from feedback.i18n import gettext_for, pick
 from feedback.models import Answer, Question, Response, Survey, utcnow
+from feedback.numbers import whole_number
 from feedback.privacy import scrub
 
 TOUCHPOINT_MAX = 100
@@ -80,7 +81,7 @@ def _check(question: Question, value: Any, _: Callable[[str], str]) -> tuple[Any
         if ok and len(set(value)) == len(value):
             return value, None
         return None, _("Choose one or more of the answers shown.")
-    if not isinstance(value, str):
+    if not isinstance(value, str) or "\x00" in value:  # NUL: no text has it; PostgreSQL refuses it
         return None, _("Enter your answer as text.")
     limit = min(question.max_length or TEXT_MAX_LENGTH, TEXT_MAX_LENGTH)
     if len(value) > limit:
@@ -134,7 +135,7 @@ def validate(
         errors["language"] = _("Choose English or French.")
     touchpoint = submission.touchpoint
     if touchpoint is not None and (
-        not isinstance(touchpoint, str) or len(touchpoint) > TOUCHPOINT_MAX
+        not isinstance(touchpoint, str) or len(touchpoint) > TOUCHPOINT_MAX or "\x00" in touchpoint
     ):
         errors["touchpoint"] = _("The touchpoint must be text of at most %(max)d characters.") % {
             "max": TOUCHPOINT_MAX
@@ -275,7 +276,11 @@ def submit(
     """
     check_open(survey, lang)
     if idempotency_key is not None:
-        if not idempotency_key or len(idempotency_key) > IDEMPOTENCY_KEY_MAX:
+        if (
+            not idempotency_key
+            or len(idempotency_key) > IDEMPOTENCY_KEY_MAX
+            or not idempotency_key.isprintable()
+        ):
             _ = gettext_for(lang).gettext
             raise Rejected(
                 400, "bad_idempotency_key", _("The Idempotency-Key header is not valid.")
@@ -364,7 +369,8 @@ def answers_from_form(questions: list[Question], form: Mapping[str, list[str]]) 
         if question.kind == "yes_no":
             answers[question.key] = {"true": True, "false": False}.get(raw, raw)
         elif question.kind in SCALE_RANGES:
-            answers[question.key] = int(raw) if raw.lstrip("-").isdigit() else raw
+            number = whole_number(raw)
+            answers[question.key] = number if number is not None else raw
         else:
             answers[question.key] = raw
     return answers

@@ -52,6 +52,13 @@ def test_text_the_database_refuses_is_a_bad_request(app: Any) -> None:
         "/login", data={"username": "ad\x00min", "password": "x" * 12, "csrf_token": token}
     )
     assert signed.status_code == 400 and "not right" in signed.text
+    survey = app.state.ids["page"]
+    url = f"/api/v1/surveys/{survey}/responses"
+    body: dict[str, Any] = {"channel": "web", "language": "en", "answers": {"found": True}}
+    for bad, field in [({"touchpoint": "a\x00b"}, "touchpoint"),
+                       ({"answers": {"found": True, "comment": "x\x00"}}, "comment")]:  # fmt: skip
+        answer = client.post(url, json={**body, **bad})
+        assert answer.status_code == 422 and field in answer.json()["error"]["fields"], field
 
 
 def test_too_large_page_speaks_the_asked_language(client: TestClient, app: Any) -> None:

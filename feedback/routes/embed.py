@@ -201,7 +201,14 @@ async def patch_response(request: Request) -> Response:
             if not token_id or str(token_id) != wanted:
                 message = _("This answer can no longer be changed.")
                 raise intake.Rejected(403, "amend_not_allowed", message)
-            guard = _guard(request, session, survey, body.get("channel"))
+            # Limited by the channel the response was stored with, not one the body claims.
+            guard = protect.follow_up_guard(
+                session,
+                survey=survey,
+                ip=request.client.host if request.client else None,
+                response_id=token_id,
+                settings=request.app.state.settings,
+            )
             protect.check(session, survey=survey, guard=guard, lang=lang)
             stored = amend.amend(
                 session,
