@@ -34,8 +34,14 @@ STAFF_PAGES = [
     ("integrations-tokens", "/admin/tokens"),
     ("integrations-webhooks", "/admin/webhooks"),
 ]
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--disable-quic"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+]
 
 
 def main() -> None:
@@ -63,7 +69,8 @@ def main() -> None:
             for lang in ("en", "fr"):
                 page.goto(f"{BASE}/dashboard?lang={lang}")
                 page.screenshot(path=OUT / f"dashboard-{lang}.png", full_page=True)
-                first = page.locator("table.overview tbody a[href^='/dashboard/surveys/']").first.get_attribute("href") or ""
+                survey_links = page.locator("table.overview tbody a[href^='/dashboard/surveys/']")
+                first = survey_links.first.get_attribute("href") or ""
                 detail = first.split("?")[0]
                 page.goto(f"{BASE}{detail}?lang={lang}")
                 page.locator("#chart-channels .main-svg").first.wait_for()
