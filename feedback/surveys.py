@@ -106,7 +106,7 @@ def questions_of(session: Session, survey_id: str) -> list[Question]:
 # builder's own worker is consistent at once. Only existing surveys are kept (made-up ids
 # are not), so the cache is bounded by the number of surveys.
 SUBMIT_CACHE_SECONDS = 2.0
-_submit_cache: dict[tuple[int, str], tuple[float, Survey, list[Question]]] = {}
+_submit_cache: dict[tuple[str, str], tuple[float, Survey, list[Question]]] = {}
 
 
 def for_submission(session: Session, survey_id: str) -> tuple[Survey | None, list[Question]]:
@@ -115,7 +115,10 @@ def for_submission(session: Session, survey_id: str) -> tuple[Survey | None, lis
     For the public submission path only: the objects are detached (shared between requests),
     so they are read-only; the questions are loaded only while the survey is live.
     """
-    key = (id(session.get_bind()), survey_id)
+    # By database address, not engine identity: an engine's id() can be reused by the next
+    # engine (another database) once the first is gone.
+    bind = session.get_bind()
+    key = (str(bind.engine.url), survey_id)
     now = time.monotonic()
     hit = _submit_cache.get(key)
     if hit is not None and now - hit[0] < SUBMIT_CACHE_SECONDS:
