@@ -79,7 +79,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from seed.demo import ensure_demo, seed_responses
 
     base = f"http://127.0.0.1:{args.port}"
-    settings = settings_from(args, base_url=base, demo=True)
+    # A person reads the demo's log in a terminal: plain lines, unless asked otherwise.
+    log_format = None if "FEEDBACK_LOG_FORMAT" in os.environ else "text"
+    settings = settings_from(args, base_url=base, demo=True, log_format=log_format)
     upgrade(settings)
     password = settings.admin_password
     with engine_for(settings) as engine, session_scope(engine) as session:
