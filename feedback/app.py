@@ -22,7 +22,17 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from feedback import alerts, auth, jobs, observability, protect, retention, schema, webhooks
+from feedback import (
+    alerts,
+    auth,
+    group_commit,
+    jobs,
+    observability,
+    protect,
+    retention,
+    schema,
+    webhooks,
+)
 from feedback.db import make_engine, session_scope
 from feedback.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from feedback.routes import (
@@ -181,6 +191,7 @@ def create_app(settings: Settings) -> Starlette:
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.writer = group_commit.GroupCommit(engine)
     app.state.templates = _templates()
     app.state.secret = secret
     return app

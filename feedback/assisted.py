@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, col, func, select
 
-from feedback import audit, auth, intake, surveys
+from feedback import audit, auth, intake, storing, surveys
 from feedback.models import AuditEntry, Question, StaffUser, Survey, utcnow
 
 # Channels where an agent types in what a person said; both are "assisted" in the vocabulary.
@@ -49,7 +49,7 @@ def store(
         language=submission.language,
     )
     try:
-        stored = intake.submit(
+        stored = storing.submit(
             session,
             survey=survey,
             questions=questions,

@@ -19,7 +19,7 @@ from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from feedback import intake, observability, rollups, surveys, webhooks
+from feedback import intake, observability, rollups, storing, surveys, webhooks
 from feedback.catalog import CHANNELS, LANGUAGES
 from feedback.i18n import gettext_for
 from feedback.models import Answer, Question, Response, Survey, utcnow
@@ -189,7 +189,7 @@ def _one_by_one(
             if isinstance(item, intake.Rejected):
                 raise item
             survey, questions, item_lang = _check(cache, item, lang, service_ids)
-            stored = intake.submit(
+            stored = storing.submit(
                 session,
                 survey=survey,
                 questions=questions,

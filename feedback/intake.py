@@ -7,14 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from feedback import limits, observability, rollups, webhooks
+from feedback import limits, rollups
 from feedback.catalog import CHANNELS, SCALE_RANGES, TEXT_MAX_LENGTH
 from feedback.i18n import gettext_for, pick
-from feedback.models import Answer, Question, Response, Survey, utcnow
+from feedback.models import Question, Survey, utcnow
 from feedback.numbers import whole_number
 from feedback.privacy import scrub
 
@@ -201,29 +199,23 @@ def answer_rows(response_id: int, accepted: list[tuple[Question, Any]]) -> list[
     return rows
 
 
-# Built once: a submission runs these with new values only, so SQLAlchemy's compiled cache
-# serves them and no ORM unit of work is needed for rows that are only ever inserted here.
-_RESPONSES = Response.__table__  # type: ignore[attr-defined]
-_INSERT_RESPONSE = insert(_RESPONSES).returning(_RESPONSES.c.id)
-_INSERT_ANSWERS = insert(Answer.__table__)  # type: ignore[attr-defined]
-_RESPONSE_VALUES = (
-    "survey_id",
-    "channel",
-    "touchpoint",
-    "language",
-    "assisted",
-    "submitted_at",
-    "idempotency_key",
-)
-_FIND_KEY = select(_RESPONSES.c.id).where(
-    _RESPONSES.c.survey_id == bindparam("survey_id"),
-    _RESPONSES.c.idempotency_key == bindparam("key"),
-)
+LIMIT_WINDOW = 60  # seconds: the per-client and per-survey limits are per minute
 
 
-def _replay(session: Session, survey_id: str, key: str) -> Stored | None:
-    found = session.execute(_FIND_KEY, {"survey_id": survey_id, "key": key}).first()
-    return Stored(id=found[0], created=False) if found is not None else None
+@dataclass(frozen=True)
+class Pending:
+    """A checked submission, ready to store: what `prepare` made of it, with no database read."""
+
+    survey: Survey
+    questions: list[Question]
+    submission: Submission
+    accepted: list[tuple[Question, Any]]
+    removed: tuple[str, ...]
+    submitted_at: datetime
+    lang: str
+    idempotency_key: str | None = None
+    # (counter key, limit per minute) pairs this submission counts against.
+    checks: tuple[tuple[str, int], ...] = ()
 
 
 def check_open(survey: Survey | None, lang: str) -> Survey:
@@ -236,6 +228,12 @@ def check_open(survey: Survey | None, lang: str) -> Survey:
     return survey
 
 
+def too_many(lang: str, wait: int) -> Rejected:
+    _ = gettext_for(lang).gettext
+    message = _("Too many answers were sent from here. Please try again in a minute.")
+    return Rejected(429, "too_many", message, retry_after=wait)
+
+
 def throttle(session: Session, *, checks: Sequence[tuple[str, int]], lang: str) -> None:
     """Count one hit on each (key, limit per minute); over any limit, roll back and refuse (429).
 
@@ -243,89 +241,59 @@ def throttle(session: Session, *, checks: Sequence[tuple[str, int]], lang: str) 
     """
     wait = 0
     for key, limit in checks:
-        verdict = limits.hit(session, key, limit=limit, window=60)
+        verdict = limits.hit(session, key, limit=limit, window=LIMIT_WINDOW)
         if not verdict.allowed:
             wait = max(wait, verdict.retry_after)
     if wait:
         session.rollback()  # a refused attempt does not count, nor extend the wait
-        _ = gettext_for(lang).gettext
-        message = _("Too many answers were sent from here. Please try again in a minute.")
-        raise Rejected(429, "too_many", message, retry_after=wait)
+        raise too_many(lang, wait)
 
 
-def submit(
-    session: Session,
-    *,
-    survey: Survey,
+def client_checks(
+    survey: Survey, client: str | None, client_limit: int | None = None, survey_cap: int = 0
+) -> tuple[tuple[str, int], ...]:
+    """The counters a submission from `client` (a salted hash, see protect.py) counts against:
+    the client's (default limit: the survey's) and, if `survey_cap` > 0, the survey's own."""
+    if client is None:
+        return ()
+    checks = [(f"submit:{survey.id}:{client}", client_limit or survey.client_limit_per_minute)]
+    if survey_cap > 0:
+        checks.append((f"submit:{survey.id}", survey_cap))
+    return tuple(checks)
+
+
+def prepare(
+    survey: Survey | None,
     questions: list[Question],
     submission: Submission,
     lang: str,
+    *,
     idempotency_key: str | None = None,
     submitted_at: datetime | None = None,
     partial: bool = False,
     preview: bool = False,
-    client: str | None = None,
-    client_limit: int | None = None,
-    survey_cap: int = 0,
-) -> Stored:
-    """Validate and store one response in one transaction; a known key replays the first store.
+    checks: tuple[tuple[str, int], ...] = (),
+) -> Pending:
+    """Check a submission (open survey, key, answers, scrubbing) without touching the database.
 
-    `partial` stores a first answer that follow-up answers will amend (see `amend`).
-    `client` (a salted hash, see protect.py) limits this client to `client_limit` (default: the
-    survey's) submissions a minute, and the survey to `survey_cap` (0: no cap); replays are free.
+    Raises Rejected; what it returns, `store_many` stores. See `validate` for the flags.
     """
-    check_open(survey, lang)
-    if idempotency_key is not None:
-        if (
-            not idempotency_key
-            or len(idempotency_key) > IDEMPOTENCY_KEY_MAX
-            or not idempotency_key.isprintable()
-        ):
-            _ = gettext_for(lang).gettext
-            raise Rejected(
-                400, "bad_idempotency_key", _("The Idempotency-Key header is not valid.")
-            )
-        replay = _replay(session, survey.id, idempotency_key)
-        if replay:
-            return replay
-    if client is not None:
-        checks = [(f"submit:{survey.id}:{client}", client_limit or survey.client_limit_per_minute)]
-        if survey_cap > 0:
-            checks.append((f"submit:{survey.id}", survey_cap))
-        throttle(session, checks=checks, lang=lang)
+    survey = check_open(survey, lang)
+    if idempotency_key is not None and (
+        not idempotency_key
+        or len(idempotency_key) > IDEMPOTENCY_KEY_MAX
+        or not idempotency_key.isprintable()
+    ):
+        _ = gettext_for(lang).gettext
+        raise Rejected(400, "bad_idempotency_key", _("The Idempotency-Key header is not valid."))
     accepted, removed = validate(
         survey, questions, submission, lang, partial=partial, preview=preview
     )
-    response = Response(
-        survey_id=survey.id,
-        channel=submission.channel,
-        touchpoint=submission.touchpoint or None,
-        language=submission.language,
-        assisted=submission.assisted,
-        # Stored in UTC: SQLite keeps no offset, and daily aggregates are UTC days.
-        submitted_at=rollups.as_utc(submitted_at) if submitted_at else utcnow(),
-        idempotency_key=idempotency_key,
+    # Stored in UTC: SQLite keeps no offset, and daily aggregates are UTC days.
+    moment = rollups.as_utc(submitted_at) if submitted_at else utcnow()
+    return Pending(
+        survey, questions, submission, accepted, removed, moment, lang, idempotency_key, checks
     )
-    try:
-        # Core inserts: the response object stays out of the session (never flushed by it),
-        # and only carries the stored values to the aggregates and the webhook outbox.
-        values = {name: getattr(response, name) for name in _RESPONSE_VALUES}
-        response.id = session.execute(_INSERT_RESPONSE, values).scalar_one()
-        answers = answer_rows(response.id, accepted)
-        if answers:
-            session.execute(_INSERT_ANSWERS, answers)
-        rollups.add_response(session, response, answers, questions)
-        webhooks.enqueue(session, survey=survey, response=response, accepted=accepted)
-        observability.submitted(session, submission.channel)  # counted when committed
-        session.commit()
-    except IntegrityError:
-        # Two requests with the same key raced; the other one stored it first.
-        session.rollback()
-        replay = _replay(session, survey.id, idempotency_key) if idempotency_key else None
-        if replay is None:
-            raise
-        return replay
-    return Stored(id=response.id, created=True, removed=removed)
 
 
 def submission_from_json(body: Any, *, lang: str) -> Submission:

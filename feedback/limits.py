@@ -8,10 +8,12 @@ so a hash cannot be linked to an address once its day is over.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
@@ -30,6 +32,69 @@ class Verdict:
     retry_after: int
 
 
+def _window(now: datetime | None, window: int) -> tuple[datetime, int, datetime]:
+    now = now or datetime.now(UTC)
+    start = int(now.timestamp()) // window * window
+    return now, start, datetime.fromtimestamp(start + window, UTC)
+
+
+def _bucket(key: str, start: int) -> str:
+    return f"{key}@{start}"[:200]
+
+
+# Built once per dialect, so that SQLAlchemy's compiled cache serves every submission.
+_COUNT: dict[str, Any] = {}
+_REFUND = (
+    update(RateCounter)
+    .where(col(RateCounter.bucket) == bindparam("b"))
+    .values(count=col(RateCounter.count) - bindparam("n"))
+)
+
+
+def _count_stmt(dialect: str) -> Any:
+    stmt = _COUNT.get(dialect)
+    if stmt is None:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stmt = insert(RateCounter)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["bucket"], set_={"count": col(RateCounter.count) + stmt.excluded.count}
+        ).returning(col(RateCounter.bucket), col(RateCounter.count))
+        _COUNT[dialect] = stmt
+    return stmt
+
+
+def count_many(
+    session: Session, hits: Mapping[str, int], *, window: int, now: datetime | None = None
+) -> tuple[dict[str, int], int]:
+    """Add `hits[key]` hits to each key's counter in the current window, in one statement.
+
+    Returns each key's count after adding, and the seconds until the window ends. In the
+    caller's transaction: if it rolls back, nothing was counted.
+    """
+    now, start, expires = _window(now, window)
+    if not hits:
+        return {}, 0
+    # In key order: concurrent batches then lock shared counters in the same order (no deadlock).
+    rows = [
+        {"bucket": _bucket(key, start), "count": hits[key], "expires_at": expires}
+        for key in sorted(hits)
+    ]
+    stmt = _count_stmt(session.get_bind().dialect.name)
+    counts = {bucket: int(n) for bucket, n in session.execute(stmt, rows).all()}
+    retry = max(1, math.ceil((expires - now).total_seconds()))
+    return {key: counts[_bucket(key, start)] for key in hits}, retry
+
+
+def refund(
+    session: Session, hits: Mapping[str, int], *, window: int, now: datetime | None = None
+) -> None:
+    """Take back hits that were counted for attempts then refused (they must not count)."""
+    _, start, _ = _window(now, window)
+    rows = [{"b": _bucket(key, start), "n": n} for key, n in hits.items() if n]
+    if rows:
+        session.connection().execute(_REFUND, rows)
+
+
 def hit(
     session: Session, key: str, *, limit: int, window: int, now: datetime | None = None
 ) -> Verdict:
@@ -37,18 +102,8 @@ def hit(
 
     One upsert in the caller's transaction: if the caller rolls back, the hit is not counted.
     """
-    now = now or datetime.now(UTC)
-    start = int(now.timestamp()) // window * window
-    bucket = f"{key}@{start}"[:200]
-    expires = datetime.fromtimestamp(start + window, UTC)
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(RateCounter).values(bucket=bucket, count=1, expires_at=expires)
-    stmt = stmt.on_conflict_do_update(  # type: ignore[assignment]
-        index_elements=["bucket"], set_={"count": col(RateCounter.count) + 1}
-    ).returning(col(RateCounter.count))
-    count = int(session.execute(stmt).scalar_one())
-    retry = max(1, math.ceil((expires - now).total_seconds()))
+    counts, retry = count_many(session, {key: 1}, window=window, now=now)
+    count = counts[key]
     return Verdict(allowed=count <= limit, count=count, retry_after=0 if count <= limit else retry)
 
 
@@ -74,6 +129,8 @@ def forget_expired(session: Session, now: datetime | None = None) -> int:
     old = [name for name in stale if name not in keep]
     if old:
         gone += conn.execute(delete(AppSecret).where(col(AppSecret.name).in_(old))).rowcount
+    for cached in [k for k in _salts if k[1] not in keep]:
+        del _salts[cached]
     return int(gone or 0)
 
 
@@ -81,10 +138,19 @@ def _salt_name(day: date) -> str:
     return f"{_SALT_PREFIX}{day.isoformat()}"
 
 
+# A day's salt never changes once stored, so each process keeps the ones it has read (a few
+# bytes a day, by database address); they are deleted from the database, and so can no
+# longer be read by anyone new, after two days, and forgotten here by forget_expired.
+_salts: dict[tuple[str, str], bytes] = {}
+
+
 def client_key(session: Session, ip: str | None, now: datetime | None = None) -> str:
     """The salted hash that stands for this IP address today (never the address itself)."""
     now = now or datetime.now(UTC)
     name = _salt_name(now.date())
+    cached = _salts.get((str(session.get_bind().engine.url), name))
+    if cached is not None:
+        return ip_hash(ip or "unknown", cached)
     row = session.get(AppSecret, name)
     if row is None:
         # Created by whichever process needs it first; a concurrent insert wins, we re-read.
@@ -94,4 +160,6 @@ def client_key(session: Session, ip: str | None, now: datetime | None = None) ->
         session.execute(ins.values(name=name, value=value, created_at=now).on_conflict_do_nothing())
         row = session.get(AppSecret, name)
         assert row is not None
-    return ip_hash(ip or "unknown", bytes.fromhex(row.value))
+    salt = bytes.fromhex(row.value)
+    _salts[(str(session.get_bind().engine.url), name)] = salt
+    return ip_hash(ip or "unknown", salt)

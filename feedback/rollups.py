@@ -121,42 +121,56 @@ def add_response(
     answers: Sequence[Answer] | Sequence[dict[str, Any]],
     questions: Sequence[Question] | None = None,
 ) -> None:
-    """Count one stored response and its answers (objects or column values) into the aggregates.
-
-    At most one statement per aggregate table, whatever the number of answers.
-    """
-    common = {
-        "day": utc_day(response.submitted_at),
-        "channel": response.channel,
-        "language": response.language,
-        "touchpoint": response.touchpoint or "",
-    }
-    row = {"survey_id": response.survey_id, **common, "n": 1}
-    _upsert_rows(session, ResponseDay.__table__, _RESPONSE_KEYS, [row])
-    counted = [
-        (a["question_id"] if isinstance(a, dict) else a.question_id, k)
-        for a in answers
-        if (k := answer_key(a)) is not None
-    ]
-    # A multi answer gives one row per option, so the (question, value) rows are distinct.
-    by_value = [{"question_id": q, **common, "value": k, "n": 1} for q, k in counted]
-    _upsert_rows(session, AnswerDay.__table__, _ANSWER_KEYS, by_value)
-    keys = dict(counted)
+    """Count one stored response and its answers (objects or column values) into the aggregates."""
     if questions is None:
         questions = _questions(session, response.survey_id)
-    pairs = [
-        {
-            "question_id": driver,
-            "outcome_id": outcome,
-            **common,
-            "value": keys[driver],
-            "outcome_value": keys[outcome],
-            "n": 1,
-        }
-        for driver, outcome in driver_pairs(questions)
-        if driver in keys and outcome in keys
-    ]
-    _upsert_rows(session, AnswerPairDay.__table__, _PAIR_KEYS, pairs)
+    add_many(session, [(response, answers, questions)])
+
+
+Counted = tuple[Response, Sequence[Answer] | Sequence[dict[str, Any]], Sequence[Question]]
+
+
+def add_many(session: Session, stored: Sequence[Counted]) -> None:
+    """Count stored responses, each with its answers and its survey's questions.
+
+    Rows with the same key are summed first, so a batch costs at most one statement per
+    aggregate table whatever its size (and PostgreSQL never sees one key twice in a statement).
+    """
+    tables: tuple[dict[tuple[Any, ...], int], ...] = ({}, {}, {})
+
+    def add(table: int, key: tuple[Any, ...]) -> None:
+        tables[table][key] = tables[table].get(key, 0) + 1
+
+    for response, answers, questions in stored:
+        common = (
+            utc_day(response.submitted_at),
+            response.channel,
+            response.language,
+            response.touchpoint or "",
+        )
+        add(0, (response.survey_id, *common))
+        counted = [
+            (a["question_id"] if isinstance(a, dict) else a.question_id, k)
+            for a in answers
+            if (k := answer_key(a)) is not None
+        ]
+        # A multi answer gives one row per option, so the (question, value) rows are distinct.
+        for question_id, value in counted:
+            add(1, (question_id, *common, value))
+        keys = dict(counted)
+        for driver, outcome in driver_pairs(questions):
+            if driver in keys and outcome in keys:
+                add(2, (driver, outcome, *common, keys[driver], keys[outcome]))
+    for table, names, rows in zip(
+        (ResponseDay.__table__, AnswerDay.__table__, AnswerPairDay.__table__),
+        (_RESPONSE_KEYS, _ANSWER_KEYS, _PAIR_KEYS),
+        tables,
+        strict=True,
+    ):
+        # In key order, so that two processes' batches lock shared rows in the same order
+        # (PostgreSQL would otherwise find a deadlock between them).
+        merged = [dict(zip(names, key, strict=True), n=rows[key]) for key in sorted(rows)]
+        _upsert_rows(session, table, names, merged)
 
 
 def _utc_day_sql(session: Session) -> Any:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import col, select
 from starlette.testclient import TestClient
 
-from feedback import auth, intake, surveys
+from feedback import auth, intake, storing, surveys
 from feedback.db import session_scope
 from feedback.models import Answer, AuditEntry, Question, Survey
 
@@ -58,7 +58,7 @@ def _answer(app: Any, survey_id: str, answers: dict[str, Any]) -> None:
     with session_scope(app.state.engine) as session:
         survey = session.get(Survey, survey_id)
         assert survey is not None
-        intake.submit(
+        storing.submit(
             session,
             survey=survey,
             questions=surveys.questions_of(session, survey_id),

@@ -14,7 +14,7 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 from test_dashboard import figure
 
-from feedback import intake, surveys
+from feedback import intake, storing, surveys
 from feedback.db import session_scope
 from feedback.models import ChangeEvent, Survey
 
@@ -41,7 +41,7 @@ def submit(
             survey.status = "live"  # the seeded NPS and CES surveys are draft and closed
             session.add(survey)
             session.flush()
-        stored = intake.submit(
+        stored = storing.submit(
             session,
             survey=survey,
             questions=surveys.questions_of(session, survey.id),

@@ -165,7 +165,7 @@ def test_claiming_the_kiosk_channel_without_the_kiosk_page_gets_the_normal_limit
 
 
 def test_a_follow_up_gets_the_limit_of_its_stored_channel(app: Any) -> None:
-    from feedback import intake, protect, surveys
+    from feedback import intake, protect, storing, surveys
 
     with session_scope(app.state.engine) as session:
         survey = session.get(Survey, app.state.ids["counter"])
@@ -173,7 +173,7 @@ def test_a_follow_up_gets_the_limit_of_its_stored_channel(app: Any) -> None:
         settings = app.state.settings
         ids = {}
         for channel in ("kiosk", "web"):
-            ids[channel] = intake.submit(
+            ids[channel] = storing.submit(
                 session,
                 survey=survey,
                 questions=surveys.questions_of(session, survey.id),

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from feedback import intake, jobs, retention, rollups, surveys
+from feedback import intake, jobs, retention, rollups, storing, surveys
 from feedback.cli import main
 from feedback.db import session_scope
 from feedback.models import (
@@ -30,7 +30,7 @@ def add(app: Any, key: str, days_ago: int, comment: str, **answers: Any) -> int:
     with session_scope(app.state.engine) as session:
         survey = session.get(Survey, app.state.ids[key])
         assert survey is not None
-        stored = intake.submit(
+        stored = storing.submit(
             session,
             survey=survey,
             questions=surveys.questions_of(session, survey.id),

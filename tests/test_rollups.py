@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from feedback import intake, rollups, surveys
+from feedback import intake, rollups, storing, surveys
 from feedback.db import session_scope
 from feedback.models import AnswerDay, AnswerPairDay, Question, Response, ResponseDay
 
@@ -46,7 +46,7 @@ def submit(
 ) -> int:
     survey = surveys.get_survey(session, survey_id)
     assert survey is not None
-    stored = intake.submit(
+    stored = storing.submit(
         session,
         survey=survey,
         questions=surveys.questions_of(session, survey_id),

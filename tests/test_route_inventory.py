@@ -21,7 +21,7 @@ from sqlmodel import select
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
-from feedback import auth, intake, surveys
+from feedback import auth, intake, storing, surveys
 from feedback.app import create_app
 from feedback.db import session_scope
 from feedback.models import Answer, ChangeEvent
@@ -64,7 +64,7 @@ def things_of(app: Any, survey_key: str, answers: dict[str, Any]) -> dict[str, s
     with session_scope(app.state.engine) as session:
         survey = surveys.get_survey(session, app.state.ids[survey_key])
         assert survey is not None
-        stored = intake.submit(
+        stored = storing.submit(
             session,
             survey=survey,
             questions=surveys.questions_of(session, survey.id),

@@ -157,21 +157,26 @@ async def post_response(request: Request) -> Response:
             survey = intake.check_open(survey, lang)
             submission = intake.submission_from_json(body, lang=lang)
             guard = _guard(request, session, survey, submission.channel)
-            stored = intake.submit(
-                session,
-                survey=survey,
-                questions=questions,
-                submission=submission,
-                lang=lang,
+            pending = intake.prepare(
+                survey,
+                questions,
+                submission,
+                lang,
                 idempotency_key=request.headers.get("idempotency-key"),
                 partial=body.get("partial") is True,
                 preview=body.get("preview") is True,
-                client=guard.client,
-                client_limit=guard.client_limit,
-                survey_cap=guard.survey_cap,
+                checks=intake.client_checks(
+                    survey, guard.client, guard.client_limit, guard.survey_cap
+                ),
             )
         except intake.Rejected as error:
             return _error(request, survey, error)
+    try:
+        # Stored with what other requests sent meanwhile, in one commit (group_commit.py);
+        # answered once that commit is on the disk.
+        stored = await request.app.state.writer.store(pending)
+    except intake.Rejected as error:
+        return _error(request, survey, error)
     return _stored(request, survey, stored, 201 if stored.created else 200)
 
 

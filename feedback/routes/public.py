@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from feedback import forms, intake, protect, snippets, surveys
+from feedback import forms, intake, protect, snippets, storing, surveys
 from feedback.models import Survey
 from feedback.routes.base import db, language, open_survey, public, render
 
@@ -156,7 +156,7 @@ async def survey_post(request: Request) -> Response:
             answers=intake.answers_from_form(questions, values),
         )
         try:
-            stored = intake.submit(
+            stored = storing.submit(
                 session,
                 survey=survey,
                 questions=questions,

@@ -17,7 +17,7 @@ import pytest
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from feedback import audit, auth, intake, surveys
+from feedback import audit, auth, intake, storing, surveys
 from feedback.db import session_scope
 from feedback.models import ChangeEvent, Question, Service, Survey, utcnow
 
@@ -108,7 +108,7 @@ def _seed_hostile(application: Any) -> dict[str, str]:
         assert found is not None
         questions = surveys.questions_of(session, found.id)
         for days in (100, 101):
-            intake.submit(
+            storing.submit(
                 session,
                 survey=found,
                 questions=questions,

@@ -1,0 +1,213 @@
+"""Store checked submissions, many in one transaction: what `intake.prepare` made of them.
+
+The hot path of the product: every answer from every channel ends here. A batch costs a few
+statements whatever its size (one insert of responses, one of answers, one upsert per
+aggregate table and one of the rate counters), so the group-commit writer
+(feedback/group_commit.py) can store what many requests sent in one commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from feedback import limits, observability, rollups, webhooks
+from feedback.intake import (
+    LIMIT_WINDOW,
+    Pending,
+    Rejected,
+    Stored,
+    Submission,
+    answer_rows,
+    client_checks,
+    prepare,
+    too_many,
+)
+from feedback.models import Answer, Question, Response, Survey
+
+# Built once: a submission runs these with new values only, so SQLAlchemy's compiled cache
+# serves them and no ORM unit of work is needed for rows that are only ever inserted here.
+_RESPONSES = Response.__table__  # type: ignore[attr-defined]
+# Ids come back in the order the rows were given, however many rows one statement inserts.
+_INSERT_RESPONSES = insert(_RESPONSES).returning(_RESPONSES.c.id, sort_by_parameter_order=True)
+_INSERT_ANSWERS = insert(Answer.__table__)  # type: ignore[attr-defined]
+_FIND_KEYS = select(_RESPONSES.c.idempotency_key, _RESPONSES.c.id).where(
+    _RESPONSES.c.survey_id == bindparam("survey_id"),
+    _RESPONSES.c.idempotency_key.in_(bindparam("keys", expanding=True)),
+)
+
+
+def _replays(session: Session, items: Sequence[Pending]) -> dict[tuple[str, str], int]:
+    """The stored response id of each (survey, idempotency key) among `items` already stored."""
+    wanted: dict[str, set[str]] = {}
+    for item in items:
+        if item.idempotency_key is not None:
+            wanted.setdefault(item.survey.id, set()).add(item.idempotency_key)
+    found: dict[tuple[str, str], int] = {}
+    for survey_id, keys in wanted.items():
+        rows = session.execute(_FIND_KEYS, {"survey_id": survey_id, "keys": sorted(keys)})
+        found |= {(survey_id, key): id_ for key, id_ in rows}
+    return found
+
+
+def _admit(session: Session, items: Sequence[Pending]) -> list[Rejected | None]:
+    """Count each item against its limits in order; refuse (429) those over any limit.
+
+    One statement counts the whole batch; hits of refused items are taken back, so a refused
+    attempt neither counts nor extends the wait, as with one submission at a time.
+    """
+    hits: dict[str, int] = {}
+    for item in items:
+        for key, _limit in item.checks:
+            hits[key] = hits.get(key, 0) + 1
+    if not hits:
+        return [None] * len(items)
+    counts, wait = limits.count_many(session, hits, window=LIMIT_WINDOW)
+    used = {key: counts[key] - n for key, n in hits.items()}  # what others had counted before
+    verdicts: list[Rejected | None] = []
+    for item in items:
+        if all(used[key] + 1 <= limit for key, limit in item.checks):
+            for key, _limit in item.checks:
+                used[key] += 1
+            verdicts.append(None)
+        else:
+            verdicts.append(too_many(item.lang, wait))
+    limits.refund(session, {key: counts[key] - used[key] for key in hits}, window=LIMIT_WINDOW)
+    return verdicts
+
+
+def store_many(session: Session, items: Sequence[Pending]) -> list[Stored | Rejected]:
+    """Store checked submissions in the caller's transaction, a few statements for all of them.
+
+    Each gets its outcome, in order: Stored (created, or the replay of a known idempotency
+    key, also within the batch) or Rejected (429). The caller commits; a unique-key error
+    means another process stored one of the keys meanwhile (store them again one by one).
+    """
+    outcomes: list[Stored | Rejected | None] = [None] * len(items)
+    known = _replays(session, items)
+    fresh: list[int] = []
+    first: dict[tuple[str, str], int] = {}  # the batch's first item with each key
+    for i, item in enumerate(items):
+        key = (item.survey.id, item.idempotency_key or "")
+        if item.idempotency_key is not None and key in known:
+            outcomes[i] = Stored(id=known[key], created=False)
+        elif item.idempotency_key is not None and key in first:
+            continue  # the same key again: answered as a replay of the first, below
+        else:
+            if item.idempotency_key is not None:
+                first[key] = i
+            fresh.append(i)
+    verdicts = _admit(session, [items[i] for i in fresh])
+    admitted = [i for i, verdict in zip(fresh, verdicts, strict=True) if verdict is None]
+    for i, verdict in zip(fresh, verdicts, strict=True):
+        outcomes[i] = verdict
+    if admitted:
+        _insert(session, [items[i] for i in admitted], outcomes, admitted)
+    for i, item in enumerate(items):
+        if outcomes[i] is None:  # a repeated key: whatever its first item got
+            done = outcomes[first[(item.survey.id, item.idempotency_key or "")]]
+            outcomes[i] = Stored(id=done.id, created=False) if isinstance(done, Stored) else done
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+def _insert(
+    session: Session,
+    items: list[Pending],
+    outcomes: list[Stored | Rejected | None],
+    positions: list[int],
+) -> None:
+    responses = [
+        Response(
+            survey_id=item.survey.id,
+            channel=item.submission.channel,
+            touchpoint=item.submission.touchpoint or None,
+            language=item.submission.language,
+            assisted=item.submission.assisted,
+            submitted_at=item.submitted_at,
+            idempotency_key=item.idempotency_key,
+        )
+        for item in items
+    ]
+    # Core inserts: the response objects stay out of the session (never flushed by it), and
+    # only carry the stored values to the aggregates and the webhook outbox.
+    values = [{name: getattr(r, name) for name in _RESPONSE_VALUES} for r in responses]
+    ids = session.execute(_INSERT_RESPONSES, values).scalars().all()
+    rows: list[dict[str, Any]] = []
+    counted = []
+    for item, response, id_, position in zip(items, responses, ids, positions, strict=True):
+        response.id = id_
+        answers = answer_rows(id_, item.accepted)
+        rows += answers
+        counted.append((response, answers, item.questions))
+        outcomes[position] = Stored(id=id_, created=True, removed=item.removed)
+    if rows:
+        session.execute(_INSERT_ANSWERS, rows)
+    rollups.add_many(session, counted)
+    for item, response in zip(items, responses, strict=True):
+        webhooks.enqueue(session, survey=item.survey, response=response, accepted=item.accepted)
+        observability.submitted(session, item.submission.channel)  # counted when committed
+
+
+_RESPONSE_VALUES = (
+    "survey_id",
+    "channel",
+    "touchpoint",
+    "language",
+    "assisted",
+    "submitted_at",
+    "idempotency_key",
+)
+
+
+def submit(
+    session: Session,
+    *,
+    survey: Survey,
+    questions: list[Question],
+    submission: Submission,
+    lang: str,
+    idempotency_key: str | None = None,
+    submitted_at: datetime | None = None,
+    partial: bool = False,
+    preview: bool = False,
+    client: str | None = None,
+    client_limit: int | None = None,
+    survey_cap: int = 0,
+) -> Stored:
+    """Validate and store one response and commit; a known key replays the first store.
+
+    `partial` stores a first answer that follow-up answers will amend (see `amend`).
+    `client` (a salted hash, see protect.py) limits this client to `client_limit` (default: the
+    survey's) submissions a minute, and the survey to `survey_cap` (0: no cap); replays are free.
+    """
+    pending = prepare(
+        survey,
+        questions,
+        submission,
+        lang,
+        idempotency_key=idempotency_key,
+        submitted_at=submitted_at,
+        partial=partial,
+        preview=preview,
+        checks=client_checks(survey, client, client_limit, survey_cap),
+    )
+    try:
+        (outcome,) = store_many(session, [pending])
+        if isinstance(outcome, Rejected):
+            session.rollback()
+            raise outcome
+        session.commit()
+    except IntegrityError:
+        # Two requests with the same key raced; the other one stored it first.
+        session.rollback()
+        (outcome,) = store_many(session, [pending])
+        if isinstance(outcome, Rejected):
+            session.rollback()
+            raise outcome from None
+        session.commit()
+    return outcome
