@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import Engine, bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
@@ -144,13 +144,19 @@ def _salt_name(day: date) -> str:
 _salts: dict[tuple[str, str], bytes] = {}
 
 
+def cached_client_key(engine: Engine, ip: str | None, now: datetime | None = None) -> str | None:
+    """`client_key` without the database, once this process has read today's salt; else None."""
+    salt = _salts.get((str(engine.url), _salt_name((now or datetime.now(UTC)).date())))
+    return ip_hash(ip or "unknown", salt) if salt is not None else None
+
+
 def client_key(session: Session, ip: str | None, now: datetime | None = None) -> str:
     """The salted hash that stands for this IP address today (never the address itself)."""
     now = now or datetime.now(UTC)
-    name = _salt_name(now.date())
-    cached = _salts.get((str(session.get_bind().engine.url), name))
+    cached = cached_client_key(session.get_bind().engine, ip, now)
     if cached is not None:
-        return ip_hash(ip or "unknown", cached)
+        return cached
+    name = _salt_name(now.date())
     row = session.get(AppSecret, name)
     if row is None:
         # Created by whichever process needs it first; a concurrent insert wins, we re-read.

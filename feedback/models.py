@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import JSON, DateTime, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -69,6 +69,21 @@ class Question(SQLModel, table=True):
     # its replacement keeps the key and takes the next version.
     retired: bool = False
     version: int = Field(default=1)
+
+
+class ResponseFacts(Protocol):
+    """What counting (rollups) and announcing (webhooks) a stored response read of it.
+
+    A Response has them; so do the plain rows the submission path stores without the ORM.
+    """
+
+    id: int | None
+    survey_id: str
+    channel: str
+    touchpoint: str | None
+    language: str
+    assisted: bool
+    submitted_at: datetime
 
 
 class Response(SQLModel, table=True):

@@ -84,7 +84,10 @@ def is_kiosk(session: Session, *, survey: Survey, proof: str | None) -> bool:
 def _guard(
     session: Session, *, survey: Survey, ip: str | None, kiosk: bool, settings: Settings
 ) -> Guard:
-    key = limits.client_key(session, ip)
+    return _limits(limits.client_key(session, ip), survey=survey, kiosk=kiosk, settings=settings)
+
+
+def _limits(key: str, *, survey: Survey, kiosk: bool, settings: Settings) -> Guard:
     limit = survey.client_limit_per_minute
     if kiosk:
         key, limit = f"kiosk:{key}", max(limit, settings.kiosk_limit_per_minute)
@@ -103,6 +106,18 @@ def guard(
     """The limits for a post from `ip` on `channel`; the kiosk limit needs the kiosk proof."""
     kiosk = channel == "kiosk" and is_kiosk(session, survey=survey, proof=proof)
     return _guard(session, survey=survey, ip=ip, kiosk=kiosk, settings=settings)
+
+
+def widget_guard(engine: Engine, *, survey: Survey, ip: str | None, settings: Settings) -> Guard:
+    """`guard` for the widget's posts (never the kiosk limit: the widget has no kiosk proof).
+
+    On the hot path, so it reads the database only for a new day's salt.
+    """
+    key = limits.cached_client_key(engine, ip)
+    if key is None:
+        with session_scope(engine) as session:
+            key = limits.client_key(session, ip)
+    return _limits(key, survey=survey, kiosk=False, settings=settings)
 
 
 def follow_up_guard(

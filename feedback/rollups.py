@@ -26,6 +26,7 @@ from feedback.models import (
     Question,
     Response,
     ResponseDay,
+    ResponseFacts,
     Survey,
 )
 from feedback.surveys import headline_question
@@ -127,7 +128,7 @@ def add_response(
     add_many(session, [(response, answers, questions)])
 
 
-Counted = tuple[Response, Sequence[Answer] | Sequence[dict[str, Any]], Sequence[Question]]
+Counted = tuple[ResponseFacts, Sequence[Answer] | Sequence[dict[str, Any]], Sequence[Question]]
 
 
 def add_many(session: Session, stored: Sequence[Counted]) -> None:

@@ -7,7 +7,7 @@ import time
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
@@ -109,27 +109,27 @@ SUBMIT_CACHE_SECONDS = 2.0
 _submit_cache: dict[tuple[str, str], tuple[float, Survey, list[Question]]] = {}
 
 
-def for_submission(session: Session, survey_id: str) -> tuple[Survey | None, list[Question]]:
+def for_submission(engine: Engine, survey_id: str) -> tuple[Survey | None, list[Question]]:
     """The survey and its current questions, as read at most SUBMIT_CACHE_SECONDS ago.
 
     For the public submission path only: the objects are detached (shared between requests),
-    so they are read-only; the questions are loaded only while the survey is live.
+    so they are read-only; the questions are loaded only while the survey is live. The
+    database is read only when the cache has nothing recent.
     """
     # By database address, not engine identity: an engine's id() can be reused by the next
     # engine (another database) once the first is gone.
-    bind = session.get_bind()
-    key = (str(bind.engine.url), survey_id)
+    key = (str(engine.url), survey_id)
     now = time.monotonic()
     hit = _submit_cache.get(key)
     if hit is not None and now - hit[0] < SUBMIT_CACHE_SECONDS:
         return hit[1], hit[2]
-    survey = get_survey(session, survey_id)
-    if survey is None:
-        return None, []
-    questions = questions_of(session, survey.id) if survey.status == "live" else []
-    # Detached, so that a rollback of this request's session cannot expire what others read.
-    for obj in (survey, *questions):
-        session.expunge(obj)
+    with Session(engine, expire_on_commit=False) as session:
+        survey = get_survey(session, survey_id)
+        if survey is None:
+            return None, []
+        questions = questions_of(session, survey.id) if survey.status == "live" else []
+        # Detached: shared by later requests, which must not load or expire anything.
+        session.expunge_all()
     if len(_submit_cache) > 10_000:
         _submit_cache.clear()
     _submit_cache[key] = (now, survey, questions)

@@ -27,7 +27,7 @@ from sqlmodel import Session, col, select
 from feedback import audit
 from feedback.models import (
     Question,
-    Response,
+    ResponseFacts,
     Service,
     StaffUser,
     Survey,
@@ -147,7 +147,7 @@ def enqueue(
     session: Session,
     *,
     survey: Survey,
-    response: Response,
+    response: ResponseFacts,
     accepted: Sequence[tuple[Question, Any]],
     event: str = EVENT_CREATED,
 ) -> int:

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -45,12 +44,11 @@ def _error(request: Request, survey: Survey | None, error: intake.Rejected) -> R
     return response
 
 
-def _guard(request: Request, session: Session, survey: Survey, channel: object) -> protect.Guard:
-    """This client's limits; the channel counts only when it is one the survey offers."""
+def _guard(request: Request, survey: Survey) -> protect.Guard:
+    """This client's limits (a salted hash of its address, never the address)."""
     ip = request.client.host if request.client else None
-    channel = channel if isinstance(channel, str) and channel in survey.channels else "web"
     settings = request.app.state.settings
-    return protect.guard(session, survey=survey, ip=ip, channel=channel, settings=settings)
+    return protect.widget_guard(request.app.state.engine, survey=survey, ip=ip, settings=settings)
 
 
 @public("the widget script loaded by any allowed host page")
@@ -145,33 +143,29 @@ async def post_response(request: Request) -> Response:
     # Read the body before taking a pooled connection: a session held across an await lets
     # slow uploads exhaust the pool, and the blocked checkout then stalls the event loop.
     await request.body()
-    with db(request) as session:
-        # Read at most a few seconds ago (see surveys.for_submission for what that allows).
-        survey, questions = surveys.for_submission(session, request.path_params["survey"])
-        lang = language(request, survey.languages if survey else ("en", "fr"))
-        body = await _read_json(request, survey, lang)
-        if isinstance(body, Response):
-            return body
-        lang = _body_language(body, lang)
-        try:
-            survey = intake.check_open(survey, lang)
-            submission = intake.submission_from_json(body, lang=lang)
-            guard = _guard(request, session, survey, submission.channel)
-            pending = intake.prepare(
-                survey,
-                questions,
-                submission,
-                lang,
-                idempotency_key=request.headers.get("idempotency-key"),
-                partial=body.get("partial") is True,
-                preview=body.get("preview") is True,
-                checks=intake.client_checks(
-                    survey, guard.client, guard.client_limit, guard.survey_cap
-                ),
-            )
-        except intake.Rejected as error:
-            return _error(request, survey, error)
+    # Read at most a few seconds ago (see surveys.for_submission for what that allows).
+    survey, questions = surveys.for_submission(
+        request.app.state.engine, request.path_params["survey"]
+    )
+    lang = language(request, survey.languages if survey else ("en", "fr"))
+    body = await _read_json(request, survey, lang)
+    if isinstance(body, Response):
+        return body
+    lang = _body_language(body, lang)
     try:
+        survey = intake.check_open(survey, lang)
+        submission = intake.submission_from_json(body, lang=lang)
+        guard = _guard(request, survey)
+        pending = intake.prepare(
+            survey,
+            questions,
+            submission,
+            lang,
+            idempotency_key=request.headers.get("idempotency-key"),
+            partial=body.get("partial") is True,
+            preview=body.get("preview") is True,
+            checks=intake.client_checks(survey, guard.client, guard.client_limit, guard.survey_cap),
+        )
         # Stored with what other requests sent meanwhile, in one commit (group_commit.py);
         # answered once that commit is on the disk.
         stored = await request.app.state.writer.store(pending)
