@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qs
 
 from starlette.datastructures import Headers, MutableHeaders
@@ -111,3 +113,35 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+class ExceptFor:
+    """Apply `middleware` to every request but those `skip(scope)` picks, which go straight on.
+
+    Sessions and compression serve pages; the public API's posts need neither, and each
+    layer costs every submission its time.
+    """
+
+    def __init__(
+        self, app: ASGIApp, middleware: Callable[..., ASGIApp], skip: Callable[[Scope], bool],
+        **options: Any,
+    ) -> None:  # fmt: skip
+        self.app = app
+        self.wrapped = middleware(app, **options)
+        self.skip = skip
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self.skip(scope):
+            await self.app(scope, receive, send)
+        else:
+            await self.wrapped(scope, receive, send)
+
+
+def is_api(scope: Scope) -> bool:
+    """The JSON API (/api/...): tokens or nothing, never a session cookie."""
+    return str(scope["path"]).startswith("/api/")
+
+
+def is_api_write(scope: Scope) -> bool:
+    """A write to the API: its answer is a few hundred bytes of JSON, not worth compressing."""
+    return is_api(scope) and scope["method"] not in ("GET", "HEAD")

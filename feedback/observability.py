@@ -134,6 +134,18 @@ class MetricsMiddleware:
     def __init__(self, app: ASGIApp, log_requests: bool = True) -> None:
         self.app = app
         self.log_requests = log_requests
+        # Labelled series by (method, route template, status): a few dozen, looked up once.
+        self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+    def _children(self, method: str, route: str, status: int) -> tuple[Any, Any]:
+        key = (method, route, status)
+        found = self._series.get(key)
+        if found is None:
+            found = self._series[key] = (
+                REQUESTS.labels(method=method, route=route, status=str(status)),
+                LATENCY.labels(method=method, route=route),
+            )
+        return found
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -158,8 +170,9 @@ class MetricsMiddleware:
             seconds = time.perf_counter() - start
             route = getattr(scope.get("route"), "path", None) or "unmatched"
             method = scope["method"]
-            REQUESTS.labels(method=method, route=route, status=str(status)).inc()
-            LATENCY.labels(method=method, route=route).observe(seconds)
+            counter, timer = self._children(method, route, status)
+            counter.inc()
+            timer.observe(seconds)
             if self.log_requests and access_log.isEnabledFor(logging.INFO):
                 fields = {"method": method, "route": route, "status": status}
                 access_log.info(

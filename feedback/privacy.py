@@ -86,6 +86,8 @@ _ADDRESS_RE = re.compile(
 )
 
 
+_ANY_DIGIT_RE = re.compile(r"\d")  # the same digits as the patterns' \d
+
 # Given a run's digit groups and a start index, the index of the group ending a match, or None.
 _EndFinder = Callable[[list[str], int], int | None]
 
@@ -181,7 +183,12 @@ _PASSES: tuple[tuple[str, re.Pattern[str], Callable[[re.Match[str]], str]], ...]
 def scrub(text: str, lang: str = "en") -> Scrubbed:
     """Replace personal information with markers written in `lang`; list the kinds removed."""
     found: set[str] = set()
+    # Every pass needs an "@" (email) or a digit (the others): most comments have neither,
+    # and are then left as they are without running seven patterns over them.
+    has_at, has_digit = "@" in text, _ANY_DIGIT_RE.search(text) is not None
     for kind, pattern, replace in _PASSES:
+        if not (has_at if kind == "email" else has_digit):
+            continue
         new_text = pattern.sub(replace, text)
         # Luhn-checked passes may leave every candidate untouched, so compare, don't count.
         if new_text != text:
