@@ -216,6 +216,18 @@ _RESPONSE_VALUES = (
 )
 
 
+def _store_one(session: Session, pending: Pending) -> Stored:
+    """Store one submission and commit; a replay commits nothing (the caller's work stays
+    pending, for it to keep or roll back), a refusal rolls back and raises."""
+    (outcome,) = store_many(session, [pending])
+    if isinstance(outcome, Rejected):
+        session.rollback()
+        raise outcome
+    if outcome.created:
+        session.commit()
+    return outcome
+
+
 def submit(
     session: Session,
     *,
@@ -249,17 +261,9 @@ def submit(
         checks=client_checks(survey, client, client_limit, survey_cap),
     )
     try:
-        (outcome,) = store_many(session, [pending])
-        if isinstance(outcome, Rejected):
-            session.rollback()
-            raise outcome
-        session.commit()
+        outcome = _store_one(session, pending)
     except IntegrityError:
         # Two requests with the same key raced; the other one stored it first.
         session.rollback()
-        (outcome,) = store_many(session, [pending])
-        if isinstance(outcome, Rejected):
-            session.rollback()
-            raise outcome from None
-        session.commit()
+        outcome = _store_one(session, pending)
     return outcome
