@@ -23,7 +23,7 @@ def make_engine(url: str) -> Engine:
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # WAL lets readers work while one writer commits. FULL sync flushes the WAL to the disk at
     # every commit, so an acknowledged answer survives a power cut as well as a killed process
-    # (NORMAL would survive only the latter); it costs about 1-3 ms per commit here, measured
+    # (NORMAL would survive only the latter); it costs about 0.2-0.3 ms per commit here, measured
     # in docs/benchmarks.md. Foreign keys are off by default in SQLite.
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")

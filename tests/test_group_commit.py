@@ -126,6 +126,12 @@ def test_concurrent_posts_over_the_client_limit_are_refused_and_not_counted(app:
         assert max(counts) == 5
 
 
+def _run(work: Any) -> Any:
+    """Run a coroutine on an event loop of its own (the browser tests keep one in this thread)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, work).result()
+
+
 def _pending(
     app: Any, n: int, *, checks: tuple[tuple[str, int], ...] = (), key: str | None = None
 ) -> intake.Pending:
@@ -142,7 +148,7 @@ def test_one_batch_counts_limits_in_order_and_takes_back_refused_hits(app: Any) 
     async def post_all() -> list[Any]:
         return await asyncio.gather(*(writer.store(i) for i in items), return_exceptions=True)
 
-    outcomes = asyncio.run(post_all())
+    outcomes = _run(post_all())
     assert writer.batches <= 2  # all queued before the writer woke: one or two transactions
     stored = [o for o in outcomes if isinstance(o, intake.Stored)]
     refused = [o for o in outcomes if isinstance(o, intake.Rejected)]
@@ -173,7 +179,7 @@ def test_an_item_that_fails_in_a_batch_fails_alone(app: Any) -> None:
         items = [*good[:3], bad, *good[3:]]
         return await asyncio.gather(*(writer.store(i) for i in items), return_exceptions=True)
 
-    outcomes = asyncio.run(post_all())
+    outcomes = _run(post_all())
     assert [type(o).__name__ for o in outcomes[:3] + outcomes[4:]] == ["Stored"] * 6
     assert isinstance(outcomes[3], Exception) and not isinstance(outcomes[3], intake.Stored)
     with session_scope(app.state.engine) as session:
@@ -189,7 +195,7 @@ def test_batches_of_any_size_give_each_item_its_own_id(app: Any, size: int) -> N
     async def post_all() -> list[Any]:
         return await asyncio.gather(*(writer.store(i) for i in items))
 
-    outcomes = asyncio.run(post_all())
+    outcomes = _run(post_all())
     with session_scope(app.state.engine) as session:
         keys = dict(session.exec(select(Response.id, Response.idempotency_key)).all())
     assert [keys[o.id] for o in outcomes] == [f"id-{n}" for n in range(40)]

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from feedback import forms, intake, protect, snippets, storing, surveys
+from feedback import forms, intake, protect, snippets, surveys
 from feedback.models import Survey
 from feedback.routes.base import db, language, open_survey, public, render
 
@@ -156,19 +156,23 @@ async def survey_post(request: Request) -> Response:
             answers=intake.answers_from_form(questions, values),
         )
         try:
-            stored = storing.submit(
-                session,
-                survey=survey,
-                questions=questions,
-                submission=submission,
-                lang=lang,
+            pending = intake.prepare(
+                survey,
+                questions,
+                submission,
+                lang,
                 idempotency_key=f"form:{submission_id}" if submission_id else None,
                 # First post: show what the scrubber would remove; the form's flag then stores.
                 preview=form.get("pii_checked") != "1",
-                client=guard.client,
-                client_limit=guard.client_limit,
-                survey_cap=guard.survey_cap,
+                checks=intake.client_checks(
+                    survey, guard.client, guard.client_limit, guard.survey_cap
+                ),
             )
+            # Ends this session's transaction (a new day's salt is kept), so no pooled
+            # connection is held while the writer stores the answers with others' (see
+            # group_commit.py); what was read stays loaded for the pages below.
+            session.commit()
+            stored = await request.app.state.writer.store(pending)
         except intake.Rejected as error:
             if error.status not in (422, 429):
                 return _closed_page(request, error, lang)
