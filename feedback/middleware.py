@@ -123,7 +123,7 @@ class ExceptFor:
     """
 
     def __init__(
-        self, app: ASGIApp, middleware: Callable[..., ASGIApp], skip: Callable[[Scope], bool],
+        self, app: ASGIApp, /, middleware: Callable[..., ASGIApp], skip: Callable[[Scope], bool],
         **options: Any,
     ) -> None:  # fmt: skip
         self.app = app
