@@ -9,6 +9,7 @@ recounts the response in the daily aggregates.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,6 +24,7 @@ from feedback.models import Answer, Question, Response, Survey
 
 TOKEN_MAX_AGE = 2 * 3600  # seconds: long enough to write a comment, short enough to expire
 _SALT = "feedback.amend"
+_PLAIN = re.compile(r"(?P<survey>.+)\.(?P<id>[0-9]{1,18})")
 
 
 @functools.lru_cache(maxsize=8)
@@ -41,11 +43,16 @@ def read_token(secret: str, token: Any, survey_id: str, *, max_age: int = TOKEN_
     if not isinstance(token, str) or len(token) > 200:
         return 0
     try:
-        found: Any = _signer(secret).unsign(token, max_age=max_age).decode()
-        survey, _, number = found.rpartition(".")
-        found = [survey, int(number)] if number.isdigit() else None
+        value = _signer(secret).unsign(token, max_age=max_age).decode()
     except BadData:
-        try:  # a token given out before tokens were plain signed strings (until they expire)
+        return 0
+    plain = _PLAIN.fullmatch(value)
+    if plain:
+        found: Any = [plain["survey"], int(plain["id"])]
+    else:
+        # A token given out before tokens were plain strings (valid until it expires): the
+        # same secret and salt signed base64 JSON, so the signature above already held.
+        try:
             found = URLSafeTimedSerializer(secret, salt=_SALT).loads(token, max_age=max_age)
         except BadData:
             return 0

@@ -120,6 +120,7 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     # What import and start-up made lives as long as the process: moved out of the collector's
     # sight, so that its full collections stop walking it (pauses of tens of ms under load).
+    gc.collect()  # start-up's garbage goes first, or it would be kept for good
     gc.freeze()
     due = background_jobs(settings)
     # Look at least as often as the most frequent job wants to run (tests use 1 s).

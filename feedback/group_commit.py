@@ -8,28 +8,32 @@ commits once, then answers each request. A request is answered only after the co
 holds its answers, so an acknowledged answer is as durable as before. While the thread waits
 on the disk, the event loop goes on reading and checking the next requests.
 
-If a batch fails (another process stored one of its idempotency keys meanwhile, a database
-error), it is rolled back and each submission is stored again on its own, so one bad item
-fails only its own request. Nothing here is needed for correctness across processes: each
-worker has its own writer, and the database decides as it does for single submissions.
+If a batch breaks a constraint (another process stored one of its idempotency keys
+meanwhile) or holds a value the database refuses, it is rolled back and each submission is
+stored again on its own, so one bad item fails only its own request; if the database is away
+or locked, the whole batch fails at once (503s) rather than waiting once per item. Nothing
+here is needed for correctness across processes: each worker has its own writer, and the
+database decides as it does for single submissions.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import queue
 import threading
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session
 
 from feedback import storing
 from feedback.intake import Pending, Rejected, Stored
 
+log = logging.getLogger(__name__)
 IDLE_SECONDS = 30.0  # an idle writer thread ends; the next submission starts another
 
 
@@ -54,34 +58,55 @@ class GroupCommit:
         """Store `item` with whatever else is waiting; raises Rejected (429) or the DB error."""
         future: asyncio.Future[Stored] = asyncio.get_running_loop().create_future()
         with self._lock:  # see _run: an ending thread checks the queue under the same lock
-            self._queue.put(_Waiting(item, future))
             if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="group-commit", daemon=True)
-                self._thread.start()
+                self._start()  # first: if no thread can start, nothing is left queued
+            self._queue.put(_Waiting(item, future))
         return await future
 
     def _run(self) -> None:
-        while True:
-            try:
-                first = self._queue.get(timeout=IDLE_SECONDS)
-            except queue.Empty:
-                with self._lock:
-                    if self._queue.empty():
-                        self._thread = None
-                        return
-                continue
-            batch = [first]
-            while len(batch) < self.max_batch:
+        batch: list[_Waiting] = []
+        try:
+            while True:
                 try:
-                    batch.append(self._queue.get_nowait())
+                    first = self._queue.get(timeout=IDLE_SECONDS)
                 except queue.Empty:
-                    break
-            self._store(batch)
+                    with self._lock:
+                        if self._queue.empty():
+                            self._thread = None
+                            return
+                    continue
+                batch = [first]
+                while len(batch) < self.max_batch:
+                    try:
+                        batch.append(self._queue.get_nowait())
+                    except queue.Empty:
+                        break
+                self._store(batch)
+                batch = []
+        except BaseException as error:
+            # Whatever stops this thread, nobody is left waiting for an answer that will
+            # never come: the batch in hand fails, and the next post starts a new writer.
+            stopped = RuntimeError("the submission writer stopped")
+            stopped.__cause__ = error
+            _answer(batch, [stopped] * len(batch))
+            log.error("the submission writer stopped", exc_info=error)
+        finally:
+            with self._lock:
+                if self._thread is threading.current_thread():
+                    self._thread = None
+                    if not self._queue.empty():  # posted while this thread was ending
+                        self._start()
+
+    def _start(self) -> None:
+        """Start the writer thread; the caller holds the lock."""
+        thread = threading.Thread(target=self._run, name="group-commit", daemon=True)
+        thread.start()  # if this raises, no writer is recorded: the next post tries again
+        self._thread = thread
 
     def _store(self, batch: list[_Waiting], *, again: bool = True) -> None:
         try:
             outcomes: list[Any] = self._commit([waiting.item for waiting in batch])
-        except Exception as error:  # noqa: BLE001  # handed to the waiting request(s)
+        except (IntegrityError, DataError) as error:
             if len(batch) > 1:
                 for waiting in batch:  # one by one, so one bad item fails only itself
                     self._store([waiting])
@@ -92,14 +117,10 @@ class GroupCommit:
                 self._store(batch, again=False)
                 return
             outcomes = [error]
-        # One wake-up per event loop for the whole batch, not one per request.
-        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Stored], Any]]] = {}
-        for waiting, outcome in zip(batch, outcomes, strict=True):
-            by_loop.setdefault(waiting.future.get_loop(), []).append((waiting.future, outcome))
-        for loop, settled in by_loop.items():
-            # RuntimeError: that event loop is closed, so nobody is waiting any more.
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(_settle, settled)
+        except Exception as error:  # noqa: BLE001  # the database is away or locked: 503s
+            # Not worth retrying item by item: each would wait for the same timeout.
+            outcomes = [error] * len(batch)
+        _answer(batch, outcomes)
 
     def _commit(self, items: list[Pending]) -> list[Stored | Rejected]:
         with Session(self.engine, expire_on_commit=False) as session:
@@ -107,6 +128,17 @@ class GroupCommit:
             session.commit()
         self.batches += 1
         return outcomes
+
+
+def _answer(batch: list[_Waiting], outcomes: list[Any]) -> None:
+    """Hand each outcome to its request: one wake-up per event loop, not one per request."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Stored], Any]]] = {}
+    for waiting, outcome in zip(batch, outcomes, strict=True):
+        by_loop.setdefault(waiting.future.get_loop(), []).append((waiting.future, outcome))
+    for loop, settled in by_loop.items():
+        # RuntimeError: that event loop is closed, so nobody is waiting any more.
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(_settle, settled)
 
 
 def _settle(settled: list[tuple[asyncio.Future[Stored], Any]]) -> None:

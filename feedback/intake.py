@@ -54,6 +54,18 @@ class Rejected(Exception):
     removed: tuple[str, ...] = ()
 
 
+def storable(text: str) -> bool:
+    """False for text no database keeps as sent: a NUL (PostgreSQL refuses it) or a lone
+    surrogate (JSON can carry one as \\ud800; it is not UTF-8)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _visible(question: Question, answers: Mapping[str, Any]) -> bool:
     rule = question.show_if
     return not rule or answers.get(rule["question"]) in rule.get("values", [])
@@ -79,7 +91,7 @@ def _check(question: Question, value: Any, _: Callable[[str], str]) -> tuple[Any
         if ok and len(set(value)) == len(value):
             return value, None
         return None, _("Choose one or more of the answers shown.")
-    if not isinstance(value, str) or "\x00" in value:  # NUL: no text has it; PostgreSQL refuses it
+    if not isinstance(value, str) or not storable(value):
         return None, _("Enter your answer as text.")
     limit = min(question.max_length or TEXT_MAX_LENGTH, TEXT_MAX_LENGTH)
     if len(value) > limit:
@@ -133,7 +145,9 @@ def validate(
         errors["language"] = _("Choose English or French.")
     touchpoint = submission.touchpoint
     if touchpoint is not None and (
-        not isinstance(touchpoint, str) or len(touchpoint) > TOUCHPOINT_MAX or "\x00" in touchpoint
+        not isinstance(touchpoint, str)
+        or len(touchpoint) > TOUCHPOINT_MAX
+        or not storable(touchpoint)
     ):
         errors["touchpoint"] = _("The touchpoint must be text of at most %(max)d characters.") % {
             "max": TOUCHPOINT_MAX
@@ -141,7 +155,9 @@ def validate(
     by_key = {q.key: q for q in questions}
     for key in submission.answers:
         if key not in by_key:
-            errors[str(key)[:40]] = _("This question is not part of the survey.")
+            # Named back as sent, but only as much as can be written out (JSON is UTF-8).
+            name = str(key)[:40].encode("utf-8", "replace").decode("utf-8")
+            errors[name] = _("This question is not part of the survey.")
     accepted: list[tuple[Question, Any]] = []
     removed: list[str] = []
     scrubbed_texts: dict[str, str] = {}
@@ -239,12 +255,10 @@ def throttle(session: Session, *, checks: Sequence[tuple[str, int]], lang: str) 
 
     The counters live in the database, so every worker sees the same counts.
     """
-    wait = 0
-    for key, limit in checks:
-        verdict = limits.hit(session, key, limit=limit, window=LIMIT_WINDOW)
-        if not verdict.allowed:
-            wait = max(wait, verdict.retry_after)
-    if wait:
+    # One statement for all counters, locked in the same (sorted) order as a batch of
+    # submissions locks them, so PostgreSQL never finds the two waiting on each other.
+    counts, wait = limits.count_many(session, {key: 1 for key, _ in checks}, window=LIMIT_WINDOW)
+    if any(counts[key] > limit for key, limit in checks):
         session.rollback()  # a refused attempt does not count, nor extend the wait
         raise too_many(lang, wait)
 

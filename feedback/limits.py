@@ -32,6 +32,11 @@ class Verdict:
     retry_after: int
 
 
+def now() -> datetime:
+    """The time every window is taken from (one clock, which tests can set)."""
+    return datetime.now(UTC)
+
+
 def _window(now: datetime | None, window: int) -> tuple[datetime, int, datetime]:
     now = now or datetime.now(UTC)
     start = int(now.timestamp()) // window * window
@@ -158,6 +163,7 @@ def client_key(session: Session, ip: str | None, now: datetime | None = None) ->
         return cached
     name = _salt_name(now.date())
     row = session.get(AppSecret, name)
+    committed = row is not None  # what another transaction stored and committed
     if row is None:
         # Created by whichever process needs it first; a concurrent insert wins, we re-read.
         value = new_salt().hex()
@@ -167,5 +173,17 @@ def client_key(session: Session, ip: str | None, now: datetime | None = None) ->
         row = session.get(AppSecret, name)
         assert row is not None
     salt = bytes.fromhex(row.value)
-    _salts[(str(session.get_bind().engine.url), name)] = salt
+    if committed:
+        # Only a committed salt: one this transaction inserted may yet be rolled back, and a
+        # salt no other worker can read would give one visitor a hash per worker.
+        _keep_salt(str(session.get_bind().engine.url), now.date(), salt)
     return ip_hash(ip or "unknown", salt)
+
+
+def _keep_salt(url: str, day: date, salt: bytes) -> None:
+    """Cache a day's salt; forget cached ones older than yesterday (every worker does this,
+    since forget_expired, which deletes them from the database, runs in only one)."""
+    keep = {_salt_name(day), _salt_name(day - timedelta(days=1))}
+    for cached in [k for k in list(_salts) if k[1] not in keep]:
+        _salts.pop(cached, None)
+    _salts[(url, _salt_name(day))] = salt

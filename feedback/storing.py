@@ -69,7 +69,8 @@ def _admit(session: Session, items: Sequence[Pending]) -> list[Rejected | None]:
             hits[key] = hits.get(key, 0) + 1
     if not hits:
         return [None] * len(items)
-    counts, wait = limits.count_many(session, hits, window=LIMIT_WINDOW)
+    now = limits.now()  # one window for counting and for taking back
+    counts, wait = limits.count_many(session, hits, window=LIMIT_WINDOW, now=now)
     used = {key: counts[key] - n for key, n in hits.items()}  # what others had counted before
     verdicts: list[Rejected | None] = []
     for item in items:
@@ -79,7 +80,8 @@ def _admit(session: Session, items: Sequence[Pending]) -> list[Rejected | None]:
             verdicts.append(None)
         else:
             verdicts.append(too_many(item.lang, wait))
-    limits.refund(session, {key: counts[key] - used[key] for key in hits}, window=LIMIT_WINDOW)
+    refunds = {key: counts[key] - used[key] for key in hits}
+    limits.refund(session, refunds, window=LIMIT_WINDOW, now=now)
     return verdicts
 
 

@@ -240,3 +240,20 @@ def test_patch_preflight_and_cors(client: TestClient, app: Any) -> None:
     assert good.status_code == 200
     assert good.headers["access-control-allow-origin"] == "https://host.example"
     assert "set-cookie" not in good.headers
+
+
+def test_a_token_given_out_before_plain_tokens_still_amends(client: TestClient, app: Any) -> None:
+    from itsdangerous import URLSafeTimedSerializer
+
+    survey = app.state.ids["v2"]
+    rid = post(client, survey, {"channel": "web", "language": "en", "answers": {"trust": True}})
+    rid = rid.json()["id"]
+    # The format amend tokens had until 2026-11-24: signed base64 JSON, same secret and salt.
+    old = URLSafeTimedSerializer(app.state.secret, salt="feedback.amend").dumps([survey, int(rid)])
+    answered = patch(client, survey, rid, {"amend_token": old, "answers": {"comment": "late"}})
+    assert answered.status_code == 200 and answered.json()["id"] == rid
+    other = URLSafeTimedSerializer(app.state.secret, salt="feedback.amend").dumps(
+        [app.state.ids["page"], int(rid)]
+    )
+    refused = patch(client, survey, rid, {"amend_token": other, "answers": {"comment": "x"}})
+    assert refused.status_code == 403

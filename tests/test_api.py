@@ -187,8 +187,16 @@ def test_oversized_body_is_413_and_nothing_stored(client: TestClient, app: Any) 
         (b'{"channel": 5, "language": null, "answers": []}', "application/json", 422),
         (b"[" * 100_00 + b"]" * 100_00, "application/json", 400),
         (b'{"answers": {}}', "text/plain", 415),
+        # A lone surrogate is valid JSON but no UTF-8 text: refused, never stored or echoed.
+        (b'{"channel": "web", "language": "en", "answers": {"trust": true, "comment": "a\\ud800"}}',
+         "application/json", 422),
+        (b'{"channel": "web", "language": "en", "touchpoint": "\\udfff", '
+         b'"answers": {"trust": true}}',
+         "application/json", 422),
+        (b'{"channel": "web", "language": "en", "answers": {"trust": true, "\\ud800": 1}}',
+         "application/json", 422),
     ],
-)
+)  # fmt: skip
 def test_malformed_bodies_never_500(
     client: TestClient, app: Any, content: bytes, content_type: str, status: int
 ) -> None:

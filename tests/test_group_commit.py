@@ -11,12 +11,14 @@ import json
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, func, select
 
-from feedback import group_commit, intake, rollups, surveys
+from feedback import group_commit, intake, limits, rollups, storing, surveys
 from feedback.db import session_scope
 from feedback.models import Answer, AnswerDay, RateCounter, Response, ResponseDay, Survey
 from tests.conftest import LiveServer, _free_port
@@ -199,3 +201,65 @@ def test_batches_of_any_size_give_each_item_its_own_id(app: Any, size: int) -> N
     with session_scope(app.state.engine) as session:
         keys = dict(session.exec(select(Response.id, Response.idempotency_key)).all())
     assert [keys[o.id] for o in outcomes] == [f"id-{n}" for n in range(40)]
+
+
+def test_counting_and_taking_back_use_one_window_across_a_minute_boundary(
+    app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ticks = iter([datetime(2026, 11, 24, 12, 0, 59, 999000, tzinfo=UTC)] * 1 + [
+        datetime(2026, 11, 24, 12, 1, 0, 500000, tzinfo=UTC)] * 10)  # fmt: skip
+    monkeypatch.setattr(limits, "now", lambda: next(ticks))
+    items = [_pending(app, n, checks=(("submit:test:edge", 1),)) for n in range(3)]
+    with session_scope(app.state.engine) as session:
+        outcomes = storing.store_many(session, items)
+    assert [type(o).__name__ for o in outcomes] == ["Stored", "Rejected", "Rejected"]
+    with session_scope(app.state.engine) as session:
+        # Both statements used the minute the batch was counted in: 1 there, nothing after.
+        rows = session.exec(select(RateCounter.bucket, RateCounter.count)).all()
+    assert [(bucket.rsplit("@", 1)[1], count) for bucket, count in rows] == [
+        (str(int(datetime(2026, 11, 24, 12, 0, tzinfo=UTC).timestamp())), 1)
+    ]
+
+
+def test_a_writer_that_dies_answers_its_batch_and_the_next_post_is_stored(
+    app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer = group_commit.GroupCommit(app.state.engine)
+    real = storing.store_many
+
+    def dies(session: Session, items: list[intake.Pending]) -> Any:
+        monkeypatch.setattr(storing, "store_many", real)
+        raise SystemExit("the writer thread is told to stop")
+
+    monkeypatch.setattr(storing, "store_many", dies)
+
+    async def post_twice() -> list[Any]:
+        first = await asyncio.gather(writer.store(_pending(app, 1)), return_exceptions=True)
+        second = await asyncio.wait_for(writer.store(_pending(app, 2)), timeout=10)
+        return [*first, second]
+
+    failed, stored = _run(post_twice())
+    assert isinstance(failed, RuntimeError) and isinstance(stored, intake.Stored)
+    with session_scope(app.state.engine) as session:
+        assert _count(session, Response) == 1
+
+
+def test_a_database_outage_fails_the_batch_once_not_item_by_item(
+    app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer = group_commit.GroupCommit(app.state.engine)
+    calls: list[int] = []
+
+    def away(session: Session, items: list[intake.Pending]) -> Any:
+        calls.append(len(items))
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(storing, "store_many", away)
+    items = [_pending(app, n) for n in range(12)]
+
+    async def post_all() -> list[Any]:
+        return await asyncio.gather(*(writer.store(i) for i in items), return_exceptions=True)
+
+    outcomes = _run(post_all())
+    assert all(isinstance(o, OperationalError) for o in outcomes)
+    assert sum(calls) == 12 and len(calls) <= 2  # each item tried once, in one or two batches

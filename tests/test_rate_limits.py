@@ -8,7 +8,7 @@ from html import unescape
 from typing import Any
 
 import pytest
-from sqlmodel import func, select
+from sqlmodel import Session, func, select
 from starlette.testclient import TestClient
 
 from feedback import limits
@@ -222,3 +222,19 @@ def create_with(url: str, **settings: Any) -> Any:
     application = create_app(make_settings(url, **settings))
     seed_minimal(application)
     return application
+
+
+def test_a_salt_is_kept_in_memory_only_once_committed(app: Any) -> None:
+    engine = app.state.engine
+    with Session(engine) as session:
+        limits.client_key(session, ALICE[0])
+        session.rollback()  # e.g. the request was refused: the new salt row is gone
+    # Not remembered: another worker could never read it, and would hash Alice differently.
+    assert limits.cached_client_key(engine, ALICE[0]) is None
+    with session_scope(engine) as session:
+        second = limits.client_key(session, ALICE[0])
+    with session_scope(engine) as session:
+        stored = session.exec(select(AppSecret.value)).one()
+        assert limits.client_key(session, ALICE[0]) == second
+    assert second == ip_hash(ALICE[0], bytes.fromhex(stored))
+    assert limits.cached_client_key(engine, ALICE[0]) == second
