@@ -21,7 +21,8 @@ from sqlmodel import Session, func, select
 from feedback import group_commit, intake, limits, rollups, storing, surveys
 from feedback.db import session_scope
 from feedback.models import Answer, AnswerDay, RateCounter, Response, ResponseDay, Survey
-from tests.conftest import LiveServer, _free_port
+
+from conftest import LiveServer, _free_port
 
 POSTS = 120
 
