@@ -37,10 +37,11 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def _window(now: datetime | None, window: int) -> tuple[datetime, int, datetime]:
-    now = now or datetime.now(UTC)
-    start = int(now.timestamp()) // window * window
-    return now, start, datetime.fromtimestamp(start + window, UTC)
+def _window(at: datetime | None, window: int) -> tuple[datetime, int, datetime]:
+    """The moment (`at`, else now), the start of its window in epoch seconds, and its end."""
+    at = at or now()
+    start = int(at.timestamp()) // window * window
+    return at, start, datetime.fromtimestamp(start + window, UTC)
 
 
 def _bucket(key: str, start: int) -> str:
@@ -114,10 +115,9 @@ def hit(
 
 def peek(session: Session, key: str, *, window: int, now: datetime | None = None) -> int:
     """How many hits `key` has in the current window, without counting one."""
-    now = now or datetime.now(UTC)
-    start = int(now.timestamp()) // window * window
+    _, start, _ = _window(now, window)
     found = session.execute(
-        select(col(RateCounter.count)).where(col(RateCounter.bucket) == f"{key}@{start}"[:200])
+        select(col(RateCounter.count)).where(col(RateCounter.bucket) == _bucket(key, start))
     ).scalar_one_or_none()
     return int(found or 0)
 
@@ -127,15 +127,14 @@ def forget_expired(session: Session, now: datetime | None = None) -> int:
     now = now or datetime.now(UTC)
     conn = session.connection()
     gone = conn.execute(delete(RateCounter).where(col(RateCounter.expires_at) < now)).rowcount
-    keep = {_salt_name(now.date()), _salt_name(now.date() - timedelta(days=1))}
+    keep = _salts_kept(now.date())
     stale = session.execute(
         select(col(AppSecret.name)).where(col(AppSecret.name).like(f"{_SALT_PREFIX}%"))
     ).scalars()
     old = [name for name in stale if name not in keep]
     if old:
         gone += conn.execute(delete(AppSecret).where(col(AppSecret.name).in_(old))).rowcount
-    for cached in [k for k in _salts if k[1] not in keep]:
-        del _salts[cached]
+    _forget_salts(keep)
     return int(gone or 0)
 
 
@@ -183,7 +182,16 @@ def client_key(session: Session, ip: str | None, now: datetime | None = None) ->
 def _keep_salt(url: str, day: date, salt: bytes) -> None:
     """Cache a day's salt; forget cached ones older than yesterday (every worker does this,
     since forget_expired, which deletes them from the database, runs in only one)."""
-    keep = {_salt_name(day), _salt_name(day - timedelta(days=1))}
+    _forget_salts(_salts_kept(day))
+    _salts[(url, _salt_name(day))] = salt
+
+
+def _salts_kept(day: date) -> set[str]:
+    """The salts still in use on `day`: its own and yesterday's."""
+    return {_salt_name(day), _salt_name(day - timedelta(days=1))}
+
+
+def _forget_salts(keep: set[str]) -> None:
+    # A snapshot of the keys: the jobs thread and the event loop may both get here.
     for cached in [k for k in list(_salts) if k[1] not in keep]:
         _salts.pop(cached, None)
-    _salts[(url, _salt_name(day))] = salt

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -116,7 +116,9 @@ def store_many(session: Session, items: Sequence[Pending]) -> list[Stored | Reje
         if outcomes[i] is None:  # a repeated key: whatever its first item got
             done = outcomes[first[(item.survey.id, item.idempotency_key or "")]]
             outcomes[i] = Stored(id=done.id, created=False) if isinstance(done, Stored) else done
-    return [outcome for outcome in outcomes if outcome is not None]
+    answered = [outcome for outcome in outcomes if outcome is not None]
+    assert len(answered) == len(items)  # every item answered: callers pair them up in order
+    return answered
 
 
 @dataclass(slots=True)
@@ -134,6 +136,10 @@ class _Row:
     submitted_at: datetime
     idempotency_key: str | None
     id: int | None = None
+
+
+# The columns a submission inserts: every field of _Row but the id the database gives.
+_RESPONSE_VALUES = tuple(f.name for f in fields(_Row) if f.name != "id")
 
 
 def _insert_responses(session: Session, values: list[dict[str, Any]]) -> list[int]:
@@ -205,17 +211,6 @@ def _insert(
     for item, row in zip(items, rows, strict=True):
         webhooks.enqueue(session, survey=item.survey, response=row, accepted=item.accepted)
         observability.submitted(session, item.submission.channel)  # counted when committed
-
-
-_RESPONSE_VALUES = (
-    "survey_id",
-    "channel",
-    "touchpoint",
-    "language",
-    "assisted",
-    "submitted_at",
-    "idempotency_key",
-)
 
 
 def _store_one(session: Session, pending: Pending) -> Stored:
