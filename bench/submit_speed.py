@@ -10,10 +10,14 @@ Two set-ups, each measured against its own baseline in the same run:
 - PostgreSQL: `feedback serve --workers 2` on a fresh database (default feedback_submit_bench
   on the local server, dropped and made again each run), against the bare app with two workers.
 
+Each set-up also measures a third endpoint, the floor (bench/submit_apps.py): the same group
+commit and durability with nothing else, no checks, limits, aggregates, metrics or logs. Its
+ratio to the baseline is the most any submission path on this stack can reach here.
+
 Load: Debian's wrk (C, event loop: one thread drives 50 connections with little CPU, so the
 load generator is not what limits the rate), with bench/submit_wrk.lua posting the same
 JSON body a widget sends (a trust answer, two reasons and a comment to scrub) with a unique
-Idempotency-Key on every request. Rounds alternate baseline and application so that load
+Idempotency-Key on every request. Rounds alternate baseline, floor and application so that load
 from anything else on the machine hits both alike. For each run the script prints requests/s,
 p50 and p99 latency (wrk's, measured from each request's send), the server workers' CPU
 time per request (user + system, from /proc), non-2xx answers, and the server workers'
@@ -44,6 +48,9 @@ from sqlalchemy.engine import make_url
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+
+import submit_apps  # noqa: E402
 
 from feedback import schema, surveys  # noqa: E402
 from feedback.db import make_engine, session_scope  # noqa: E402
@@ -51,30 +58,11 @@ from feedback.models import Response, Service  # noqa: E402
 
 SURVEY = "bnchtrst23"
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/feedback_submit_bench"
-BARE_APP = """
-import socket
-
-from starlette.applications import Starlette
-from uvicorn.protocols.http.h11_impl import H11Protocol
-from starlette.responses import PlainTextResponse
-from starlette.routing import Route
-
-async def ok(request):
-    await request.body()
-    return PlainTextResponse("ok", status_code=201)
-
-app = Starlette(routes=[Route("/api/v1/surveys/{survey}/responses", ok, methods=["POST"])])
-
-
-class NoDelayH11(H11Protocol):
-    # The same TCP_NODELAY as `feedback serve` sets, so both sides are served alike.
-    def connection_made(self, transport):
-        transport.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        super().connection_made(transport)
-"""
-BARE_RUN = (
-    "import sys, uvicorn; uvicorn.run('bare_app:app', port=int(sys.argv[1]), "
-    "workers=int(sys.argv[2]), http='bare_app:NoDelayH11', access_log=False, log_level='warning')"
+# The baseline and the floor: bench/submit_apps.py, served by uvicorn as `feedback serve` is.
+UVICORN_RUN = (
+    "import sys, uvicorn; uvicorn.run(f'submit_apps:{sys.argv[1]}', port=int(sys.argv[2]), "
+    "workers=int(sys.argv[3]), http='submit_apps:NoDelayH11', access_log=False, "
+    "log_level='warning')"
 )
 
 
@@ -142,10 +130,10 @@ def start_app(url: str, port: int, workers: int, folder: Path) -> subprocess.Pop
     return proc
 
 
-def start_bare(port: int, workers: int, folder: Path) -> subprocess.Popen[bytes]:
-    (folder / "bare_app.py").write_text(BARE_APP)
-    command = [sys.executable, "-c", BARE_RUN, str(port), str(workers)]
-    proc = subprocess.Popen(command, cwd=folder, start_new_session=True)
+def start_other(name: str, port: int, workers: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """bench/submit_apps.py's `bare` or `floor` app under uvicorn."""
+    command = [sys.executable, "-c", UVICORN_RUN, name, str(port), str(workers)]
+    proc = subprocess.Popen(command, cwd=HERE, env={**os.environ, **env}, start_new_session=True)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         with socket.socket() as s:
@@ -153,7 +141,7 @@ def start_bare(port: int, workers: int, folder: Path) -> subprocess.Popen[bytes]
                 time.sleep(1)  # let every worker finish starting
                 return proc
         time.sleep(0.2)
-    raise RuntimeError("bare app did not start")
+    raise RuntimeError(f"{name} app did not start")
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
@@ -213,45 +201,64 @@ def wrk(port: int, seconds: int, connections: int, tag: str) -> dict[str, Any]:
     return dict(json.loads(out.strip().splitlines()[-1]))
 
 
+def floor_target(url: str, folder: Path) -> str:
+    """Where the floor app stores, its table made: a SQLite file, or the same PostgreSQL base."""
+    target = make_url(url)
+    if target.get_backend_name() == "sqlite":
+        where = str(folder / "floor.db")
+    else:
+        where = target.set(drivername="postgresql").render_as_string(hide_password=False)
+    submit_apps.create_table(where)
+    return where
+
+
 def measure(label: str, url: str, workers: int, args: argparse.Namespace, folder: Path) -> None:
-    """Baseline and application alternately, then the stored count against the 201s."""
+    """Baseline, floor and application alternately, then the stored count against the 201s."""
     prepare(url)
-    app_port, bare_port = free_port(), free_port()
-    app = start_app(url, app_port, workers, folder)
-    bare = start_bare(bare_port, workers, folder)
-    results: dict[str, list[dict[str, Any]]] = {"bare": [], "app": []}
+    ports = {name: free_port() for name in ("bare", "floor", "app")}
+    procs = {
+        "bare": start_other("bare", ports["bare"], workers, {}),
+        "floor": start_other(
+            "floor", ports["floor"], workers, {"FLOOR_DATABASE": floor_target(url, folder)}
+        ),
+        "app": start_app(url, ports["app"], workers, folder),
+    }
+    results: dict[str, list[dict[str, Any]]] = {name: [] for name in procs}
     warm: dict[str, Any] = {"ok": 0}
     try:
-        warm = wrk(app_port, 3, 10, f"warm{label}")  # imports, caches, connection pools
-        wrk(bare_port, 3, 10, f"warm{label}")
+        for name, port in ports.items():  # imports, caches, connection pools
+            done = wrk(port, 3, 10, f"warm{label}")
+            warm = done if name == "app" else warm
         for n in range(args.rounds):
-            for name, port, proc in (("bare", bare_port, bare), ("app", app_port, app)):
+            for name, proc in procs.items():
                 pids = worker_pids(proc, workers)
                 cpu = cpu_seconds(pids)
-                r = wrk(port, args.seconds, args.connections, f"{label}{n}{name}")
+                r = wrk(ports[name], args.seconds, args.connections, f"{label}{n}{name}")
                 r["cpu_ms"] = (cpu_seconds(pids) - cpu) * 1000 / max(1, r["requests"])
                 r["memory"] = memory(pids)
                 results[name].append(r)
-                print(f"  {label:<10} {name:<4} round {n + 1}: {r['rps']:8.0f} req/s  "
+                print(f"  {label:<10} {name:<5} round {n + 1}: {r['rps']:8.0f} req/s  "
                       f"p50 {r['p50_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms  "
                       f"CPU {r['cpu_ms']:.2f} ms/req  "
                       f"non-2xx {r['non2xx']}  errors {r['errors']}  "
                       f"RSS/peak MB {r['memory']}", flush=True)  # fmt: skip
     finally:
-        stop(app)
-        stop(bare)
+        for proc in procs.values():
+            stop(proc)
     engine = make_engine(url)
     with engine.connect() as conn:
         stored = conn.execute(select(func.count()).select_from(Response)).scalar_one()
     engine.dispose()
     acknowledged = warm["ok"] + sum(r["ok"] for r in results["app"])
-    bare_rps = sum(r["rps"] for r in results["bare"]) / len(results["bare"])
-    app_rps = sum(r["rps"] for r in results["app"]) / len(results["app"])
-    worst_p99 = max(r["p99_ms"] for r in results["app"])
-    print(f"{label}: application {app_rps:.0f} req/s, bare Starlette {bare_rps:.0f} req/s, "
-          f"ratio {app_rps / bare_rps:.2f}; application p99 at most {worst_p99:.1f} ms; "
-          f"{stored:,} responses stored for {acknowledged:,} acknowledged (warm-up included)",
-          flush=True)  # fmt: skip
+    rps = {name: sum(r["rps"] for r in rs) / len(rs) for name, rs in results.items()}
+    worst_p99 = {name: max(r["p99_ms"] for r in rs) for name, rs in results.items()}
+    print(f"{label}: application {rps['app']:.0f} req/s, bare Starlette {rps['bare']:.0f} req/s, "
+          f"ratio {rps['app'] / rps['bare']:.2f}; application p99 at most "
+          f"{worst_p99['app']:.1f} ms; {stored:,} responses stored for {acknowledged:,} "
+          f"acknowledged (warm-up included)", flush=True)  # fmt: skip
+    print(f"{label}: floor (durable store, nothing else) {rps['floor']:.0f} req/s, ratio "
+          f"{rps['floor'] / rps['bare']:.2f}, p99 at most {worst_p99['floor']:.1f} ms; "
+          f"application / floor {rps['app'] / rps['floor']:.2f}", flush=True)  # fmt: skip
 
 
 def sync_cost(folder: Path, commits: int = 400) -> None:

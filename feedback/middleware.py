@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import Headers
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -89,7 +89,14 @@ class SecurityHeadersMiddleware:
 
     def __init__(self, app: ASGIApp, hsts: bool) -> None:
         self.app = app
-        self.hsts = hsts
+        defaults = {
+            b"content-security-policy": DEFAULT_CSP,
+            b"x-content-type-options": "nosniff",
+            b"referrer-policy": "strict-origin-when-cross-origin",
+        }
+        if hsts:
+            defaults[b"strict-transport-security"] = "max-age=31536000"
+        self.defaults = [(name, value.encode("latin-1")) for name, value in defaults.items()]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -102,14 +109,13 @@ class SecurityHeadersMiddleware:
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                if signed_in and headers.get("content-type", "").startswith("text/html"):
-                    headers.setdefault("Cache-Control", "no-store")
-                headers.setdefault("Content-Security-Policy", DEFAULT_CSP)
-                headers.setdefault("X-Content-Type-Options", "nosniff")
-                headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-                if self.hsts:
-                    headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+                headers = list(message.get("headers", ()))
+                given = {name.lower(): value for name, value in headers}
+                headers += [pair for pair in self.defaults if pair[0] not in given]
+                html = given.get(b"content-type", b"").startswith(b"text/html")
+                if signed_in and html and b"cache-control" not in given:
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
             await send(message)
 
         await self.app(scope, receive, with_headers)

@@ -26,13 +26,20 @@ def request_timeout() -> float:
 
 
 class SlowClientGuard(H11Protocol):
-    """H11Protocol plus a per-request arrival deadline."""
+    """H11Protocol plus a per-request arrival deadline.
+
+    The deadline is a time stamp, set when the connection starts waiting for a request and
+    cleared once the request has arrived; one timer per connection checks it when it may have
+    passed. A timer armed and cancelled on every request cost each submission its share.
+    """
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self._deadline: asyncio.TimerHandle | None = None
+        self._timeout = request_timeout()
+        self._timer: asyncio.TimerHandle | None = None
+        self._waiting_since: float | None = None  # None: nothing is being waited for
         self._partial = False  # some bytes of a request arrived
-        self._arm()
+        self._wait()
 
     def data_received(self, data: bytes) -> None:
         self._partial = True
@@ -43,11 +50,13 @@ class SlowClientGuard(H11Protocol):
         self._partial = False
         super().on_response_complete()
         if not self.transport.is_closing():
-            self._arm()
-            self._settle()
+            self._wait()
+            self._settle()  # a pipelined request may have arrived already
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm()
+        if getattr(self, "_timer", None) is not None:
+            self._timer.cancel()  # type: ignore[union-attr]
+            self._timer = None
         super().connection_lost(exc)
 
     def _receiving(self) -> bool:
@@ -57,22 +66,24 @@ class SlowClientGuard(H11Protocol):
             return True
         return cycle.more_body and not cycle.response_started
 
-    def _arm(self) -> None:
-        self._disarm()
-        self._deadline = self.loop.call_later(request_timeout(), self._expired)
-
-    def _disarm(self) -> None:
-        if getattr(self, "_deadline", None) is not None:
-            self._deadline.cancel()  # type: ignore[union-attr]
-            self._deadline = None
+    def _wait(self) -> None:
+        self._waiting_since = self.loop.time()
+        if self._timer is None:
+            self._timer = self.loop.call_at(self._waiting_since + self._timeout, self._check)
 
     def _settle(self) -> None:
         if not self._receiving():
-            self._disarm()
+            self._waiting_since = None
 
-    def _expired(self) -> None:
-        self._deadline = None
-        if self.transport.is_closing() or not self._receiving():
+    def _check(self) -> None:
+        self._timer = None
+        if self._waiting_since is None or self.transport.is_closing():
+            return  # the next wait arms a new timer
+        due = self._waiting_since + self._timeout
+        if self.loop.time() < due:  # the wait began after this timer was armed
+            self._timer = self.loop.call_at(due, self._check)
+            return
+        if not self._receiving():
             return
         if self._partial:
             self.transport.write(TIMEOUT_RESPONSE)

@@ -189,6 +189,34 @@ def test_keep_alive_connection_serves_several_requests(server: ServerProcess) ->
             time.sleep(0.2)
 
 
+def _read_response(sock: socket.socket) -> bytes:
+    """One whole response on a kept-alive connection (its head, then Content-Length bytes)."""
+    received = b""
+    while b"\r\n\r\n" not in received:
+        received += sock.recv(4096)
+    head, _, body = received.partition(b"\r\n\r\n")
+    length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+    while len(body) < length:
+        body += sock.recv(4096)
+    return received
+
+
+def test_each_request_on_a_kept_connection_has_its_own_deadline(server: ServerProcess) -> None:
+    """Busy for longer than the deadline, then stalled: the wait counts from the last answer."""
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=60)
+    request = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    started = time.monotonic()
+    while time.monotonic() - started < float(REQUEST_TIMEOUT) * 1.5:  # past the first deadline
+        sock.sendall(request)
+        assert _read_response(sock).startswith(b"HTTP/1.1 200 ")
+        answered = time.monotonic()
+        time.sleep(0.3)
+    sock.sendall(request[:20])  # the next request stalls half-way
+    reply = _read_until_closed(sock)
+    assert reply.startswith(b"HTTP/1.1 408 "), reply
+    assert time.monotonic() - answered >= float(REQUEST_TIMEOUT) * 0.9
+
+
 @pytest.mark.parametrize(
     "content_type,raw",
     [
