@@ -17,6 +17,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import select
+import threading
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -214,6 +216,68 @@ def _frames(tb: Any) -> list[str]:
     return traceback.format_tb(tb)
 
 
+LOG_BATCH_SECONDS = 0.25  # how late an info line may reach the log
+
+
+class BatchedStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """A StreamHandler that writes its lines together, at most `seconds` after they are logged.
+
+    One write per request line cost a busy server a sixth of its submissions (each write also
+    lets the other threads take the interpreter). Warnings and errors are written at once, with
+    the lines before them; whatever is left is written when the process exits normally. Each
+    write holds whole lines and at most PIPE_BUF bytes, so several workers sharing one pipe
+    never interleave within a line.
+    """
+
+    def __init__(self, stream: Any = None, seconds: float = LOG_BATCH_SECONDS) -> None:
+        super().__init__(stream)
+        self.seconds = seconds
+        self._lines: list[str] = []
+        self._ticker: tuple[int, threading.Thread] | None = None  # (pid, thread)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Keep the formatted record (called under the handler's lock); write it soon."""
+        try:
+            self._lines.append(self.format(record) + self.terminator)
+            if record.levelno >= logging.WARNING:
+                self.flush()
+            elif self._ticker is None or self._ticker[0] != os.getpid():  # new, or forked
+                ticker = threading.Thread(target=self._tick, name="log-flush", daemon=True)
+                ticker.start()
+                self._ticker = (os.getpid(), ticker)
+        except Exception:  # noqa: BLE001  # as logging does: a failing handler reports, goes on
+            self.handleError(record)
+
+    def flush(self) -> None:
+        """Write the lines kept so far, in pieces of whole lines of at most PIPE_BUF bytes."""
+        self.acquire()
+        try:
+            lines, self._lines = self._lines, []
+            piece: list[str] = []
+            size = 0
+            for line in lines:
+                length = len(line.encode())
+                if piece and size + length > select.PIPE_BUF:
+                    self._write("".join(piece))
+                    piece, size = [], 0
+                piece.append(line)
+                size += length
+            if piece:
+                self._write("".join(piece))
+        finally:
+            self.release()
+
+    def _write(self, text: str) -> None:
+        self.stream.write(text)
+        if hasattr(self.stream, "flush"):
+            self.stream.flush()
+
+    def _tick(self) -> None:
+        while True:
+            time.sleep(self.seconds)
+            self.flush()
+
+
 def log_config(*, level: str = "info", json_format: bool = True) -> dict[str, Any]:
     """A logging.dictConfig for uvicorn and the app: JSON lines (or plain text) on stderr."""
     formatter = (
@@ -221,7 +285,11 @@ def log_config(*, level: str = "info", json_format: bool = True) -> dict[str, An
         if json_format
         else {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
     )
-    handler = {"class": "logging.StreamHandler", "formatter": "main", "stream": "ext://sys.stderr"}
+    handler = {
+        "class": "feedback.observability.BatchedStreamHandler",
+        "formatter": "main",
+        "stream": "ext://sys.stderr",
+    }
     lvl = level.upper()
     return {
         "version": 1,

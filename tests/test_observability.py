@@ -5,8 +5,12 @@ from __future__ import annotations
 import io
 import json
 import logging
+import select
+import subprocess
 import sys
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -161,3 +165,76 @@ def test_log_config_keeps_uvicorn_access_log_off() -> None:
     config = observability.log_config()
     assert config["loggers"]["uvicorn.access"]["handlers"] == []
     assert config["formatters"]["main"]["()"].endswith("JsonFormatter")
+
+
+class _Writes(io.StringIO):
+    """A stream that keeps each write apart."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.writes.append(text)
+        return super().write(text)
+
+
+def _batched(stream: _Writes, seconds: float) -> logging.Logger:
+    handler = observability.BatchedStreamHandler(stream, seconds=seconds)
+    handler.setFormatter(observability.JsonFormatter())
+    logger = logging.getLogger(f"feedback.test.batched.{id(stream)}")
+    logger.handlers[:] = [handler]
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    return logger
+
+
+def test_info_lines_are_written_together_soon_and_warnings_at_once() -> None:
+    stream = _Writes()
+    logger = _batched(stream, seconds=0.3)
+    for n in range(5):
+        logger.info("request %d", n)
+    assert stream.writes == []  # kept, not written one by one
+    deadline = time.monotonic() + 5
+    while not stream.writes and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(stream.writes) == 1  # the five lines in one write
+    assert [json.loads(line)["message"] for line in stream.getvalue().splitlines()] == [
+        f"request {n}" for n in range(5)
+    ]
+    logger.info("before")
+    logger.warning("database unavailable")
+    messages = [json.loads(line)["message"] for line in stream.getvalue().splitlines()]
+    assert messages[-2:] == ["before", "database unavailable"]  # at once, in order
+
+
+def test_each_write_holds_whole_lines_within_pipe_buf() -> None:
+    stream = _Writes()
+    logger = _batched(stream, seconds=60)
+    for n in range(200):
+        logger.info("réponse reçue numéro %d %s", n, "é" * 150)  # two bytes per é
+    logger.handlers[0].flush()
+    assert len(stream.writes) > 1
+    for text_ in stream.writes:
+        assert text_.endswith("\n") and len(text_.encode()) <= select.PIPE_BUF
+    lines = stream.getvalue().splitlines()
+    assert [json.loads(line)["message"].split()[3] for line in lines] == [
+        str(n) for n in range(200)
+    ]
+
+
+def test_lines_still_kept_are_written_when_the_process_exits(tmp_path: Path) -> None:
+    script = (
+        "import logging, logging.config\n"
+        "from feedback import observability\n"
+        "logging.config.dictConfig(observability.log_config())\n"
+        "for n in range(3):\n"
+        "    logging.getLogger('feedback.access').info('line %d', n)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert [json.loads(line)["message"] for line in done.stderr.splitlines()] == [
+        "line 0", "line 1", "line 2"
+    ]  # fmt: skip

@@ -32,6 +32,7 @@ from sqlmodel import Session, col
 
 from feedback.app import create_app
 from feedback.models import Response, ScheduledJob, Survey
+from feedback.observability import LOG_BATCH_SECONDS
 
 from conftest import ADMIN_PASSWORD, PG_URL, _free_port, _pg_schema_url, seed_minimal
 
@@ -66,7 +67,9 @@ class Server:
         return result[0], result[1], result[2].decode()
 
     def lines(self) -> list[dict[str, Any]]:
-        """The server's JSON log lines so far."""
+        """The server's JSON log lines so far (written in batches, up to
+        LOG_BATCH_SECONDS late)."""
+        time.sleep(LOG_BATCH_SECONDS * 2)
         out = []
         for line in self.log.read_text().splitlines():
             if line.startswith("{"):
