@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import String, TypeDecorator, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -35,9 +35,9 @@ from feedback.models import Answer, Question, Response, Survey
 # Built once: a submission runs these with new values only, so SQLAlchemy's compiled cache
 # serves them and no ORM unit of work is needed for rows that are only ever inserted here.
 _RESPONSES = Response.__table__  # type: ignore[attr-defined]
-# Ids come back in the order the rows were given, however many rows one statement inserts.
-_INSERT_RESPONSES = insert(_RESPONSES).returning(_RESPONSES.c.id, sort_by_parameter_order=True)
-_INSERT_ANSWERS = insert(Answer.__table__)  # type: ignore[attr-defined]
+_ANSWERS = Answer.__table__  # type: ignore[attr-defined]
+_INSERT_ANSWERS = insert(_ANSWERS)
+_ANSWER_VALUES = ("response_id", "question_id", "value", "option", "text")
 _FIND_KEYS = select(_RESPONSES.c.idempotency_key, _RESPONSES.c.id).where(
     _RESPONSES.c.survey_id == bindparam("survey_id"),
     _RESPONSES.c.idempotency_key.in_(bindparam("keys", expanding=True)),
@@ -143,15 +143,21 @@ _RESPONSE_VALUES = tuple(f.name for f in fields(_Row) if f.name != "id")
 
 
 def _insert_responses(session: Session, values: list[dict[str, Any]]) -> list[int]:
-    """Insert response rows in one statement; their ids, in the order of `values`."""
-    if session.get_bind().dialect.name != "sqlite":
-        return list(session.execute(_INSERT_RESPONSES, values).scalars())
+    """Insert response rows in one statement; their ids, in the order of `values`.
+
+    The database gives each new row the next id as it inserts the rows in the order given, and
+    ids only grow, so the ids sorted are the rows' ids in order (only RETURNING's order is
+    unspecified). On SQLite this transaction holds the only write lock; on PostgreSQL rows
+    other transactions insert meanwhile take other ids, which are not among these.
+    """
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        sql = _unnest_sql(_RESPONSES, _RESPONSE_VALUES, conn.dialect, returning="id")
+        rows = conn.exec_driver_sql(sql, _as_columns(values, _RESPONSE_VALUES))
+        return sorted(id_ for (id_,) in rows)
     # SQLAlchemy inserts row by row on SQLite when ids must come back in order, and does not
     # cache a many-row INSERT's compiled form. So one plain statement per batch, its values
-    # converted by the columns' own SQLAlchemy types. SQLite gives each new row the next id
-    # as it processes the rows in order, and this transaction holds the only write lock, so
-    # the ids sorted are the rows' ids in order (only RETURNING's order is unspecified).
-    conn = session.connection()
+    # converted by the columns' own SQLAlchemy types.
     converters = _converters(conn.dialect)
     flat = [
         value if convert is None or value is None else convert(value)
@@ -160,6 +166,39 @@ def _insert_responses(session: Session, values: list[dict[str, Any]]) -> list[in
     ]
     rows = conn.exec_driver_sql(_many_rows_sql(len(values)), tuple(flat))
     return sorted(id_ for (id_,) in rows)
+
+
+def _insert_answers(session: Session, answers: list[dict[str, Any]]) -> None:
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        sql = _unnest_sql(_ANSWERS, _ANSWER_VALUES, conn.dialect)
+        conn.exec_driver_sql(sql, _as_columns(answers, _ANSWER_VALUES))
+    else:
+        session.execute(_INSERT_ANSWERS, answers)
+
+
+def _as_columns(rows: list[dict[str, Any]], names: tuple[str, ...]) -> tuple[list[Any], ...]:
+    return tuple([row[name] for row in rows] for name in names)
+
+
+@functools.cache
+def _unnest_sql(table: Any, names: tuple[str, ...], dialect: Any, returning: str = "") -> str:
+    """PostgreSQL: INSERT of one array per column, unnested into rows.
+
+    The same statement text for any number of rows, so psycopg prepares it once, and one
+    statement a batch: multi-row VALUES made a new text (a new parse) for each batch size,
+    and executemany one statement per row.
+    """
+    arrays = ", ".join(f"%s::{_array_of(table.c[name].type, dialect)}[]" for name in names)
+    sql = f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({arrays})"
+    return f"{sql} RETURNING {returning}" if returning else sql
+
+
+def _array_of(type_: Any, dialect: Any) -> str:
+    # Text without its length: an explicit cast to VARCHAR(n) would cut a longer value short
+    # where storing it in the column refuses it (a DataError, as for any other insert).
+    base = type_.impl if isinstance(type_, TypeDecorator) else type_  # SQLModel's AutoString
+    return "VARCHAR" if isinstance(base, String) else str(type_.compile(dialect=dialect))
 
 
 def _converters(dialect: Any) -> list[Any]:
@@ -206,7 +245,7 @@ def _insert(
         counted.append((row, mine, item.questions))
         outcomes[position] = Stored(id=id_, created=True, removed=item.removed)
     if answers:
-        session.execute(_INSERT_ANSWERS, answers)
+        _insert_answers(session, answers)
     rollups.add_many(session, counted)
     for item, row in zip(items, rows, strict=True):
         webhooks.enqueue(session, survey=item.survey, response=row, accepted=item.accepted)

@@ -7,6 +7,7 @@ force into one batch (per-item limits and failures inside a single transaction).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import urllib.error
 import urllib.request
@@ -15,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from sqlmodel import Session, func, select
 
 from feedback import group_commit, intake, limits, rollups, storing, surveys
@@ -188,6 +189,28 @@ def test_an_item_that_fails_in_a_batch_fails_alone(app: Any) -> None:
     with session_scope(app.state.engine) as session:
         assert _count(session, Response) == 6
         assert session.exec(select(ResponseDay.n)).all() == [6]
+
+
+def test_a_value_too_long_for_its_column_is_refused_never_cut_short(app: Any) -> None:
+    """Past intake's checks (as a future path might be), the column still holds its limit."""
+    writer = group_commit.GroupCommit(app.state.engine)
+    good = [_pending(app, n) for n in range(3)]
+    long = dataclasses.replace(
+        good[0], submission=dataclasses.replace(good[0].submission, touchpoint="t" * 150)
+    )
+
+    async def post_all() -> list[Any]:
+        items = [good[0], long, *good[1:]]
+        return await asyncio.gather(*(writer.store(i) for i in items), return_exceptions=True)
+
+    outcomes = _run(post_all())
+    assert [type(o).__name__ for o in outcomes[:1] + outcomes[2:]] == ["Stored"] * 3
+    with session_scope(app.state.engine) as session:
+        touchpoints = session.exec(select(Response.touchpoint)).all()
+    if app.state.engine.dialect.name == "postgresql":  # VARCHAR(100) is enforced
+        assert isinstance(outcomes[1], DataError) and touchpoints == [None] * 3
+    else:  # SQLite keeps text of any length: whole, then
+        assert sorted(touchpoints, key=str) == [None, None, None, "t" * 150]
 
 
 @pytest.mark.parametrize("size", [1, 2, 37])
