@@ -23,6 +23,7 @@ import queue
 import socket
 import sqlite3
 import threading
+import traceback
 from typing import Any
 
 import psycopg
@@ -62,6 +63,14 @@ def _connect(target: str) -> tuple[Any, str]:
 
 
 def _write() -> None:
+    try:
+        _store_forever()
+    except BaseException:  # noqa: BLE001  # waiting requests would hang: end the worker loudly
+        traceback.print_exc()
+        os._exit(1)
+
+
+def _store_forever() -> None:
     conn, mark = _connect(os.environ["FLOOR_DATABASE"])
     insert = f"INSERT INTO floor_submission (key, body) VALUES ({mark}, {mark}) RETURNING id"
     while True:
@@ -77,7 +86,7 @@ def _write() -> None:
             ids = [conn.execute(insert, row).fetchone()[0] for row in rows]
         else:  # one statement for the batch, the same text whatever its size
             keys, bodies = zip(*rows, strict=True)
-            ids = [row[0] for row in conn.execute(UNNEST, (list(keys), list(bodies)))]
+            ids = sorted(row[0] for row in conn.execute(UNNEST, (list(keys), list(bodies))))
         conn.commit()
         loop = batch[0][2].get_loop()
         loop.call_soon_threadsafe(_settle, [future for *_, future in batch], ids)

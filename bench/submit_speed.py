@@ -216,16 +216,14 @@ def measure(label: str, url: str, workers: int, args: argparse.Namespace, folder
     """Baseline, floor and application alternately, then the stored count against the 201s."""
     prepare(url)
     ports = {name: free_port() for name in ("bare", "floor", "app")}
-    procs = {
-        "bare": start_other("bare", ports["bare"], workers, {}),
-        "floor": start_other(
-            "floor", ports["floor"], workers, {"FLOOR_DATABASE": floor_target(url, folder)}
-        ),
-        "app": start_app(url, ports["app"], workers, folder),
-    }
-    results: dict[str, list[dict[str, Any]]] = {name: [] for name in procs}
+    procs: dict[str, subprocess.Popen[bytes]] = {}
+    results: dict[str, list[dict[str, Any]]] = {name: [] for name in ports}
     warm: dict[str, Any] = {"ok": 0}
     try:
+        procs["bare"] = start_other("bare", ports["bare"], workers, {})
+        floor_env = {"FLOOR_DATABASE": floor_target(url, folder)}
+        procs["floor"] = start_other("floor", ports["floor"], workers, floor_env)
+        procs["app"] = start_app(url, ports["app"], workers, folder)
         for name, port in ports.items():  # imports, caches, connection pools
             done = wrk(port, 3, 10, f"warm{label}")
             warm = done if name == "app" else warm

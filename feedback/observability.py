@@ -220,31 +220,37 @@ LOG_BATCH_SECONDS = 0.25  # how late an info line may reach the log
 
 
 class BatchedStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """A StreamHandler that writes its lines together, at most `seconds` after they are logged.
+    """A StreamHandler that writes request lines together, at most `seconds` after they come.
 
-    One write per request line cost a busy server a sixth of its submissions (each write also
-    lets the other threads take the interpreter). Warnings and errors are written at once, with
-    the lines before them; whatever is left is written when the process exits normally. Each
-    write holds whole lines and at most PIPE_BUF bytes, so several workers sharing one pipe
-    never interleave within a line.
+    One write per request line cost a busy server several percent of its submissions (each
+    write also lets the other threads take the interpreter). Only the access log's info lines
+    wait; any other line is written at once with those before it, so uvicorn's "Finished
+    server process", logged just before a signal ends the process, takes them all out. At most
+    `most` lines wait. Each write holds whole lines and, but for a single longer line (a
+    traceback), at most PIPE_BUF bytes, so several workers sharing one pipe do not mix lines.
     """
 
-    def __init__(self, stream: Any = None, seconds: float = LOG_BATCH_SECONDS) -> None:
+    def __init__(
+        self, stream: Any = None, seconds: float = LOG_BATCH_SECONDS, most: int = 1000
+    ) -> None:
         super().__init__(stream)
         self.seconds = seconds
+        self.most = most
         self._lines: list[str] = []
-        self._ticker: tuple[int, threading.Thread] | None = None  # (pid, thread)
+        self._ticker: threading.Thread | None = None
+        self._stopping = threading.Event()
+        os.register_at_fork(after_in_child=self._forget)  # the parent writes its own lines
 
     def emit(self, record: logging.LogRecord) -> None:
         """Keep the formatted record (called under the handler's lock); write it soon."""
         try:
             self._lines.append(self.format(record) + self.terminator)
-            if record.levelno >= logging.WARNING:
+            waits = record.name == access_log.name and record.levelno < logging.WARNING
+            if not waits or len(self._lines) >= self.most:
                 self.flush()
-            elif self._ticker is None or self._ticker[0] != os.getpid():  # new, or forked
-                ticker = threading.Thread(target=self._tick, name="log-flush", daemon=True)
-                ticker.start()
-                self._ticker = (os.getpid(), ticker)
+            elif self._ticker is None or not self._ticker.is_alive():
+                self._ticker = threading.Thread(target=self._tick, name="log-flush", daemon=True)
+                self._ticker.start()
         except Exception:  # noqa: BLE001  # as logging does: a failing handler reports, goes on
             self.handleError(record)
 
@@ -252,11 +258,11 @@ class BatchedStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
         """Write the lines kept so far, in pieces of whole lines of at most PIPE_BUF bytes."""
         self.acquire()
         try:
-            lines, self._lines = self._lines, []
+            lines, self._lines = self._lines, []  # a failed write loses them, as one line would
             piece: list[str] = []
             size = 0
             for line in lines:
-                length = len(line.encode())
+                length = len(line.encode(errors="replace"))
                 if piece and size + length > select.PIPE_BUF:
                     self._write("".join(piece))
                     piece, size = [], 0
@@ -267,15 +273,27 @@ class BatchedStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
         finally:
             self.release()
 
+    def close(self) -> None:
+        """Write what is left and stop the ticker."""
+        self._stopping.set()
+        self.flush()
+        super().close()
+
     def _write(self, text: str) -> None:
         self.stream.write(text)
         if hasattr(self.stream, "flush"):
             self.stream.flush()
 
     def _tick(self) -> None:
-        while True:
-            time.sleep(self.seconds)
-            self.flush()
+        while not self._stopping.wait(self.seconds):
+            try:
+                self.flush()
+            except Exception:  # noqa: BLE001  # a broken stream: say so, keep the ticker going
+                self.handleError(logging.makeLogRecord({"msg": "log write failed"}))
+
+    def _forget(self) -> None:
+        self._lines = []
+        self._ticker = None
 
 
 def log_config(*, level: str = "info", json_format: bool = True) -> dict[str, Any]:

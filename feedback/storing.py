@@ -169,6 +169,7 @@ def _insert_responses(session: Session, values: list[dict[str, Any]]) -> list[in
 
 
 def _insert_answers(session: Session, answers: list[dict[str, Any]]) -> None:
+    """Insert answer rows: one statement on PostgreSQL, SQLAlchemy's executemany on SQLite."""
     conn = session.connection()
     if conn.dialect.name == "postgresql":
         sql = _unnest_sql(_ANSWERS, _ANSWER_VALUES, conn.dialect)
@@ -178,19 +179,25 @@ def _insert_answers(session: Session, answers: list[dict[str, Any]]) -> None:
 
 
 def _as_columns(rows: list[dict[str, Any]], names: tuple[str, ...]) -> tuple[list[Any], ...]:
+    """One list per column. psycopg adapts each list as it is, with no SQLAlchemy type in
+    between: each column's values are already of one Python type (intake made them)."""
     return tuple([row[name] for row in rows] for name in names)
 
 
-@functools.cache
+@functools.lru_cache(maxsize=8)
 def _unnest_sql(table: Any, names: tuple[str, ...], dialect: Any, returning: str = "") -> str:
-    """PostgreSQL: INSERT of one array per column, unnested into rows.
+    """PostgreSQL: INSERT of one array per column, unnested into rows in the order given.
 
     The same statement text for any number of rows, so psycopg prepares it once, and one
     statement a batch: multi-row VALUES made a new text (a new parse) for each batch size,
-    and executemany one statement per row.
+    and executemany one statement per row. Columns left out take their server defaults.
     """
     arrays = ", ".join(f"%s::{_array_of(table.c[name].type, dialect)}[]" for name in names)
-    sql = f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({arrays})"
+    columns = ", ".join(names)
+    sql = (
+        f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM unnest({arrays}) "
+        f"WITH ORDINALITY AS given({columns}, ordinal) ORDER BY ordinal"
+    )
     return f"{sql} RETURNING {returning}" if returning else sql
 
 

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from sqlalchemy import inspect
 from sqlalchemy.exc import DataError, OperationalError
 from sqlmodel import Session, func, select
 
@@ -211,6 +212,20 @@ def test_a_value_too_long_for_its_column_is_refused_never_cut_short(app: Any) ->
         assert isinstance(outcomes[1], DataError) and touchpoints == [None] * 3
     else:  # SQLite keeps text of any length: whole, then
         assert sorted(touchpoints, key=str) == [None, None, None, "t" * 150]
+
+
+def test_columns_the_fast_inserts_leave_out_have_a_server_default_or_may_be_null(
+    app: Any,
+) -> None:
+    """On PostgreSQL responses and answers are inserted without SQLAlchemy, whose Python-side
+    defaults then never apply: a new column must default in the migrated database too."""
+    found = inspect(app.state.engine)
+    for table, given in ((storing._RESPONSES, storing._RESPONSE_VALUES),
+                         (storing._ANSWERS, storing._ANSWER_VALUES)):  # fmt: skip
+        for column in found.get_columns(table.name):
+            if column["name"] in (*given, "id"):
+                continue
+            assert column["nullable"] or column["default"] is not None, (table.name, column)
 
 
 @pytest.mark.parametrize("size", [1, 2, 37])

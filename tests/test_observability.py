@@ -5,10 +5,13 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import select
+import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +26,7 @@ from feedback import observability
 from feedback.app import create_app
 from feedback.db import make_engine
 
-from conftest import make_settings, seed_minimal
+from conftest import _free_port, make_settings, seed_minimal
 
 RESPONSES = "/api/v1/surveys/{survey}/responses"
 
@@ -168,59 +171,105 @@ def test_log_config_keeps_uvicorn_access_log_off() -> None:
 
 
 class _Writes(io.StringIO):
-    """A stream that keeps each write apart."""
+    """A stream that keeps each write apart; `fail` writes raise first."""
 
-    def __init__(self) -> None:
+    def __init__(self, fail: int = 0) -> None:
         super().__init__()
         self.writes: list[str] = []
+        self.fail = fail
 
     def write(self, text: str) -> int:
+        if self.fail:
+            self.fail -= 1
+            raise BlockingIOError("pipe full")
         self.writes.append(text)
         return super().write(text)
 
 
-def _batched(stream: _Writes, seconds: float) -> logging.Logger:
-    handler = observability.BatchedStreamHandler(stream, seconds=seconds)
-    handler.setFormatter(observability.JsonFormatter())
-    logger = logging.getLogger(f"feedback.test.batched.{id(stream)}")
-    logger.handlers[:] = [handler]
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
-    return logger
+class _Batched:
+    """A BatchedStreamHandler fed records as if from `name` (the access log by default)."""
+
+    def __init__(self, stream: _Writes, seconds: float, **options: Any) -> None:
+        self.handler = observability.BatchedStreamHandler(stream, seconds=seconds, **options)
+        self.handler.setFormatter(observability.JsonFormatter())
+
+    def log(self, message: str, name: str = "feedback.access", level: int = logging.INFO) -> None:
+        self.handler.handle(
+            logging.makeLogRecord(
+                {
+                    "name": name,
+                    "levelno": level,
+                    "levelname": logging.getLevelName(level),
+                    "msg": message,
+                }  # fmt: skip
+            )
+        )
 
 
-def test_info_lines_are_written_together_soon_and_warnings_at_once() -> None:
-    stream = _Writes()
-    logger = _batched(stream, seconds=0.3)
-    for n in range(5):
-        logger.info("request %d", n)
-    assert stream.writes == []  # kept, not written one by one
+def _messages(stream: _Writes) -> list[str]:
+    return [json.loads(line)["message"] for line in stream.getvalue().splitlines()]
+
+
+def _soon(check: Any) -> None:
     deadline = time.monotonic() + 5
-    while not stream.writes and time.monotonic() < deadline:
+    while not check() and time.monotonic() < deadline:
         time.sleep(0.05)
+
+
+def test_request_lines_are_written_together_soon() -> None:
+    stream = _Writes()
+    log = _Batched(stream, seconds=0.3)
+    for n in range(5):
+        log.log(f"request {n}")
+    assert stream.writes == []  # kept, not written one by one
+    _soon(lambda: stream.writes)
     assert len(stream.writes) == 1  # the five lines in one write
-    assert [json.loads(line)["message"] for line in stream.getvalue().splitlines()] == [
-        f"request {n}" for n in range(5)
-    ]
-    logger.info("before")
-    logger.warning("database unavailable")
-    messages = [json.loads(line)["message"] for line in stream.getvalue().splitlines()]
-    assert messages[-2:] == ["before", "database unavailable"]  # at once, in order
+    assert _messages(stream) == [f"request {n}" for n in range(5)]
+    log.handler.close()
+
+
+def test_warnings_and_other_loggers_lines_are_written_at_once_after_those_kept() -> None:
+    stream = _Writes()
+    log = _Batched(stream, seconds=60)
+    log.log("request 1")
+    log.log("database unavailable", name="feedback.routes", level=logging.WARNING)
+    assert _messages(stream) == ["request 1", "database unavailable"]
+    log.log("request 2")
+    log.log("Finished server process [42]", name="uvicorn.error")  # then a signal ends it
+    assert _messages(stream)[2:] == ["request 2", "Finished server process [42]"]
+    log.log("request 3", name="feedback.access", level=logging.ERROR)
+    assert _messages(stream)[-1] == "request 3"
+
+
+def test_at_most_so_many_lines_wait() -> None:
+    stream = _Writes()
+    log = _Batched(stream, seconds=60, most=10)
+    for n in range(25):
+        log.log(f"request {n}")
+    assert len(_messages(stream)) == 20  # two full batches written, five waiting
+
+
+def test_a_failed_write_does_not_stop_later_lines() -> None:
+    stream = _Writes(fail=1)
+    log = _Batched(stream, seconds=0.1)
+    log.log("lost with the failed write")
+    _soon(lambda: stream.fail == 0)
+    log.log("written later")
+    _soon(lambda: stream.writes)
+    assert _messages(stream) == ["written later"]
+    log.handler.close()
 
 
 def test_each_write_holds_whole_lines_within_pipe_buf() -> None:
     stream = _Writes()
-    logger = _batched(stream, seconds=60)
+    log = _Batched(stream, seconds=60)
     for n in range(200):
-        logger.info("réponse reçue numéro %d %s", n, "é" * 150)  # two bytes per é
-    logger.handlers[0].flush()
+        log.log(f"réponse reçue numéro {n} " + "é" * 150)  # two bytes per é
+    log.handler.flush()
     assert len(stream.writes) > 1
     for text_ in stream.writes:
         assert text_.endswith("\n") and len(text_.encode()) <= select.PIPE_BUF
-    lines = stream.getvalue().splitlines()
-    assert [json.loads(line)["message"].split()[3] for line in lines] == [
-        str(n) for n in range(200)
-    ]
+    assert [m.split()[3] for m in _messages(stream)] == [str(n) for n in range(200)]
 
 
 def test_lines_still_kept_are_written_when_the_process_exits(tmp_path: Path) -> None:
@@ -238,3 +287,36 @@ def test_lines_still_kept_are_written_when_the_process_exits(tmp_path: Path) -> 
     assert [json.loads(line)["message"] for line in done.stderr.splitlines()] == [
         "line 0", "line 1", "line 2"
     ]  # fmt: skip
+
+
+def test_a_server_stopped_by_sigterm_writes_its_last_request_lines(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FEEDBACK_")}
+    env.update(FEEDBACK_DATABASE_URL=sqlite_url, FEEDBACK_ALERT_CHECK_INTERVAL="0")
+    log = tmp_path / "server.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "feedback", "serve", "--port", str(port)],
+            env=env, stdout=out, stderr=out, cwd=tmp_path,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
+                    break
+            except OSError:
+                assert time.monotonic() < deadline and proc.poll() is None, log.read_text()
+                time.sleep(0.2)
+        for _ in range(3):
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5).close()
+        proc.send_signal(signal.SIGTERM)  # at once: the request lines are still waiting
+        proc.wait(timeout=30)
+    finally:
+        proc.kill()
+    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    health = [e for e in lines if e["logger"] == "feedback.access" and e["route"] == "/healthz"]
+    assert len(health) >= 4, log.read_text()[-2000:]
+    assert lines[-1]["message"].startswith("Finished server process")
