@@ -216,7 +216,7 @@ def _frames(tb: Any) -> list[str]:
     return traceback.format_tb(tb)
 
 
-LOG_BATCH_SECONDS = 0.25  # how late an info line may reach the log
+LOG_BATCH_SECONDS = 0.25  # how late a request line may reach the log
 
 
 class BatchedStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
