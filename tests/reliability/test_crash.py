@@ -1,11 +1,14 @@
 """Crash (issue 7, item 2): the server process is killed with SIGKILL in the middle of a load,
 then restarted on the same database. Every answer that got a 2xx is stored with the id it was
-given, and the clients' retries of the rest (same keys) are stored exactly once."""
+given, and the clients' retries of the rest (same keys) are stored exactly once. A clean stop
+(SIGTERM) loses no log line."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import urllib.request
 from typing import Any
 
 from .conftest import (
@@ -60,3 +63,19 @@ def test_sigkill_mid_load_keeps_every_acknowledged_answer(
         (outcome,) = retry.attempts[key]
         assert (outcome.status, outcome.id) == (200, value), f"{key}: {outcome}"
     assert_stored_exactly_once(database_url, keys, {**retry.acknowledged(), **acknowledged})
+
+
+def test_a_server_stopped_by_sigterm_writes_its_last_request_lines(
+    sqlite_url: str, server_factory: Any
+) -> None:
+    """Request lines wait to be written in batches; uvicorn ends a SIGTERM stop by raising the
+    signal again, so only its last line, written at once, can take them out."""
+    prepare(sqlite_url)
+    server = server_factory(sqlite_url)
+    for _ in range(3):
+        urllib.request.urlopen(server.url + "/healthz", timeout=5).close()
+    server.stop()  # at once: the request lines are still waiting
+    lines = [json.loads(line) for line in server.log().splitlines() if line.startswith("{")]
+    health = [e for e in lines if e["logger"] == "feedback.access" and e["route"] == "/healthz"]
+    assert len(health) >= 4, server.log()[-2000:]
+    assert lines[-1]["message"].startswith("Finished server process")
