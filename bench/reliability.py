@@ -15,7 +15,8 @@ Usage: python bench/reliability.py [--submissions 20000] [--connections 100]
   again a second later; clients retry 503s with the same key. Checks: 503 with Retry-After
   while down, no 500, nothing acknowledged lost; prints how long until /readyz said ok again.
 
-The helpers are the CI suites' (tests/reliability/conftest.py), at the full size.
+The helpers are the CI suites' (tests/reliability/conftest.py and tests/servers.py), at the
+full size.
 """
 
 from __future__ import annotations
@@ -36,7 +37,6 @@ sys.path.insert(0, str(ROOT / "tests"))
 from reliability.conftest import (  # noqa: E402
     LoadResult,
     PrivateCluster,
-    ServerProcess,
     assert_stored_exactly_once,
     prepare,
     run_async,
@@ -46,6 +46,8 @@ from reliability.conftest import (  # noqa: E402
 )
 from reliability.test_crash import _load_and_kill  # noqa: E402
 from reliability.test_outage import _load_through_outage, _wait_ready  # noqa: E402
+
+from servers import ServerProcess  # noqa: E402
 
 
 def _row(name: str, database: str, result: LoadResult, seconds: float, extra: str = "") -> None:

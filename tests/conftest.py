@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -22,6 +21,8 @@ from feedback.app import create_app
 from feedback.db import session_scope
 from feedback.models import Service, Survey
 from feedback.settings import Settings
+
+from servers import free_port as _free_port  # the name the test files import from here
 
 PG_URL = os.environ.get("FEEDBACK_TEST_DATABASE_URL")
 CHROMIUM = "/usr/bin/chromium"
@@ -176,12 +177,6 @@ def survey_of(app: Any, key: str) -> Survey:
 
 
 # ---- live server and browser ----
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class LiveServer:

@@ -12,11 +12,8 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import re
 import secrets
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -34,7 +31,8 @@ from feedback.app import create_app
 from feedback.models import Response, ScheduledJob, Survey
 from feedback.observability import LOG_BATCH_SECONDS
 
-from conftest import ADMIN_PASSWORD, PG_URL, _free_port, _pg_schema_url, seed_minimal
+from conftest import ADMIN_PASSWORD, PG_URL, _pg_schema_url, seed_minimal
+from servers import ServerProcess
 
 LIMIT = 5  # submissions a minute from one client to the rate-limited survey
 
@@ -85,25 +83,6 @@ class Server:
         }
 
 
-def _wait(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                # Both workers log "Application startup complete." once ready.
-                started = log.read_text().count("Application startup complete")
-                if started >= 2:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("server with two workers did not start")
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """Two workers on a fresh schema with the minimal demo content."""
@@ -126,26 +105,20 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             survey.client_limit_per_minute = LIMIT
             session.commit()
         app.state.engine.dispose()
-        port = _free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("FEEDBACK_")}
-        env.update(
-            FEEDBACK_DATABASE_URL=url,
-            FEEDBACK_BASE_URL=f"http://127.0.0.1:{port}",
+        process = ServerProcess(
+            url,
+            folder,
+            workers=2,
+            FEEDBACK_SECRET_KEY=None,  # the workers share the secret kept in the database
+            FEEDBACK_DEMO=None,
             FEEDBACK_ALERT_CHECK_INTERVAL="1",  # the job scheduler then looks every second
             FEEDBACK_METRICS_DIR=str(folder / "metrics"),
         )
-        log = folder / "server.log"
-        command = [sys.executable, "-m", "feedback", "serve", "--port", str(port),
-                   "--workers", "2"]  # fmt: skip
-        with log.open("wb") as out:
-            # Outside the checkout, so the installed package is the one imported, as in CI.
-            proc = subprocess.Popen(command, env=env, stdout=out, stderr=out, cwd=folder)
         try:
-            _wait(port, proc, log)
-            yield Server(port=port, url=url, ids=ids, log=log)
+            process.start()
+            yield Server(port=process.port, url=url, ids=ids, log=process.log_path)
         finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+            process.stop()
     finally:
         with admin.connect() as conn:
             conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
@@ -264,19 +237,11 @@ def test_killed_server_keeps_every_acknowledged_answer(sqlite_url: str, tmp_path
     app = create_app(Settings(database_url=sqlite_url, alert_check_interval=0))
     ids = seed_minimal(app)
     app.state.engine.dispose()
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FEEDBACK_")}
-    env.update(FEEDBACK_DATABASE_URL=sqlite_url, FEEDBACK_ALERT_CHECK_INTERVAL="0")
-    log = tmp_path / "server.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "feedback", "serve", "--port", str(port)],
-            env=env, stdout=out, stderr=out, cwd=tmp_path,  # the installed package, as in CI
-        )  # fmt: skip
-    server = Server(port=port, url=sqlite_url, ids=ids, log=log)
+    process = ServerProcess(sqlite_url, tmp_path, FEEDBACK_SECRET_KEY=None, FEEDBACK_DEMO=None)
+    server = Server(port=process.port, url=sqlite_url, ids=ids, log=process.log_path)
     acknowledged: list[str] = []
     try:
-        _wait_one(port, proc)
+        process.start()
         path = f"/api/v1/surveys/{ids['page']}/responses"
         body = {"channel": "web", "language": "en", "answers": {"found": True}}
 
@@ -292,29 +257,14 @@ def test_killed_server_keeps_every_acknowledged_answer(sqlite_url: str, tmp_path
             futures = [pool.submit(post, i) for i in range(60)]
             while len(acknowledged) < 20:
                 time.sleep(0.01)
-            proc.kill()  # SIGKILL: no shutdown, no flush, mid-stream
+            process.kill()  # SIGKILL: no shutdown, no flush, mid-stream
             for f in futures:
                 f.result()
     finally:
-        proc.kill()
-        proc.wait(timeout=30)
+        process.kill()
     engine = create_engine(sqlite_url)
     with engine.connect() as conn:
         stored = {str(i) for i in conn.execute(select(col(Response.id))).scalars()}
     engine.dispose()
     assert len(acknowledged) >= 20
     assert set(acknowledged) <= stored
-
-
-def _wait_one(port: int, proc: subprocess.Popen[bytes]) -> None:
-    for _ in range(300):
-        if proc.poll() is not None:
-            raise RuntimeError("server exited")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("server did not start")

@@ -1,4 +1,5 @@
-"""Real server processes, a private PostgreSQL cluster, and an async load client with N connections.
+"""Real server processes (servers.ServerProcess) started by a fixture, a private PostgreSQL
+cluster, and an async load client with N connections.
 
 CI runs every suite at a reduced size; FEEDBACK_RELIABILITY_FULL=1 (or bench/reliability.py)
 runs the full size of issue 7.
@@ -11,14 +12,9 @@ import concurrent.futures
 import os
 import random
 import shutil
-import signal
-import socket
 import subprocess
-import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -34,9 +30,9 @@ from feedback.db import make_engine, session_scope
 from feedback.models import Response, ResponseDay, Survey
 
 from conftest import make_settings, seed_minimal
+from servers import ServerProcess, free_port
 
 FULL = os.environ.get("FEEDBACK_RELIABILITY_FULL") == "1"
-SECRET = "reliability-secret"
 # The A-11 v2 survey of seed_minimal: one required yes/no, follow-up choices, a comment.
 SURVEY = "a11v2xx234"
 
@@ -47,13 +43,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.reliability)
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def prepare(database_url: str, client_limit: int | None = 10**9) -> dict[str, str]:
@@ -77,74 +66,6 @@ def lift_limits(engine: Any, client_limit: int = 10**9) -> None:
     with session_scope(engine) as session:
         for survey in session.exec(select(Survey)):
             survey.client_limit_per_minute = client_limit
-
-
-class ServerProcess:
-    """`python -m feedback serve` in its own process, on a free port, killable at will."""
-
-    def __init__(self, database_url: str, workdir: Path, port: int | None = None, **env: str):
-        self.database_url = database_url
-        self.workdir = workdir
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = env
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.log_path = workdir / f"server-{self.port}.log"
-
-    def start(self, timeout: float = 60) -> ServerProcess:
-        """Start and wait until /healthz answers (a safety net, not a measurement)."""
-        env = {
-            **os.environ,
-            "FEEDBACK_DATABASE_URL": self.database_url,
-            "FEEDBACK_SECRET_KEY": SECRET,
-            "FEEDBACK_BASE_URL": self.url,
-            "FEEDBACK_ALERT_CHECK_INTERVAL": "0",
-            "FEEDBACK_DEMO": "1",
-            **self.env,
-        }
-        log = self.log_path.open("ab")
-        # Run outside the checkout so the installed package is the one imported, as in CI.
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "feedback", "serve", "--port", str(self.port)],
-            cwd=self.workdir,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        log.close()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited with {self.proc.returncode}:\n{self.log()}")
-            try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as answer:
-                    if answer.status == 200:
-                        return self
-            except (OSError, urllib.error.URLError):
-                time.sleep(0.1)
-        raise RuntimeError(f"server did not start:\n{self.log()}")
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown, no flush, like a power cut to the process."""
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(timeout=10)
-
-    def stop(self) -> None:
-        """A clean stop (SIGTERM), then SIGKILL if it lingers."""
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-    @property
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ from pathlib import Path
 import httpx2 as httpx
 import pytest
 
-from .conftest import SURVEY, ServerProcess, prepare, stored_state
+from .conftest import SURVEY, prepare, stored_state
+from servers import ServerProcess
 
 API = f"/api/v1/surveys/{SURVEY}/responses"
 COUNTER = "/api/v1/surveys/cntrxx2345/responses"
