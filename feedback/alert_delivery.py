@@ -167,16 +167,19 @@ def post_webhook(
 ) -> None:
     """POST the signed JSON body; raises on a refused address, a network error or a non-2xx."""
     # Checked at send time too: a name may have been pointed at a private address since.
-    problem = webhooks.check_url(url, allow_private=allow_private)
-    if problem:
-        raise Permanent("the address is not public" if problem == "private" else "bad URL")
+    try:
+        addresses = webhooks.vetted_addresses(url, allow_private=allow_private)
+    except webhooks.WebhookError as problem:
+        private = str(problem) == "private"
+        raise Permanent("the address is not public" if private else "bad URL") from None
     headers = {
         "Content-Type": "application/json",
         "User-Agent": "feedback-collector alerts",
         "X-Feedback-Event": "control_limit_signal",
         "X-Feedback-Signature": sign(secret, body),
     }
-    status, error = webhooks.post(url, body, headers, timeout)
+    # Sent to the addresses just checked, so DNS cannot answer differently in between.
+    status, error = webhooks.post(url, body, headers, timeout, addresses=addresses)
     if status is not None and 200 <= status < 300:
         return
     if status is not None and 400 <= status < 500 and status not in (408, 429):

@@ -7,10 +7,15 @@ import hashlib
 import hmac
 import json
 import re
+import shutil
+import socket
+import ssl
+import subprocess
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +23,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from starlette.testclient import TestClient
 
-from feedback import webhooks
+from feedback import alert_delivery, webhooks
 from feedback.db import session_scope
 from feedback.models import AuditEntry, Webhook, WebhookDelivery, utcnow
 
@@ -28,7 +33,7 @@ V2_OK = {"channel": "web", "language": "en", "answers": {"trust": True, "went_we
 class Receiver:
     """A threaded HTTP server that records each POST and answers the next queued status."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.received: list[dict[str, Any]] = []
         self.statuses: list[int] = []
         outer = self
@@ -46,7 +51,10 @@ class Receiver:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+        self.port = int(self.server.server_address[1])
+        self.url = f"http://127.0.0.1:{self.port}/hook"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
 
@@ -175,6 +183,125 @@ def test_delivery_refuses_an_address_that_became_private(
     [refused] = deliveries(app)
     assert refused.status == "pending" and "not public" in (refused.last_error or "")
     assert receiver.received == []
+
+
+PUBLIC = "93.184.215.14"  # a public address; the tests refuse to connect to it
+REBOUND = "hooks.example.test"
+
+
+class Rebinding:
+    """DNS under an attacker's control: REBOUND resolves to PUBLIC the first time and to
+    127.0.0.1 after (DNS rebinding). Connections are recorded; those to PUBLIC are refused
+    here, so no test reaches the internet."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.lookups = 0
+        self.dialled: list[str] = []
+        real_getaddrinfo, real_connect = socket.getaddrinfo, socket.create_connection
+
+        def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+            if host != REBOUND:
+                return real_getaddrinfo(host, port, *args, **kwargs)
+            self.lookups += 1
+            address = PUBLIC if self.lookups == 1 else "127.0.0.1"
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+        def create_connection(address: tuple[str, int], *args: Any, **kwargs: Any) -> Any:
+            self.dialled.append(address[0])
+            if address[0] == PUBLIC:
+                raise ConnectionRefusedError("the tests do not connect to the internet")
+            return real_connect(address, *args, **kwargs)
+
+        monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+        monkeypatch.setattr(socket, "create_connection", create_connection)
+        for name in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy"):
+            monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def rebinding(monkeypatch: pytest.MonkeyPatch) -> Rebinding:
+    return Rebinding(monkeypatch)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL: nothing new
+def test_delivery_connects_only_to_the_address_it_checked(
+    client: TestClient, app: Any, receiver: Receiver, rebinding: Rebinding
+) -> None:
+    add_hook(app, f"http://{REBOUND}:{receiver.port}/hook")
+    client.post(f"/api/v1/surveys/{app.state.ids['v2']}/responses", json=V2_OK)
+    assert webhooks.deliver_due(app.state.engine, allow_private=False).startswith("0 sent, 1")
+    assert receiver.received == []  # the second answer, 127.0.0.1, was never asked for
+    assert (rebinding.lookups, rebinding.dialled) == (1, [PUBLIC])
+    [pending] = deliveries(app)
+    assert (pending.last_error or "").startswith("ConnectionRefusedError")
+
+
+def test_alert_webhook_connects_only_to_the_address_it_checked(
+    receiver: Receiver, rebinding: Rebinding
+) -> None:
+    url = f"http://{REBOUND}:{receiver.port}/hook"
+    with pytest.raises(OSError, match="ConnectionRefusedError"):
+        alert_delivery.post_webhook(url, b"{}", "secret", timeout=5)
+    assert receiver.received == []
+    assert (rebinding.lookups, rebinding.dialled) == (1, [PUBLIC])
+
+
+def test_pinned_post_names_the_host_and_tries_each_address(receiver: Receiver) -> None:
+    url = f"http://{REBOUND}:{receiver.port}/hook?x=1"
+    # 127.0.0.2 is loopback too, but nothing listens there: refused, so the next is tried.
+    status = webhooks.post(url, b"{}", {}, 5, addresses=["127.0.0.2", "127.0.0.1"])
+    assert status == (200, "")
+    [got] = receiver.received
+    assert got["headers"]["Host"] == f"{REBOUND}:{receiver.port}" and got["body"] == b"{}"
+
+
+def test_redirects_and_environment_proxies_are_not_followed(
+    receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    proxy = Receiver()
+    proxy.thread.start()
+    try:
+        monkeypatch.setenv("http_proxy", f"http://127.0.0.1:{proxy.port}")
+        monkeypatch.delenv("no_proxy", raising=False)
+        receiver.statuses = [302]
+        assert webhooks.post(receiver.url, b"{}", {}, 5, addresses=None) == (302, "HTTP 302")
+        assert (len(receiver.received), proxy.received) == (1, [])
+    finally:
+        proxy.server.shutdown()
+        proxy.server.server_close()
+
+
+def test_https_is_verified_against_the_host_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("needs the openssl command to make a certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-days", "2", "-subj", f"/CN={REBOUND}", "-keyout", str(key),
+         "-out", str(cert), "-addext", f"subjectAltName=DNS:{REBOUND}"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    # The default context (the one webhooks use) trusts only this certificate.
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    monkeypatch.setenv("SSL_CERT_DIR", str(tmp_path / "none"))
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(cert, key)
+    server = Receiver(tls)
+    server.thread.start()
+    try:
+        named = f"https://{REBOUND}:{server.port}/hook"
+        assert webhooks.post(named, b"{}", {}, 5, addresses=["127.0.0.1"]) == (200, "")
+        assert server.received[0]["headers"]["Host"] == f"{REBOUND}:{server.port}"
+        other = f"https://other.example.test:{server.port}/hook"
+        status, error = webhooks.post(other, b"{}", {}, 5, addresses=["127.0.0.1"])
+        assert status is None and "CERTIFICATE_VERIFY_FAILED" in error and "mismatch" in error
+        assert len(server.received) == 1
+    finally:
+        server.server.shutdown()
+        server.server.server_close()
 
 
 def csrf(page: str) -> str:
