@@ -10,8 +10,8 @@ the product, and nothing else: no validation, scrubbing, rate limits, idempotenc
 aggregates, metrics, logs or security headers. Its share of the bare endpoint's rate is the
 ceiling for any submission path on this stack on this machine.
 
-Both run under uvicorn with `NoDelayH11`; `floor` needs FLOOR_DATABASE, a SQLite file path
-or a libpq URL.
+Both run under uvicorn as `feedback serve` runs: httptools, uvloop and TCP_NODELAY
+(`NoDelayHttpTools`); `floor` needs FLOOR_DATABASE, a SQLite file path or a libpq URL.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 TABLE = (
     "CREATE TABLE IF NOT EXISTS floor_submission (id {id} PRIMARY KEY, key TEXT UNIQUE, body TEXT)"
@@ -120,7 +120,7 @@ floor = Starlette(routes=[Route(PATH, post, methods=["POST"])])
 bare = Starlette(routes=[Route(PATH, ok, methods=["POST"])])
 
 
-class NoDelayH11(H11Protocol):
+class NoDelayHttpTools(HttpToolsProtocol):
     """The same TCP_NODELAY as `feedback serve` sets, so every side is served alike."""
 
     def connection_made(self, transport: Any) -> None:  # noqa: D102

@@ -5,8 +5,8 @@ Usage: python bench/submit_speed.py [--seconds 15] [--rounds 2] [--connections 5
 
 Two set-ups, each measured against its own baseline in the same run:
 - SQLite: `feedback serve --workers 1` on a fresh SQLite file, against a bare Starlette app
-  (one POST route that reads the body and answers "ok") under uvicorn with one worker and
-  the same h11 protocol with TCP_NODELAY;
+  (one POST route that reads the body and answers "ok") under uvicorn with one worker, the
+  same httptools protocol and uvloop event loop, and TCP_NODELAY;
 - PostgreSQL: `feedback serve --workers 2` on a fresh database (default feedback_submit_bench
   on the local server, dropped and made again each run), against the bare app with two workers.
 
@@ -61,7 +61,7 @@ PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/feedback_submit_bench
 # The baseline and the floor: bench/submit_apps.py, served by uvicorn as `feedback serve` is.
 UVICORN_RUN = (
     "import sys, uvicorn; uvicorn.run(f'submit_apps:{sys.argv[1]}', port=int(sys.argv[2]), "
-    "workers=int(sys.argv[3]), http='submit_apps:NoDelayH11', access_log=False, "
+    "workers=int(sys.argv[3]), http='submit_apps:NoDelayHttpTools', access_log=False, "
     "log_level='warning')"
 )
 

@@ -1,10 +1,16 @@
-"""Uvicorn's h11 protocol with a deadline for each request to arrive in full.
+"""Uvicorn's httptools protocol with a deadline for each request to arrive, and a cap on its head.
 
 Uvicorn closes idle keep-alive connections, but a client that sends part of its headers (or
 body) and then stalls would hold its connection forever; enough of them exhaust the server's
 sockets (slowloris). Here each request must arrive within FEEDBACK_REQUEST_TIMEOUT seconds of
 the connection opening or of the previous response; otherwise the client gets a 408 and the
 connection is closed. Requests that have arrived are never cut, however long the app takes.
+
+httptools (the C parser uvicorn uses by default, and about a third of each submission's cost
+less than h11 in docs/benchmarks.md) sets no bound on the request line and headers: a client
+could keep sending them until the deadline. A head past MAX_HEAD_BYTES gets a 431 and the
+connection is closed, as nginx and h11 bound theirs. These answers come before the request's
+language is known, so they say it in English and French.
 """
 
 from __future__ import annotations
@@ -12,11 +18,27 @@ from __future__ import annotations
 import asyncio
 import os
 
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-TIMEOUT_RESPONSE = (
-    b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\n"
-    b"connection: close\r\ncontent-length: 37\r\n\r\nThe request took too long to arrive.\n"
+MAX_HEAD_BYTES = 32 * 1024  # request line and headers; a session cookie is a few hundred bytes
+
+
+def _plain(status: bytes, text: str) -> bytes:
+    """A whole HTTP/1.1 answer that closes the connection, for the client's last request."""
+    body = text.encode("utf-8")
+    return (
+        b"HTTP/1.1 " + status + b"\r\ncontent-type: text/plain; charset=utf-8\r\n"
+        b"connection: close\r\ncontent-length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+    )
+
+
+TIMEOUT_RESPONSE = _plain(
+    b"408 Request Timeout",
+    "The request took too long to arrive.\nLa demande a mis trop de temps à arriver.\n",
+)
+HEAD_TOO_LARGE_RESPONSE = _plain(
+    b"431 Request Header Fields Too Large",
+    "The request's headers are too large.\nLes en-têtes de la demande sont trop volumineux.\n",
 )
 
 
@@ -25,8 +47,8 @@ def request_timeout() -> float:
     return float(os.environ.get("FEEDBACK_REQUEST_TIMEOUT") or 15)
 
 
-class SlowClientGuard(H11Protocol):
-    """H11Protocol plus a per-request arrival deadline.
+class SlowClientGuard(HttpToolsProtocol):
+    """HttpToolsProtocol plus a per-request arrival deadline and a bound on each head.
 
     The deadline is a time stamp, set when the connection starts waiting for a request and
     cleared once the request has arrived; one timer per connection checks it when it may have
@@ -39,12 +61,32 @@ class SlowClientGuard(H11Protocol):
         self._timer: asyncio.TimerHandle | None = None
         self._waiting_since: float | None = None  # None: nothing is being waited for
         self._partial = False  # some bytes of a request arrived
+        self._in_head = False  # a request's line and headers have begun, not yet ended
+        self._head_bytes = 0  # bytes received while the current head was incomplete
         self._wait()
 
     def data_received(self, data: bytes) -> None:
         self._partial = True
         super().data_received(data)
+        if self._in_head and not self.transport.is_closing():
+            # The whole piece counts: it may also end the previous request's body, so the
+            # bound is reached at most one piece early, never late.
+            self._head_bytes += len(data)
+            if self._head_bytes > MAX_HEAD_BYTES:
+                if self._receiving():  # not while an earlier request's answer is under way
+                    self.transport.write(HEAD_TOO_LARGE_RESPONSE)
+                self.transport.close()
+                return
         self._settle()
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._in_head = True
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        self._head_bytes = 0
+        super().on_headers_complete()
 
     def on_response_complete(self) -> None:
         self._partial = False

@@ -53,7 +53,8 @@ def serve(settings: Settings, host: str, port: int, workers: int = 1) -> int:
     os.environ["FEEDBACK_REQUEST_TIMEOUT"] = str(settings.request_timeout)
     uvicorn.run(
         "feedback.asgi:app",
-        # h11 with a deadline for requests to arrive (slow clients), and TCP_NODELAY set.
+        # httptools with a deadline for requests to arrive (slow clients), a bound on their
+        # heads, and TCP_NODELAY set; uvloop, uvicorn's default loop when installed.
         http=NoDelaySlowClientGuard,
         host=host,
         port=port,

@@ -4,6 +4,7 @@ JSON and UTF-8, huge numbers, wrong types, deep nesting, slow clients. Each gets
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import time
@@ -12,6 +13,8 @@ from pathlib import Path
 
 import httpx2 as httpx
 import pytest
+
+from feedback.slow_clients import MAX_HEAD_BYTES
 
 from .conftest import SURVEY, prepare, stored_state
 from servers import ServerProcess
@@ -217,6 +220,32 @@ def test_each_request_on_a_kept_connection_has_its_own_deadline(server: ServerPr
     assert reply.startswith(b"HTTP/1.1 408 "), reply
     waited = time.monotonic() - answered
     assert float(REQUEST_TIMEOUT) * 0.9 <= waited < float(REQUEST_TIMEOUT) * 1.6, waited
+
+
+@pytest.mark.parametrize("pieces", [1, 40], ids=["at-once", "in-pieces"])
+def test_a_head_past_the_bound_gets_431_and_the_connection_closes(
+    server: ServerProcess, pieces: int
+) -> None:
+    """Headers without end are refused once past MAX_HEAD_BYTES, however they arrive."""
+    head = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    head += "".join(f"X-Pad-{i}: {'b' * 1000}\r\n" for i in range(MAX_HEAD_BYTES // 1000 + 8))
+    data = head.encode()  # never ends: no blank line
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+    step = -(-len(data) // pieces)
+    with contextlib.suppress(OSError):  # the server may close before the last piece is sent
+        for start in range(0, len(data), step):
+            sock.sendall(data[start : start + step])
+    reply = _read_until_closed(sock)
+    assert reply.startswith(b"HTTP/1.1 431 "), reply[:200]
+    assert b"Les en-t\xc3\xaates de la demande sont trop volumineux." in reply
+    still_serving(server)
+
+
+def test_a_large_head_within_the_bound_is_served(server: ServerProcess) -> None:
+    """A long cookie, as some browsers send, is no reason to refuse a page."""
+    cookie = "; ".join(f"c{i}={'v' * 90}" for i in range(MAX_HEAD_BYTES // 200))
+    answer = httpx.get(server.url + "/healthz", headers={"Cookie": cookie}, timeout=30)
+    assert answer.status_code == 200, answer.text
 
 
 @pytest.mark.parametrize(
