@@ -55,10 +55,15 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         max_bytes = self.paths.get(scope["path"], self.max_bytes)
-        declared = Headers(scope=scope).get("content-length", "")
+        headers = Headers(scope=scope)
+        declared = headers.get("content-length", "")
         size = whole_number(declared, lo=0) if declared else 0
         if size is None or size > max_bytes:  # a length that is no number is refused too
             await too_large_response(scope)(scope, receive, send)
+            return
+        if declared and "transfer-encoding" not in headers:
+            # The HTTP parser delivers exactly the declared length, no more: nothing to count.
+            await self.app(scope, receive, send)
             return
         seen = 0
         started = False
