@@ -11,10 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
-
-from dashboards.figures import FONT, month_axis, to_json
+from dashboards.figures import month_axis, small_multiples
 from dashboards.series import ALL, Point
 from feedback import metrics
 
@@ -56,20 +53,21 @@ def _pct(value: float | None) -> float | None:
     return None if value is None else round(100 * value, 1)
 
 
-def _traces(control: Control, labels: Mapping[str, str]) -> list[go.Scatter]:
+def _traces(control: Control, labels: Mapping[str, str]) -> list[dict[str, Any]]:
     xs = [p.period.isoformat() for p in control.points]
     cps = control.chart.points
     centre = _pct(control.chart.centre)
     signals = control.signals
     step = {"shape": "hvh", "color": LIMIT, "width": 1.2, "dash": "dot"}
     return [
-        go.Scatter(x=xs, y=[_pct(c.high) for c in cps], mode="lines", line=step,
-                   name=labels["limits"], hoverinfo="skip", connectgaps=False),
-        go.Scatter(x=xs, y=[_pct(c.low) for c in cps], mode="lines", line=step,
-                   name=labels["limits"], hoverinfo="skip", connectgaps=False),
-        go.Scatter(x=xs, y=[centre] * len(xs), mode="lines", name=labels["centre"],
-                   line={"color": LIMIT, "width": 1}, hoverinfo="skip"),
-        go.Scatter(
+        dict(type="scatter", x=xs, y=[_pct(c.high) for c in cps], mode="lines", line=step,
+             name=labels["limits"], hoverinfo="skip", connectgaps=False),
+        dict(type="scatter", x=xs, y=[_pct(c.low) for c in cps], mode="lines", line=step,
+             name=labels["limits"], hoverinfo="skip", connectgaps=False),
+        dict(type="scatter", x=xs, y=[centre] * len(xs), mode="lines", name=labels["centre"],
+             line={"color": LIMIT, "width": 1}, hoverinfo="skip"),
+        dict(
+            type="scatter",
             x=xs, y=[_pct(c.p) for c in cps], mode="lines+markers", name=labels["score"],
             line={"color": "#1d4e89", "width": 2}, marker={"size": 6, "color": "#1d4e89"},
             connectgaps=False,
@@ -80,7 +78,8 @@ def _traces(control: Control, labels: Mapping[str, str]) -> list[go.Scatter]:
             ],
             hoverinfo="text",
         ),
-        go.Scatter(
+        dict(
+            type="scatter",
             x=[p.period.isoformat() for p, _ in signals], y=[_pct(c.p) for _, c in signals],
             mode="markers", name=labels["signal"],
             marker={"symbol": "x", "size": 13, "color": SIGNAL, "line": {"width": 1}},
@@ -94,30 +93,15 @@ def figure(
 ) -> str:
     """Small multiples: each series with its centre line, limits and signals marked."""
     keys = list(controls)
-    cols = max(1, min(3, len(keys)))
-    rows = max(1, -(-len(keys) // cols))
-    fig = make_subplots(
-        rows=rows,
-        cols=cols,
-        shared_yaxes=True,
-        shared_xaxes=True,
-        subplot_titles=[names.get(k, k) for k in keys],
-        vertical_spacing=0.24 / rows,
-        horizontal_spacing=0.04,
-    )
-    for i, key in enumerate(keys):
-        for trace in _traces(controls[key], labels):
-            fig.add_trace(trace, row=i // cols + 1, col=i % cols + 1)
-    fig.update_traces(showlegend=False)
-    fig.update_yaxes(range=[0, 100], ticksuffix=" %", gridcolor="#d0d4da", dtick=25)
+    rows = max(1, -(-len(keys) // 3))
+    panels = [
+        (names.get(k, k), [{**t, "showlegend": False} for t in _traces(controls[k], labels)])
+        for k in keys
+    ]
     axis: dict[str, Any] = month_axis(controls[keys[0]].points, lang, 4) if keys else {}
-    fig.update_xaxes(showgrid=False, **axis)
-    fig.update_layout(
-        height=max(260, 230 * rows),
-        margin={"l": 56, "r": 16, "t": 40, "b": 32},
-        font=FONT,
-        plot_bgcolor="#ffffff",
-        hovermode="closest",
+    return small_multiples(
+        panels,
+        vertical_spacing=0.24 / rows,
+        xaxis={"showgrid": False, **axis},
+        layout={"hovermode": "closest"},
     )
-    fig.update_annotations(font={"size": 14})
-    return to_json(fig)

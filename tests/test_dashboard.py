@@ -169,3 +169,54 @@ def test_staff_pages_in_french(staff: TestClient, app: Any) -> None:
     assert '<html lang="fr">' in html and "Le service s’améliore-t-il?" in unescape(html)
     detail = staff.get(f"/dashboard/surveys/{app.state.ids['v2']}?lang=fr").text
     assert "Résultat dans le temps" in detail and "Derniers commentaires" in detail
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 4, 7])
+def test_small_multiples_are_the_figure_plotly_would_build(count: int) -> None:
+    """Built from plain dicts on make_subplots' grid: the same JSON as plotly's own objects."""
+    from plotly.subplots import make_subplots
+
+    from dashboards.figures import FONT, small_multiples
+
+    months = {"tickvals": ["2026-01-01", "2026-02-01"], "ticktext": ["janv. 2026", "févr. 2026"]}
+    panels = [
+        (
+            f"Canal {i} </script>",
+            [
+                {"type": "scatter", "x": months["tickvals"], "y": [i, None], "name": "a"},
+                {"type": "scatter", "x": months["tickvals"], "y": [50, 60], "mode": "lines"},
+            ],
+        )
+        for i in range(count)
+    ]
+    rows, cols = -(-count // 3), min(3, count)
+    built = small_multiples(
+        panels,
+        vertical_spacing=0.24 / rows,
+        xaxis={"showgrid": False, **months},
+        layout={"hovermode": "closest"},
+    )
+    assert "</script>" not in built
+    fig = make_subplots(
+        rows=rows,
+        cols=cols,
+        shared_yaxes=True,
+        shared_xaxes=True,
+        subplot_titles=[title for title, _ in panels],
+        vertical_spacing=0.24 / rows,
+        horizontal_spacing=0.04,
+    )
+    for i, (_, traces) in enumerate(panels):
+        for trace in traces:
+            fig.add_trace(trace, row=i // cols + 1, col=i % cols + 1)
+    fig.update_yaxes(range=[0, 100], ticksuffix=" %", gridcolor="#d0d4da", dtick=25)
+    fig.update_xaxes(showgrid=False, **months)
+    fig.update_layout(
+        height=max(260, 230 * rows),
+        margin={"l": 56, "r": 16, "t": 40, "b": 32},
+        font=FONT,
+        plot_bgcolor="#ffffff",
+        hovermode="closest",
+    )
+    fig.update_annotations(font={"size": 14})
+    assert json.loads(built) == json.loads(fig.to_json())
