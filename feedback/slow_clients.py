@@ -1,4 +1,4 @@
-"""Uvicorn's httptools protocol with a deadline for each request to arrive, and a cap on its head.
+"""Uvicorn's httptools protocol with a deadline for each request to arrive, and bounds.
 
 Uvicorn closes idle keep-alive connections, but a client that sends part of its headers (or
 body) and then stalls would hold its connection forever; enough of them exhaust the server's
@@ -6,11 +6,13 @@ sockets (slowloris). Here each request must arrive within FEEDBACK_REQUEST_TIMEO
 the connection opening or of the previous response; otherwise the client gets a 408 and the
 connection is closed. Requests that have arrived are never cut, however long the app takes.
 
-httptools (the C parser uvicorn uses by default, and about a third of each submission's cost
-less than h11 in docs/benchmarks.md) sets no bound on the request line and headers: a client
-could keep sending them until the deadline. A head past MAX_HEAD_BYTES gets a 431 and the
-connection is closed, as nginx and h11 bound theirs. These answers come before the request's
-language is known, so they say it in English and French.
+httptools (the C parser uvicorn uses by default; a submission costs about a third less than
+with h11, docs/benchmarks.md) bounds neither a request's head nor how many pipelined requests
+it parses ahead, each held as a whole request (about 2 KB for 34 bytes sent), so a client
+could grow the worker's memory without end. Here a head past MAX_HEAD_BYTES gets a 431, and a
+connection with more than MAX_PIPELINED requests waiting behind the one being answered is
+closed (browsers do not pipeline). These answers come before the request's language is
+known, so they say it in English and French. Anything after a refusal is not read.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import os
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 MAX_HEAD_BYTES = 32 * 1024  # request line and headers; a session cookie is a few hundred bytes
+MAX_PIPELINED = 16  # requests parsed and waiting while an earlier one is answered
 
 
 def _plain(status: bytes, text: str) -> bytes:
@@ -48,7 +51,7 @@ def request_timeout() -> float:
 
 
 class SlowClientGuard(HttpToolsProtocol):
-    """HttpToolsProtocol plus a per-request arrival deadline and a bound on each head.
+    """HttpToolsProtocol plus a per-request arrival deadline and bounds on heads and pipelining.
 
     The deadline is a time stamp, set when the connection starts waiting for a request and
     cleared once the request has arrived; one timer per connection checks it when it may have
@@ -61,35 +64,71 @@ class SlowClientGuard(HttpToolsProtocol):
         self._timer: asyncio.TimerHandle | None = None
         self._waiting_since: float | None = None  # None: nothing is being waited for
         self._partial = False  # some bytes of a request arrived
+        self._refused = False  # answered 431, or too many pipelined: parse nothing more
         self._in_head = False  # a request's line and headers have begun, not yet ended
-        self._head_bytes = 0  # bytes received while the current head was incomplete
+        # Two lower bounds of the current head's size, each checked against MAX_HEAD_BYTES:
+        # what the parser handed over (a whole head may come in one read), and reads that fell
+        # wholly inside it (httptools keeps an unfinished header to itself meanwhile).
+        self._head_parsed = 0
+        self._head_read = 0
         self._wait()
 
     def data_received(self, data: bytes) -> None:
+        if self._refused:
+            return
         self._partial = True
+        was_in_head = self._in_head
         super().data_received(data)
-        if self._in_head and not self.transport.is_closing():
-            # The whole piece counts: it may also end the previous request's body, so the
-            # bound is reached at most one piece early, never late.
-            self._head_bytes += len(data)
-            if self._head_bytes > MAX_HEAD_BYTES:
-                if self._receiving():  # not while an earlier request's answer is under way
-                    self.transport.write(HEAD_TOO_LARGE_RESPONSE)
-                self.transport.close()
-                return
+        if was_in_head and self._in_head and not self._refused:
+            self._head_read += len(data)
+            self._check_head(self._head_read)
         self._settle()
 
     def on_message_begin(self) -> None:
+        if self._refused:
+            return
         super().on_message_begin()
         self._in_head = True
+        self._head_parsed = self._head_read = 0
+
+    def on_url(self, url: bytes) -> None:
+        if self._refused:
+            return
+        super().on_url(url)
+        self._head_parsed += len(url)
+        self._check_head(self._head_parsed)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if self._refused:
+            return
+        super().on_header(name, value)
+        self._head_parsed += len(name) + len(value) + 4  # ": " and CRLF
+        self._check_head(self._head_parsed)
 
     def on_headers_complete(self) -> None:
+        if self._refused:
+            return
         self._in_head = False
-        self._head_bytes = 0
+        if len(self.pipeline) >= MAX_PIPELINED:
+            self._refuse(None)  # answers are owed before this one: nothing can be said now
+            return
         super().on_headers_complete()
 
+    def on_body(self, body: bytes) -> None:
+        if not self._refused:
+            super().on_body(body)
+
+    def on_message_complete(self) -> None:
+        if not self._refused:
+            super().on_message_complete()
+
     def on_response_complete(self) -> None:
-        self._partial = False
+        # Whatever of the next request arrived meanwhile (queued whole, or a head begun)
+        # counts as begun: if it stalls, the client hears why.
+        self._partial = bool(self.pipeline) or self._in_head
+        if self._refused:  # the answer that was under way is sent: now the refusal
+            self.transport.close()
+            return
         super().on_response_complete()
         if not self.transport.is_closing():
             self._wait()
@@ -101,9 +140,26 @@ class SlowClientGuard(HttpToolsProtocol):
             self._timer = None
         super().connection_lost(exc)
 
+    def _check_head(self, size: int) -> None:
+        if size > MAX_HEAD_BYTES:
+            self._refuse(HEAD_TOO_LARGE_RESPONSE)
+
+    def _refuse(self, answer: bytes | None) -> None:
+        """Close the connection: now with `answer`, or once the answer under way is sent."""
+        self._refused = True
+        if self._receiving():
+            if answer is not None:
+                self.transport.write(answer)
+            self.transport.close()
+        else:  # closing under a response being written would break it mid-way
+            self.pipeline.clear()  # what waited behind it is not served
+            self.flow.pause_reading()
+
     def _receiving(self) -> bool:
         """True while the next request, or the current one's body, has not fully arrived."""
-        cycle = self.cycle
+        if self.pipeline:  # requests that arrived wait for an earlier one's answer
+            return False
+        cycle = self.cycle  # the request parsed last
         if cycle is None or cycle.response_complete:
             return True
         return cycle.more_body and not cycle.response_started

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx2 as httpx
 import pytest
 
-from feedback.slow_clients import MAX_HEAD_BYTES
+from feedback.slow_clients import MAX_HEAD_BYTES, MAX_PIPELINED
 
 from .conftest import SURVEY, prepare, stored_state
 from servers import ServerProcess
@@ -142,10 +142,14 @@ def _slow_socket(server: ServerProcess, prefix: bytes) -> socket.socket:
 
 
 def _read_until_closed(sock: socket.socket) -> bytes:
-    """Everything the server sends before it closes (the socket timeout is a safety net)."""
+    """Everything the server sends before it closes (the socket timeout is a safety net).
+
+    A server that closes with the client's bytes unread resets the connection: an end too.
+    """
     received = b""
-    while chunk := sock.recv(4096):
-        received += chunk
+    with contextlib.suppress(ConnectionResetError):
+        while chunk := sock.recv(4096):
+            received += chunk
     sock.close()
     return received
 
@@ -222,14 +226,16 @@ def test_each_request_on_a_kept_connection_has_its_own_deadline(server: ServerPr
     assert float(REQUEST_TIMEOUT) * 0.9 <= waited < float(REQUEST_TIMEOUT) * 1.6, waited
 
 
-@pytest.mark.parametrize("pieces", [1, 40], ids=["at-once", "in-pieces"])
+@pytest.mark.parametrize(
+    "pieces,ends", [(1, False), (40, False), (1, True)], ids=["at-once", "in-pieces", "whole"]
+)
 def test_a_head_past_the_bound_gets_431_and_the_connection_closes(
-    server: ServerProcess, pieces: int
+    server: ServerProcess, pieces: int, ends: bool
 ) -> None:
-    """Headers without end are refused once past MAX_HEAD_BYTES, however they arrive."""
+    """Headers past MAX_HEAD_BYTES are refused, however they arrive, ended or not."""
     head = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
     head += "".join(f"X-Pad-{i}: {'b' * 1000}\r\n" for i in range(MAX_HEAD_BYTES // 1000 + 8))
-    data = head.encode()  # never ends: no blank line
+    data = (head + ("\r\n" if ends else "")).encode()
     sock = socket.create_connection(("127.0.0.1", server.port), timeout=30)
     step = -(-len(data) // pieces)
     with contextlib.suppress(OSError):  # the server may close before the last piece is sent
@@ -238,7 +244,48 @@ def test_a_head_past_the_bound_gets_431_and_the_connection_closes(
     reply = _read_until_closed(sock)
     assert reply.startswith(b"HTTP/1.1 431 "), reply[:200]
     assert b"Les en-t\xc3\xaates de la demande sont trop volumineux." in reply
+    assert b"HTTP/1.1 200" not in reply
     still_serving(server)
+
+
+def test_pipelined_requests_are_answered_in_order_up_to_the_bound(server: ServerProcess) -> None:
+    """A few pipelined requests are all answered; a client pipelining without end is cut off
+    (httptools would otherwise hold every request it parsed ahead, without limit)."""
+    request = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+    sock.sendall(request * 5)
+    answers = [_read_response(sock) for _ in range(5)]
+    assert all(a.startswith(b"HTTP/1.1 200 ") for a in answers)
+    sock.close()
+
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+    with contextlib.suppress(OSError):
+        sock.sendall(request * 5000)
+    reply = _read_until_closed(sock)
+    assert reply.count(b"HTTP/1.1 200 ") <= MAX_PIPELINED + 1
+    assert b"HTTP/1.1 4" not in reply  # answers owed come first: no refusal written among them
+    still_serving(server)
+
+
+def test_a_pipelined_request_waits_for_the_answer_before_it_without_a_408(
+    server: ServerProcess,
+) -> None:
+    """The deadline is for arriving, not for waiting: while a long answer is still being sent
+    (the client reads it late), the stalled request behind it is not timed out into it."""
+    big = b"GET /static/vendor/plotly.min.js HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    stalled = f"POST {API} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{{".encode()
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=60)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 32 * 1024)
+    sock.sendall(big + stalled)
+    time.sleep(float(REQUEST_TIMEOUT) * 1.5)  # past the deadline, the script still unsent
+    reply = _read_until_closed(sock)
+    head, _, rest = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 "), head[:200]
+    length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+    assert length > 1_000_000  # far more than the socket buffers hold
+    body, after = rest[:length], rest[length:]
+    assert b"HTTP/1.1 408" not in body
+    assert after.startswith(b"HTTP/1.1 408 "), after[:200]
 
 
 def test_a_large_head_within_the_bound_is_served(server: ServerProcess) -> None:
