@@ -51,8 +51,20 @@ class WebhookError(ValueError):
     """A webhook cannot be added as asked; the code names why."""
 
 
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # the well-known prefix: IPv4 in its last 32 bits
+
+
 def _blocked(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%")[0])
+    if isinstance(ip, ipaddress.IPv6Address):
+        # IPv6 forms that carry an IPv4 address (mapped, 6to4, NAT64, the old "compatible"
+        # ::a.b.c.d) reach that address: it decides, whatever the IPv6 ranges say.
+        low = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        embedded = ip.ipv4_mapped or ip.sixtofour
+        if embedded is None and (ip in _NAT64 or int(ip) >> 32 == 0):
+            embedded = low
+        if embedded is not None and _blocked(str(embedded)):
+            return True
     return not ip.is_global or ip.is_multicast
 
 

@@ -165,12 +165,19 @@ def test_private_addresses_are_refused() -> None:
         "http://169.254.169.254/latest/meta-data",
         "http://[::1]/",
         "http://0.0.0.0/",
+        # IPv6 forms that carry a private IPv4 address: mapped, 6to4, NAT64, "compatible".
+        "http://[::ffff:127.0.0.1]/",
+        "http://[2002:7f00:1::]/",
+        "http://[64:ff9b::a9fe:a9fe]/",
+        "http://[::127.0.0.1]/",
     ):
         assert webhooks.check_url(url) == "private", url
         assert webhooks.check_url(url, allow_private=True) is None
     assert webhooks.check_url("ftp://example.org/") == "url"
     assert webhooks.check_url("https://") == "url"
     assert webhooks.check_url("http://8.8.8.8/hook") is None
+    assert webhooks.check_url("http://[2001:4860:4860::8888]/hook") is None  # public IPv6
+    assert webhooks.check_url("http://[64:ff9b::808:808]/hook") is None  # NAT64 to 8.8.8.8
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL: nothing new
