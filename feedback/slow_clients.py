@@ -140,6 +140,13 @@ class SlowClientGuard(HttpToolsProtocol):
             self._timer = None
         super().connection_lost(exc)
 
+    def send_400_response(self, msg: str) -> None:
+        """Bytes the parser cannot read: refused, after the answer to an earlier request."""
+        if self._receiving():
+            super().send_400_response(msg)
+        else:  # a whole request came before them: it is answered, then the connection closes
+            self._refuse(None)
+
     def _check_head(self, size: int) -> None:
         if size > MAX_HEAD_BYTES:
             self._refuse(HEAD_TOO_LARGE_RESPONSE)

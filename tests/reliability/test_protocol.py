@@ -267,6 +267,26 @@ def test_pipelined_requests_are_answered_in_order_up_to_the_bound(server: Server
     still_serving(server)
 
 
+def test_a_whole_request_followed_by_garbage_is_answered_before_the_close(
+    server: ServerProcess,
+) -> None:
+    """Bytes no parser can read end the connection, but not before the request that came
+    whole ahead of them is stored and answered."""
+    body = json.dumps(VALID).encode()
+    head = (
+        f"POST {API} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    _, before, _ = stored_state(server.database_url)
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+    sock.sendall(head + body + b"\x00garbage\r\n\r\n")
+    reply = _read_until_closed(sock)
+    assert reply.startswith(b"HTTP/1.1 201 "), reply[:200]
+    _, after, _ = stored_state(server.database_url)
+    assert after == before + 1
+    still_serving(server)
+
+
 def test_a_pipelined_request_waits_for_the_answer_before_it_without_a_408(
     server: ServerProcess,
 ) -> None:
