@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -66,35 +67,39 @@ class SlowClientGuard(HttpToolsProtocol):
         self._partial = False  # some bytes of a request arrived
         self._refused = False  # answered 431, or too many pipelined: parse nothing more
         self._in_head = False  # a request's line and headers have begun, not yet ended
-        # Two lower bounds of the current head's size, each checked against MAX_HEAD_BYTES:
-        # what the parser handed over (a whole head may come in one read), and reads that fell
-        # wholly inside it (httptools keeps an unfinished header to itself meanwhile).
+        # Checked against MAX_HEAD_BYTES: the head (and trailers) the parser handed over, and
+        # reads it swallowed whole without a word (an unfinished header or trailer, which
+        # httptools keeps to itself meanwhile).
         self._head_parsed = 0
-        self._head_read = 0
+        self._silent = 0
+        self._heard = False  # the parser handed something over during this read
+        self._answering = None  # the request whose answer is under way
         self._wait()
 
     def data_received(self, data: bytes) -> None:
         if self._refused:
             return
         self._partial = True
-        was_in_head = self._in_head
+        self._heard = False
         super().data_received(data)
-        if was_in_head and self._in_head and not self._refused:
-            self._head_read += len(data)
-            self._check_head(self._head_read)
+        if self._refused:
+            return
+        self._silent = 0 if self._heard else self._silent + len(data)
+        self._check_head(self._silent)
         self._settle()
 
     def on_message_begin(self) -> None:
         if self._refused:
             return
         super().on_message_begin()
-        self._in_head = True
-        self._head_parsed = self._head_read = 0
+        self._heard = self._in_head = True
+        self._head_parsed = 0
 
     def on_url(self, url: bytes) -> None:
         if self._refused:
             return
         super().on_url(url)
+        self._heard = True
         self._head_parsed += len(url)
         self._check_head(self._head_parsed)
 
@@ -102,13 +107,15 @@ class SlowClientGuard(HttpToolsProtocol):
         if self._refused:
             return
         super().on_header(name, value)
-        self._head_parsed += len(name) + len(value) + 4  # ": " and CRLF
+        self._heard = True
+        self._head_parsed += len(name) + len(value) + 4  # ": " and CRLF; trailers count too
         self._check_head(self._head_parsed)
 
     def on_headers_complete(self) -> None:
         if self._refused:
             return
         self._in_head = False
+        self._heard = True
         if len(self.pipeline) >= MAX_PIPELINED:
             self._refuse(None)  # answers are owed before this one: nothing can be said now
             return
@@ -116,11 +123,17 @@ class SlowClientGuard(HttpToolsProtocol):
 
     def on_body(self, body: bytes) -> None:
         if not self._refused:
+            self._heard = True
             super().on_body(body)
 
     def on_message_complete(self) -> None:
         if not self._refused:
+            self._heard = True
             super().on_message_complete()
+
+    def _start_asgi_task(self, cycle: Any, app: Any) -> None:
+        self._answering = cycle
+        super()._start_asgi_task(cycle, app)
 
     def on_response_complete(self) -> None:
         # Whatever of the next request arrived meanwhile (queued whole, or a head begun)
@@ -130,6 +143,8 @@ class SlowClientGuard(HttpToolsProtocol):
             self.transport.close()
             return
         super().on_response_complete()
+        if self._partial:  # the next request has begun: its deadline applies, not keep-alive's
+            self._unset_keepalive_if_required()
         if not self.transport.is_closing():
             self._wait()
             self._settle()  # a pipelined request may have arrived already
@@ -139,6 +154,12 @@ class SlowClientGuard(HttpToolsProtocol):
             self._timer.cancel()  # type: ignore[union-attr]
             self._timer = None
         super().connection_lost(exc)
+        # uvicorn tells only the request parsed last; the one being answered must stop too,
+        # or it writes on into a closed connection (a traceback and a logged 500).
+        answering = self._answering
+        if answering is not None and not answering.response_complete:
+            answering.disconnected = True
+            answering.message_event.set()
 
     def send_400_response(self, msg: str) -> None:
         """Bytes the parser cannot read: refused, after the answer to an earlier request."""
@@ -154,8 +175,10 @@ class SlowClientGuard(HttpToolsProtocol):
     def _refuse(self, answer: bytes | None) -> None:
         """Close the connection: now with `answer`, or once the answer under way is sent."""
         self._refused = True
-        if self._receiving():
-            if answer is not None:
+        if self._receiving() or (not self.pipeline and self.cycle.more_body):
+            # Nothing under way, or an answer that still waits for its own request's body,
+            # which no one will read now: waiting for it could last for ever.
+            if answer is not None and self._receiving():
                 self.transport.write(answer)
             self.transport.close()
         else:  # closing under a response being written would break it mid-way

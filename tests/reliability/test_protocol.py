@@ -198,15 +198,23 @@ def test_keep_alive_connection_serves_several_requests(server: ServerProcess) ->
 
 
 def _read_response(sock: socket.socket) -> bytes:
-    """One whole response on a kept-alive connection (its head, then Content-Length bytes)."""
-    received = b""
-    while b"\r\n\r\n" not in received:
-        received += sock.recv(4096)
-    head, _, body = received.partition(b"\r\n\r\n")
+    """One whole response on a kept-alive connection, and not a byte of the next one: its head
+    a byte at a time, then exactly Content-Length bytes."""
+
+    def more(size: int) -> bytes:
+        chunk = sock.recv(size)
+        if not chunk:
+            raise ConnectionError("closed before the whole response")
+        return chunk
+
+    head = b""
+    while not head.endswith(b"\r\n\r\n"):
+        head += more(1)
     length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+    body = b""
     while len(body) < length:
-        body += sock.recv(4096)
-    return head + b"\r\n\r\n" + body
+        body += more(length - len(body))
+    return head + body
 
 
 def test_each_request_on_a_kept_connection_has_its_own_deadline(server: ServerProcess) -> None:
