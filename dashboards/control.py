@@ -93,7 +93,6 @@ def figure(
 ) -> str:
     """Small multiples: each series with its centre line, limits and signals marked."""
     keys = list(controls)
-    rows = max(1, -(-len(keys) // 3))
     panels = [
         (names.get(k, k), [{**t, "showlegend": False} for t in _traces(controls[k], labels)])
         for k in keys
@@ -101,7 +100,6 @@ def figure(
     axis: dict[str, Any] = month_axis(controls[keys[0]].points, lang, 4) if keys else {}
     return small_multiples(
         panels,
-        vertical_spacing=0.24 / rows,
         xaxis={"showgrid": False, **axis},
         layout={"hovermode": "closest"},
     )

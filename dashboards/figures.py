@@ -170,11 +170,9 @@ def trend_by_channel(
         )
         for c in channels
     ]
-    rows = max(1, math.ceil(len(channels) / 3))
     any_points = next((series[c] for c in channels), [])
     return small_multiples(
         panels,
-        vertical_spacing=0.12 / rows * 2,
         xaxis={"showgrid": False, **month_axis(any_points, lang, 4)},
         layout={"showlegend": False},
     )
@@ -183,7 +181,6 @@ def trend_by_channel(
 def small_multiples(
     panels: Sequence[tuple[str, list[dict[str, Any]]]],
     *,
-    vertical_spacing: float,
     xaxis: Mapping[str, Any],
     layout: Mapping[str, Any],
 ) -> str:
@@ -195,7 +192,7 @@ def small_multiples(
     """
     cols = max(1, min(3, len(panels)))
     rows = max(1, math.ceil(len(panels) / cols))
-    grid = copy.deepcopy(_grid(rows, cols, len(panels), vertical_spacing))
+    grid = copy.deepcopy(_grid(rows, cols, len(panels)))
     for annotation, (title, _) in zip(grid.get("annotations", []), panels, strict=True):
         annotation.update(text=title, font={"size": 14})
     for name, axis in grid.items():
@@ -220,7 +217,7 @@ def small_multiples(
 
 
 @functools.lru_cache(maxsize=64)
-def _grid(rows: int, cols: int, panels: int, vertical_spacing: float) -> dict[str, Any]:
+def _grid(rows: int, cols: int, panels: int) -> dict[str, Any]:
     """make_subplots' layout for this shape: axis domains, matches, one title per panel."""
     fig = make_subplots(
         rows=rows,
@@ -228,7 +225,7 @@ def _grid(rows: int, cols: int, panels: int, vertical_spacing: float) -> dict[st
         shared_yaxes=True,
         shared_xaxes=True,
         subplot_titles=["-"] * panels,
-        vertical_spacing=vertical_spacing,
+        vertical_spacing=0.24 / rows,
         horizontal_spacing=0.04,
     )
     layout = fig.layout.to_plotly_json()

@@ -192,7 +192,6 @@ def test_small_multiples_are_the_figure_plotly_would_build(count: int) -> None:
     rows, cols = -(-count // 3), min(3, count)
     built = small_multiples(
         panels,
-        vertical_spacing=0.24 / rows,
         xaxis={"showgrid": False, **months},
         layout={"hovermode": "closest"},
     )
