@@ -24,11 +24,13 @@ from typing import Any
 from sqlalchemy import create_engine, func, select, text
 from starlette.testclient import TestClient
 
-from feedback import auth, surveys, tokens
 from feedback.app import create_app
-from feedback.db import session_scope
-from feedback.models import Response, Service
-from feedback.settings import Settings
+from feedback.core.db import session_scope
+from feedback.core.models import Response, Service
+from feedback.core.settings import Settings
+from feedback.integrations import tokens
+from feedback.staff import auth
+from feedback.surveys import definitions as surveys
 
 
 def make_items(survey: str, count: int) -> list[dict[str, Any]]:

@@ -20,11 +20,11 @@ from sqlalchemy import func
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from feedback import auth
 from feedback.app import create_app
-from feedback.db import session_scope
-from feedback.models import Response, StaffUser
-from feedback.settings import Settings
+from feedback.core.db import session_scope
+from feedback.core.models import Response, StaffUser
+from feedback.core.settings import Settings
+from feedback.staff import auth
 
 PASSWORD = "benchmark password"
 COUNTER = "rnwcntr347"  # the demo's counter survey: eight channels, eight questions

@@ -28,8 +28,9 @@ COUNTER = "rnwcntr347"
 def build(n: int, path: Path) -> None:
     """A database holding n responses to the demo counter survey only."""
     import seed.demo as demo
-    from feedback import auth, schema
-    from feedback.db import make_engine, session_scope
+    from feedback.core import schema
+    from feedback.core.db import make_engine, session_scope
+    from feedback.staff import auth
 
     demo.SURVEYS = tuple(s for s in demo.SURVEYS if s.id == COUNTER)
     engine = make_engine(f"sqlite:///{path}")
@@ -46,7 +47,7 @@ def serve(path: Path, port: int) -> None:
     import uvicorn
 
     from feedback.app import create_app
-    from feedback.settings import Settings
+    from feedback.core.settings import Settings
 
     settings = Settings(database_url=f"sqlite:///{path}", secret_key="bench",
                         alert_check_interval=0)  # fmt: skip

@@ -32,11 +32,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # seed/ is not 
 
 from starlette.testclient import TestClient  # noqa: E402
 
-from feedback import auth, schema  # noqa: E402
 from feedback.app import create_app  # noqa: E402
-from feedback.db import make_engine, session_scope  # noqa: E402
-from feedback.models import Response, StaffUser  # noqa: E402
-from feedback.settings import Settings  # noqa: E402
+from feedback.core import schema  # noqa: E402
+from feedback.core.db import make_engine, session_scope  # noqa: E402
+from feedback.core.models import Response, StaffUser  # noqa: E402
+from feedback.core.settings import Settings  # noqa: E402
+from feedback.staff import auth
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/feedback_bench"
 COUNTER = "rnwcntr347"  # the demo's counter survey: eight channels, eight questions

@@ -52,9 +52,10 @@ sys.path.insert(0, str(HERE))
 
 import submit_apps  # noqa: E402
 
-from feedback import schema, surveys  # noqa: E402
-from feedback.db import make_engine, session_scope  # noqa: E402
-from feedback.models import Response, Service  # noqa: E402
+from feedback.core import schema  # noqa: E402
+from feedback.core.db import make_engine, session_scope  # noqa: E402
+from feedback.core.models import Response, Service  # noqa: E402
+from feedback.surveys import definitions as surveys  # noqa: E402
 
 SURVEY = "bnchtrst23"
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/feedback_submit_bench"

@@ -13,7 +13,7 @@ from typing import Any
 
 from dashboards.figures import month_axis, small_multiples
 from dashboards.series import ALL, Point
-from feedback import metrics
+from feedback.insight import metrics
 
 SIGNAL = "#b3261e"
 LIMIT = "#4a4a4a"

@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 
 from dashboards import series
 from dashboards.figures import FONT, to_json
-from feedback import metrics
+from feedback.insight import metrics
 
 ACCENT = "#1d4e89"
 FOCUS = "#9a4a00"

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from dashboards import series
 from dashboards.series import Row
-from feedback import metrics
+from feedback.insight import metrics
 
 WEEKS = 8  # long enough to gather answers, short enough that little else changed
 

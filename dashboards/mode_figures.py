@@ -18,7 +18,7 @@ from dashboards.figures import (
 )
 from dashboards.modes import MODES, NO_OTHER, Gap, Link, Share, mode_of
 from dashboards.series import Point
-from feedback import metrics
+from feedback.insight import metrics
 
 COLOURS = {"self_service": SELF_SERVICE, "assisted": ASSISTED}
 GRID = "#d0d4da"

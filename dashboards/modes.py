@@ -13,8 +13,8 @@ from datetime import date
 
 from dashboards import series
 from dashboards.series import Point, Row
-from feedback import metrics
-from feedback.catalog import CHANNELS
+from feedback.core.catalog import CHANNELS
+from feedback.insight import metrics
 
 MODES = ("self_service", "assisted")
 NO_OTHER = "no"  # the "tried another way first?" option for a first try

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from feedback import metrics
+from feedback.insight import metrics
 
 # The answers that count as a success for each kind's headline proportion.
 SUCCESS: dict[str, frozenset[str]] = {

@@ -8,8 +8,8 @@ from datetime import date, timedelta
 
 from dashboards import series
 from dashboards.series import Row
-from feedback import metrics
-from feedback.catalog import CHANNELS
+from feedback.core.catalog import CHANNELS
+from feedback.insight import metrics
 
 
 @dataclass(frozen=True)

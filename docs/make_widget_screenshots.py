@@ -18,8 +18,8 @@ import uvicorn
 from playwright.sync_api import Page, sync_playwright
 
 from feedback.app import create_app
-from feedback.db import session_scope
-from feedback.settings import Settings
+from feedback.core.db import session_scope
+from feedback.core.settings import Settings
 from seed.demo import ensure_demo
 
 OUT = Path(__file__).parent / "screenshots"

@@ -23,25 +23,19 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from feedback import (
-    alerts,
-    auth,
-    group_commit,
-    jobs,
-    observability,
-    protect,
-    retention,
-    schema,
-    webhooks,
-)
-from feedback.db import make_engine, session_scope
-from feedback.middleware import (
+from feedback.answers import group_commit, protect, retention
+from feedback.core import jobs, observability, schema
+from feedback.core.db import make_engine, session_scope
+from feedback.core.middleware import (
     BodyLimitMiddleware,
     ExceptFor,
     SecurityHeadersMiddleware,
     is_api,
     is_api_write,
 )
+from feedback.core.settings import Settings
+from feedback.insight import alerts
+from feedback.integrations import webhooks
 from feedback.routes import (
     admin,
     analysis,
@@ -68,7 +62,7 @@ from feedback.routes import (
     webhooks_admin,
 )
 from feedback.routes import alerts as alert_routes
-from feedback.settings import Settings
+from feedback.staff import auth
 
 STATIC_DIR = Path(__file__).parent / "static"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from feedback.app import create_app
-from feedback.settings import Settings
+from feedback.core.settings import Settings
 
 # Built when a server imports this module, never when the package itself is imported.
 app = create_app(Settings())

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from feedback.catalog import CHANNELS
+from feedback.core.catalog import CHANNELS
 from seed.comments import TONES, pool
 
 # Share of satisfied answers (top-2-box) by channel: busy lines and hold times put the phone

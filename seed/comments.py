@@ -5,7 +5,7 @@ None holds personal information.
 
 from __future__ import annotations
 
-from feedback.catalog import CHANNELS
+from feedback.core.catalog import CHANNELS
 
 # (tone, tags, English, French). Tone is "neg", "mid" or "pos". Tags are channel or service
 # ids, space separated: a comment fits a response when none of its channel tags (or none of

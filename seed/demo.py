@@ -22,10 +22,10 @@ from sqlalchemy import func, select, text
 from sqlmodel import Session, SQLModel, col
 from sqlmodel import select as select_models
 
-from feedback import rollups
-from feedback.catalog import CHANNELS, Text
-from feedback.models import Answer, ChangeEvent, Question, Response, Service, Survey
-from feedback.surveys import allow_origin, create_from_template
+from feedback.core.catalog import CHANNELS, Text
+from feedback.core.models import Answer, ChangeEvent, Question, Response, Service, Survey
+from feedback.insight import rollups
+from feedback.surveys.definitions import allow_origin, create_from_template
 from seed.answers import BASE_QUALITY, AnswerWriter, Stream, table
 from seed.calendar import (
     AGENT_ENTRY,

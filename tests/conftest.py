@@ -16,11 +16,12 @@ import pytest
 from sqlalchemy import create_engine, text
 from starlette.testclient import TestClient
 
-from feedback import auth, surveys
 from feedback.app import create_app
-from feedback.db import session_scope
-from feedback.models import Service, Survey
-from feedback.settings import Settings
+from feedback.core.db import session_scope
+from feedback.core.models import Service, Survey
+from feedback.core.settings import Settings
+from feedback.staff import auth
+from feedback.surveys import definitions as surveys
 
 from servers import free_port as _free_port  # the name the test files import from here
 

@@ -23,11 +23,13 @@ from aiosmtpd.controller import Controller
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from feedback import alerts, auth, rollups, surveys
 from feedback.app import create_app
 from feedback.cli import main
-from feedback.db import session_scope
-from feedback.models import AlertSignal, AlertSubscription, Answer, Response, StaffUser
+from feedback.core.db import session_scope
+from feedback.core.models import AlertSignal, AlertSubscription, Answer, Response, StaffUser
+from feedback.insight import alerts, rollups
+from feedback.staff import auth
+from feedback.surveys import definitions as surveys
 
 from conftest import ADMIN_PASSWORD, axe_violations, login, make_settings, seed_minimal
 

@@ -9,9 +9,11 @@ from typing import Any
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from feedback import amend, rollups, surveys
-from feedback.db import session_scope
-from feedback.models import Answer, AnswerDay, AnswerPairDay, Response, ResponseDay
+from feedback.answers import amend
+from feedback.core.db import session_scope
+from feedback.core.models import Answer, AnswerDay, AnswerPairDay, Response, ResponseDay
+from feedback.insight import rollups
+from feedback.surveys import definitions as surveys
 
 
 def post(client: TestClient, survey: str, body: dict[str, Any], key: str | None = None) -> Any:

@@ -9,8 +9,8 @@ from sqlalchemy import func
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from feedback.db import session_scope
-from feedback.models import Answer, Response, ResponseDay
+from feedback.core.db import session_scope
+from feedback.core.models import Answer, Response, ResponseDay
 
 
 def count_responses(app: Any, survey_id: str) -> int:

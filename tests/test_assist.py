@@ -14,10 +14,11 @@ from sqlmodel import col, select
 from starlette.testclient import TestClient
 
 from dashboards import modes
-from feedback import auth, queries
-from feedback.assisted import ACTION
-from feedback.db import session_scope
-from feedback.models import Answer, AuditEntry, Response
+from feedback.answers.assisted import ACTION
+from feedback.core.db import session_scope
+from feedback.core.models import Answer, AuditEntry, Response
+from feedback.insight import queries
+from feedback.staff import auth
 
 from conftest import ADMIN_PASSWORD, login
 

@@ -11,8 +11,8 @@ from sqlalchemy import delete
 from sqlmodel import col, select
 
 from feedback.app import create_app
-from feedback.db import session_scope
-from feedback.models import Answer, AnswerDay, AnswerPairDay, Response, ResponseDay
+from feedback.core.db import session_scope
+from feedback.core.models import Answer, AnswerDay, AnswerPairDay, Response, ResponseDay
 
 from conftest import (
     ADMIN_PASSWORD,

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from feedback.db import session_scope
-from feedback.models import Answer, Response
+from feedback.core.db import session_scope
+from feedback.core.models import Answer, Response
 
 from conftest import ADMIN_PASSWORD, axe_violations
 

@@ -8,9 +8,11 @@ from typing import Any
 from sqlmodel import col, select
 from starlette.testclient import TestClient
 
-from feedback import auth, intake, storing, surveys
-from feedback.db import session_scope
-from feedback.models import Answer, AuditEntry, Question, Survey
+from feedback.answers import intake, storing
+from feedback.core.db import session_scope
+from feedback.core.models import Answer, AuditEntry, Question, Survey
+from feedback.staff import auth
+from feedback.surveys import definitions as surveys
 
 from conftest import ADMIN_PASSWORD, login
 

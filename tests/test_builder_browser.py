@@ -14,9 +14,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
-from feedback import amend, surveys
-from feedback.db import session_scope
-from feedback.models import Response, Survey
+from feedback.answers import amend
+from feedback.core.db import session_scope
+from feedback.core.models import Response, Survey
+from feedback.surveys import definitions as surveys
 
 from conftest import ADMIN_PASSWORD, LiveServer, _free_port, axe_violations
 

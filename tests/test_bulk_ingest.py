@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
-from feedback import rollups, tokens
-from feedback.db import session_scope
-from feedback.models import AnswerDay, AnswerPairDay, Response, ResponseDay, Survey
+from feedback.core.db import session_scope
+from feedback.core.models import AnswerDay, AnswerPairDay, Response, ResponseDay, Survey
+from feedback.insight import rollups
+from feedback.integrations import tokens
 
 CHANNELS = ["phone", "ivr", "in_person", "mail"]
 # The year of the last 31 March gone by: inside the 400 days a survey accepts before its creation.
@@ -264,7 +265,7 @@ def test_paged_read_walks_every_response_once(client: TestClient, app: Any) -> N
 def test_a_key_stored_meanwhile_by_another_request_is_a_replay(
     client: TestClient, app: Any, monkeypatch: Any
 ) -> None:
-    from feedback import bulk
+    from feedback.answers import bulk
 
     token = make_token(app, ["ingest"])
     batch = items(app.state.ids["counter"], 5)

@@ -15,12 +15,12 @@ from sqlalchemy import inspect
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from feedback import schema
 from feedback.app import create_app
 from feedback.cli import main
-from feedback.db import make_engine, session_scope
-from feedback.models import StaffUser
-from feedback.settings import Settings
+from feedback.core import schema
+from feedback.core.db import make_engine, session_scope
+from feedback.core.models import StaffUser
+from feedback.core.settings import Settings
 
 from conftest import seed_minimal
 

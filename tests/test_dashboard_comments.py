@@ -12,11 +12,11 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 from test_dashboard_views import csrf, section, submit, text_of
 
-from feedback import auth
-from feedback.db import session_scope
-from feedback.export import iter_rows
-from feedback.models import Answer, Survey
-from feedback.surveys import questions_of
+from feedback.core.db import session_scope
+from feedback.core.models import Answer, Survey
+from feedback.insight.export import iter_rows
+from feedback.staff import auth
+from feedback.surveys.definitions import questions_of
 
 from conftest import ADMIN_PASSWORD, login
 

@@ -12,9 +12,9 @@ from starlette.testclient import TestClient
 from test_dashboard import figure
 from test_dashboard_views import csrf, text_of
 
-from feedback import auth
-from feedback.db import session_scope
-from feedback.models import ChangeEvent
+from feedback.core.db import session_scope
+from feedback.core.models import ChangeEvent
+from feedback.staff import auth
 
 from conftest import ADMIN_PASSWORD, login
 

@@ -14,9 +14,10 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 from test_dashboard import figure
 
-from feedback import intake, storing, surveys
-from feedback.db import session_scope
-from feedback.models import ChangeEvent, Survey
+from feedback.answers import intake, storing
+from feedback.core.db import session_scope
+from feedback.core.models import ChangeEvent, Survey
+from feedback.surveys import definitions as surveys
 
 from conftest import login
 
@@ -182,7 +183,7 @@ def test_detail_page_leaves_out_hidden_comments_and_names_the_answer(
     html = staff.get(f"/dashboard/surveys/{app.state.ids['counter']}?{RANGE}").text
     latest = text_of(section(html, "comments-title"))
     assert "Too slow" in latest and "Answered: Dissatisfied" in latest
-    from feedback.models import Answer
+    from feedback.core.models import Answer
 
     with session_scope(app.state.engine) as session:
         answer = session.exec(
@@ -200,7 +201,7 @@ def test_detail_page_leaves_out_hidden_comments_and_names_the_answer(
 
 
 def test_viewer_reads_but_cannot_edit(client: TestClient, app: Any) -> None:
-    from feedback import auth
+    from feedback.staff import auth
 
     with session_scope(app.state.engine) as session:
         auth.create_user(

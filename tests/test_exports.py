@@ -18,11 +18,13 @@ import pytest
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from feedback import auth, export, surveys
 from feedback.cli import main
-from feedback.db import session_scope
-from feedback.models import Answer, Question, Response
-from feedback.summaries import Quarter
+from feedback.core.db import session_scope
+from feedback.core.models import Answer, Question, Response
+from feedback.insight import export
+from feedback.insight.summaries import Quarter
+from feedback.staff import auth
+from feedback.surveys import definitions as surveys
 
 from conftest import ADMIN_PASSWORD, axe_violations, login
 

@@ -20,9 +20,12 @@ from sqlalchemy import inspect
 from sqlalchemy.exc import DataError, OperationalError
 from sqlmodel import Session, func, select
 
-from feedback import group_commit, intake, limits, rollups, storing, surveys
-from feedback.db import session_scope
-from feedback.models import Answer, AnswerDay, RateCounter, Response, ResponseDay, Survey
+from feedback.answers import group_commit, intake, storing
+from feedback.core import limits
+from feedback.core.db import session_scope
+from feedback.core.models import Answer, AnswerDay, RateCounter, Response, ResponseDay, Survey
+from feedback.insight import rollups
+from feedback.surveys import definitions as surveys
 
 from conftest import LiveServer, _free_port
 

@@ -9,8 +9,8 @@ from typing import Any
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from feedback.db import session_scope
-from feedback.models import Answer, Response
+from feedback.core.db import session_scope
+from feedback.core.models import Answer, Response
 
 
 def stored(app: Any, survey_id: str) -> list[Response]:

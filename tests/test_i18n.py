@@ -8,7 +8,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from feedback.i18n import LOCALE_DIR, gettext_for, negotiate, parse_accept_language
+from feedback.core.i18n import LOCALE_DIR, gettext_for, negotiate, parse_accept_language
 
 SOURCE = Path(__file__).resolve().parent.parent
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}

@@ -13,9 +13,9 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 
 from feedback.app import create_app
-from feedback.catalog import SCALE_RANGES
-from feedback.db import session_scope
-from feedback.models import Answer, Question, Response
+from feedback.core.catalog import SCALE_RANGES
+from feedback.core.db import session_scope
+from feedback.core.models import Answer, Question, Response
 
 from conftest import make_settings, seed_minimal
 

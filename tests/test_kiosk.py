@@ -15,8 +15,8 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 
 from feedback.app import create_app
-from feedback.db import session_scope
-from feedback.models import Answer, AnswerDay, AnswerPairDay, Response, ResponseDay
+from feedback.core.db import session_scope
+from feedback.core.models import Answer, AnswerDay, AnswerPairDay, Response, ResponseDay
 
 from conftest import LiveServer, _free_port, axe_violations, make_settings, seed_minimal
 

@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from feedback import audit, jobs, limits, schema
-from feedback.db import make_engine
-from feedback.models import AppSecret, AuditEntry, RateCounter, ScheduledJob
+from feedback.core import jobs, limits, schema
+from feedback.core.db import make_engine
+from feedback.core.models import AppSecret, AuditEntry, RateCounter, ScheduledJob
+from feedback.staff import audit
 
 NOON = datetime(2026, 11, 23, 12, 0, 30, tzinfo=UTC)
 

@@ -11,7 +11,7 @@ pytest.importorskip("scipy")
 import numpy as np  # noqa: E402  (scipy brings numpy; import only once scipy is known present)
 from scipy import stats  # noqa: E402
 
-from feedback.metrics import (  # noqa: E402
+from feedback.insight.metrics import (  # noqa: E402
     MAX_MARGIN,
     Interval,
     ces,

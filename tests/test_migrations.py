@@ -7,8 +7,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
-from feedback import schema
-from feedback.db import make_engine
+from feedback.core import schema
+from feedback.core.db import make_engine
 
 
 def test_migrations_match_the_models(database_url: str) -> None:

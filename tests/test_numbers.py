@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from feedback import tokens
-from feedback.db import session_scope
-from feedback.numbers import whole_number
+from feedback.core.db import session_scope
+from feedback.core.numbers import whole_number
+from feedback.integrations import tokens
 
 
 @pytest.mark.parametrize(

@@ -19,9 +19,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.testclient import TestClient
 
-from feedback import observability
 from feedback.app import create_app
-from feedback.db import make_engine
+from feedback.core import observability
+from feedback.core.db import make_engine
 
 from conftest import make_settings, seed_minimal
 
@@ -272,7 +272,7 @@ def test_each_write_holds_whole_lines_within_pipe_buf() -> None:
 def test_lines_still_kept_are_written_when_the_process_exits(tmp_path: Path) -> None:
     script = (
         "import logging, logging.config\n"
-        "from feedback import observability\n"
+        "from feedback.core import observability\n"
         "logging.config.dictConfig(observability.log_config())\n"
         "for n in range(3):\n"
         "    logging.getLogger('feedback.access').info('line %d', n)\n"

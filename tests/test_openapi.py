@@ -11,8 +11,8 @@ from jsonschema import Draft202012Validator
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from feedback import tokens
-from feedback.db import session_scope
+from feedback.core.db import session_scope
+from feedback.integrations import tokens
 
 V2_OK = {"channel": "web", "language": "en", "answers": {"trust": True, "went_well": ["ease"]}}
 

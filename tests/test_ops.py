@@ -7,7 +7,7 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from feedback.db import make_engine
+from feedback.core.db import make_engine
 
 
 def test_health_and_readiness(client: TestClient) -> None:

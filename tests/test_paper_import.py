@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from feedback import paper_import
+from feedback.answers import paper_import
 from feedback.cli import main
-from feedback.db import session_scope
-from feedback.models import Response
+from feedback.core.db import session_scope
+from feedback.core.models import Response
 
 # The year of the last 2 April gone by: inside the 400 days a survey accepts before its creation.
 TODAY = datetime.now(UTC).date()

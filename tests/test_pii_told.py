@@ -16,8 +16,8 @@ from sqlalchemy import delete
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from feedback.db import session_scope
-from feedback.models import Answer, Response
+from feedback.core.db import session_scope
+from feedback.core.models import Answer, Response
 
 from conftest import axe_violations
 

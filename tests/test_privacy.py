@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from feedback.privacy import (
+from feedback.answers.privacy import (
     EMAIL_RE,
     KINDS,
     MARKERS,

@@ -12,8 +12,8 @@ import zxingcpp
 from PIL import Image
 from starlette.testclient import TestClient
 
-from feedback import qr, snippets
 from feedback.cli import main
+from feedback.surveys import qr, snippets
 
 from conftest import login, seed_minimal
 
@@ -73,7 +73,7 @@ def test_staff_get_qr_codes_of_the_services_they_may_see(client: TestClient, app
 @pytest.fixture
 def qr_db(sqlite_url: str) -> tuple[str, dict[str, str]]:
     from feedback.app import create_app
-    from feedback.settings import Settings
+    from feedback.core.settings import Settings
 
     app = create_app(Settings(database_url=sqlite_url, secret_key="x"))
     ids = seed_minimal(app)

@@ -11,10 +11,10 @@ import pytest
 from sqlmodel import Session, func, select
 from starlette.testclient import TestClient
 
-from feedback import limits
-from feedback.db import session_scope
-from feedback.models import AppSecret, RateCounter, Response, Survey
-from feedback.privacy import ip_hash
+from feedback.answers.privacy import ip_hash
+from feedback.core import limits
+from feedback.core.db import session_scope
+from feedback.core.models import AppSecret, RateCounter, Response, Survey
 
 from conftest import make_settings, seed_minimal
 
@@ -165,7 +165,8 @@ def test_claiming_the_kiosk_channel_without_the_kiosk_page_gets_the_normal_limit
 
 
 def test_a_follow_up_gets_the_limit_of_its_stored_channel(app: Any) -> None:
-    from feedback import intake, protect, storing, surveys
+    from feedback.answers import intake, protect, storing
+    from feedback.surveys import definitions as surveys
 
     with session_scope(app.state.engine) as session:
         survey = session.get(Survey, app.state.ids["counter"])

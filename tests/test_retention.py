@@ -7,10 +7,11 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from feedback import intake, jobs, retention, rollups, storing, surveys
+from feedback.answers import intake, retention, storing
 from feedback.cli import main
-from feedback.db import session_scope
-from feedback.models import (
+from feedback.core import jobs
+from feedback.core.db import session_scope
+from feedback.core.models import (
     Answer,
     AnswerDay,
     AuditEntry,
@@ -20,6 +21,8 @@ from feedback.models import (
     Webhook,
     WebhookDelivery,
 )
+from feedback.insight import rollups
+from feedback.surveys import definitions as surveys
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 SCORES = select(Answer.id).where(col(Answer.text).is_(None))

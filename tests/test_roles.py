@@ -25,9 +25,9 @@ from test_route_inventory import (
     walk,
 )
 
-from feedback import auth, throttle
-from feedback.db import session_scope
-from feedback.models import AuditEntry, StaffUser
+from feedback.core.db import session_scope
+from feedback.core.models import AuditEntry, StaffUser
+from feedback.staff import auth, throttle
 
 from conftest import ADMIN_PASSWORD, axe_violations, login
 
@@ -237,7 +237,7 @@ def test_audit_log_page_lists_staff_actions_newest_first_in_both_languages(sqlit
     staff = TestClient(app)
     login(staff)
     with session_scope(app.state.engine) as session:
-        from feedback import audit
+        from feedback.staff import audit
 
         for n in range(60):
             audit.record(session, "cli", "event.add", f"event:{n}", service="licences")
@@ -435,7 +435,7 @@ def test_users_and_audit_pages_pass_axe_in_both_languages(live_app: Any, browser
         gone = auth.find_user(session, "sam.viewer")
         assert gone
         auth.set_active(session, gone, active=False)
-        from feedback import audit
+        from feedback.staff import audit
 
         audit.record(session, "admin", "user.deactivate", "user:sam.viewer")
         audit.record(session, "admin", "event.add", "event:1", service="licences")

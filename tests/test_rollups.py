@@ -10,9 +10,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from feedback import intake, rollups, storing, surveys
-from feedback.db import session_scope
-from feedback.models import AnswerDay, AnswerPairDay, Question, Response, ResponseDay
+from feedback.answers import intake, storing
+from feedback.core.db import session_scope
+from feedback.core.models import AnswerDay, AnswerPairDay, Question, Response, ResponseDay
+from feedback.insight import rollups
+from feedback.surveys import definitions as surveys
 
 TABLES = (ResponseDay, AnswerDay, AnswerPairDay)
 

@@ -21,10 +21,12 @@ from sqlmodel import select
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
-from feedback import auth, intake, storing, surveys
+from feedback.answers import intake, storing
 from feedback.app import create_app
-from feedback.db import session_scope
-from feedback.models import Answer, ChangeEvent
+from feedback.core.db import session_scope
+from feedback.core.models import Answer, ChangeEvent
+from feedback.staff import auth
+from feedback.surveys import definitions as surveys
 
 from conftest import ADMIN_PASSWORD, login, make_settings, seed_minimal
 
@@ -214,7 +216,9 @@ def token_failures(app: Any, values: dict[str, str]) -> list[str]:
     ]
     if not routes:
         return []
-    tokens = pytest.importorskip("feedback.tokens", reason="feedback.tokens is not there yet")
+    tokens = pytest.importorskip(
+        "feedback.integrations.tokens", reason="feedback.integrations.tokens is not there yet"
+    )
     secrets = {}
     with session_scope(app.state.engine) as session:
         for scope in tokens.SCOPES:

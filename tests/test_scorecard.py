@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from feedback import auth
 from feedback.cli import main
-from feedback.db import session_scope
-from feedback.metrics import wilson
-from feedback.models import ChangeEvent, Service, Survey
+from feedback.core.db import session_scope
+from feedback.core.models import ChangeEvent, Service, Survey
+from feedback.insight.metrics import wilson
+from feedback.staff import auth
 
 from conftest import ADMIN_PASSWORD, axe_violations, login
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from feedback import intake
-from feedback.models import Question, Survey
+from feedback.answers import intake
+from feedback.core.models import Question, Survey
 
 SURVEY = Survey(
     id="s", service_id="x", title={"en": "S"}, languages=["en", "fr"], channels=["web"],

@@ -14,8 +14,8 @@ from starlette.testclient import TestClient
 from test_route_inventory import concrete_path, csrf_of, seed_things, seeded_app, walk
 
 from feedback.app import create_app
-from feedback.db import session_scope
-from feedback.models import Service
+from feedback.core.db import session_scope
+from feedback.core.models import Service
 
 from conftest import login, make_settings, seed_minimal
 

@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from feedback.catalog import CHANNELS
-from feedback.db import make_engine, session_scope
-from feedback.models import Response, Service, Survey
-from feedback.schema import upgrade
+from feedback.core.catalog import CHANNELS
+from feedback.core.db import make_engine, session_scope
+from feedback.core.models import Response, Service, Survey
+from feedback.core.schema import upgrade
 from seed.comments import COMMENTS, TONES, pool
 from seed.demo import COUNTER, PAGE_FEEDBACK, SURVEYS, ensure_demo, seed_responses
 

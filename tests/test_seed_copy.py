@@ -7,8 +7,8 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from feedback.db import make_engine, session_scope
-from feedback.schema import upgrade
+from feedback.core.db import make_engine, session_scope
+from feedback.core.schema import upgrade
 from seed.copy import seed_by_copy
 from seed.demo import ensure_demo, seed_responses
 

@@ -7,9 +7,9 @@ from typing import Any
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from feedback import surveys
-from feedback.db import session_scope
-from feedback.models import Question, Survey
+from feedback.core.db import session_scope
+from feedback.core.models import Question, Survey
+from feedback.surveys import definitions as surveys
 
 BODY = {"channel": "web", "language": "en", "answers": {"trust": True, "went_well": ["ease"]}}
 

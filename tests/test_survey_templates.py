@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from feedback.catalog import (
+from feedback.core.catalog import (
     CHANNELS,
     DRIVERS,
     KINDS,
@@ -20,7 +20,7 @@ from feedback.catalog import (
     Text,
     fill,
 )
-from feedback.survey_templates import (
+from feedback.surveys.survey_templates import (
     AGREEMENT_5,
     AGREEMENT_7,
     EASE_5,

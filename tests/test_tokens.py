@@ -11,10 +11,10 @@ from sqlalchemy import update
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from feedback import tokens
 from feedback.cli import main
-from feedback.db import session_scope
-from feedback.models import ApiToken, AuditEntry, utcnow
+from feedback.core.db import session_scope
+from feedback.core.models import ApiToken, AuditEntry, utcnow
+from feedback.integrations import tokens
 
 
 def read(client: TestClient, app: Any, secret: str) -> Any:
@@ -134,8 +134,8 @@ def test_token_and_webhook_pages_pass_axe_in_both_languages(live_app: Any, brows
     import os
     from pathlib import Path
 
-    from feedback import webhooks
-    from feedback.models import WebhookDelivery
+    from feedback.core.models import WebhookDelivery
+    from feedback.integrations import webhooks
 
     from conftest import ADMIN_PASSWORD, axe_violations
 

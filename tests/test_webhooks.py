@@ -23,9 +23,10 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from starlette.testclient import TestClient
 
-from feedback import alert_delivery, webhooks
-from feedback.db import session_scope
-from feedback.models import AuditEntry, Webhook, WebhookDelivery, utcnow
+from feedback.core.db import session_scope
+from feedback.core.models import AuditEntry, Webhook, WebhookDelivery, utcnow
+from feedback.insight import alert_delivery
+from feedback.integrations import webhooks
 
 V2_OK = {"channel": "web", "language": "en", "answers": {"trust": True, "went_well": ["ease"]}}
 

@@ -20,10 +20,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
-from feedback import amend, snippets, surveys
+from feedback.answers import amend
 from feedback.app import create_app
-from feedback.db import session_scope
-from feedback.models import Answer, AnswerDay, AnswerPairDay, Response, ResponseDay, Survey
+from feedback.core.db import session_scope
+from feedback.core.models import Answer, AnswerDay, AnswerPairDay, Response, ResponseDay, Survey
+from feedback.surveys import definitions as surveys
+from feedback.surveys import snippets
 
 from conftest import LiveServer, _free_port, axe_violations, make_settings, seed_minimal
 

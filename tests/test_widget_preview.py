@@ -9,8 +9,8 @@ from typing import Any
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from feedback.db import session_scope
-from feedback.models import Response
+from feedback.core.db import session_scope
+from feedback.core.models import Response
 
 
 def _post(client: TestClient, survey: str, body: dict[str, Any], key: str) -> Any:

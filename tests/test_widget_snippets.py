@@ -8,8 +8,8 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from feedback import snippets
-from feedback.models import Survey
+from feedback.core.models import Survey
+from feedback.surveys import snippets
 
 BASE = "https://feedback.example.ca"
 

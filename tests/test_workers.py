@@ -28,8 +28,8 @@ from sqlalchemy import create_engine, func, select, text
 from sqlmodel import Session, col
 
 from feedback.app import create_app
-from feedback.models import Response, ScheduledJob, Survey
-from feedback.observability import LOG_BATCH_SECONDS
+from feedback.core.models import Response, ScheduledJob, Survey
+from feedback.core.observability import LOG_BATCH_SECONDS
 
 from conftest import ADMIN_PASSWORD, PG_URL, _pg_schema_url, seed_minimal
 from servers import ServerProcess
@@ -95,7 +95,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     url = _pg_schema_url(PG_URL, schema)
     folder = tmp_path_factory.mktemp("workers")
     try:
-        from feedback.settings import Settings
+        from feedback.core.settings import Settings
 
         app = create_app(Settings(database_url=url, alert_check_interval=0))
         ids = seed_minimal(app)
@@ -232,7 +232,7 @@ def test_jobs_run_once_across_workers_and_metrics_add_up(server: Server) -> None
 
 
 def test_killed_server_keeps_every_acknowledged_answer(sqlite_url: str, tmp_path: Path) -> None:
-    from feedback.settings import Settings
+    from feedback.core.settings import Settings
 
     app = create_app(Settings(database_url=sqlite_url, alert_check_interval=0))
     ids = seed_minimal(app)

@@ -8,9 +8,9 @@ from contextlib import contextmanager
 
 from sqlalchemy import Engine
 
-from feedback import schema
-from feedback.db import make_engine
-from feedback.settings import Settings
+from feedback.core import schema
+from feedback.core.db import make_engine
+from feedback.core.settings import Settings
 
 Command = Callable[[argparse.Namespace], int]
 

@@ -6,9 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from feedback import paper_import, tokens, webhooks
+from feedback.answers import paper_import
 from feedback.cli.common import adder, engine_for, group, settings_from
-from feedback.db import session_scope
+from feedback.core.db import session_scope
+from feedback.integrations import tokens, webhooks
 
 
 def cmd_tokens_add(args: argparse.Namespace) -> int:

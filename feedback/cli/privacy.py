@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from feedback import retention
+from feedback.answers import retention
 from feedback.cli.common import adder, engine_for, settings_from
-from feedback.db import session_scope
+from feedback.core.db import session_scope
 
 
 def cmd_purge(args: argparse.Namespace) -> int:

@@ -11,9 +11,10 @@ from datetime import date
 
 from sqlmodel import Session
 
-from feedback import alerts, export, summaries, surveys
 from feedback.cli.common import adder, engine_for, group, settings_from
-from feedback.db import session_scope
+from feedback.core.db import session_scope
+from feedback.insight import alerts, export, summaries
+from feedback.surveys import definitions as surveys
 
 
 def _export_xlsx(args: argparse.Namespace, session: Session) -> None:

@@ -12,12 +12,13 @@ from typing import Any
 from sqlalchemy import inspect
 from sqlmodel import Session, select
 
-from feedback import auth, observability, schema
 from feedback.cli.common import adder, engine_for, group, settings_from, upgrade
-from feedback.db import session_scope
-from feedback.models import Response, StaffUser
-from feedback.settings import Settings
-from feedback.slow_clients import SlowClientGuard
+from feedback.core import observability, schema
+from feedback.core.db import session_scope
+from feedback.core.models import Response, StaffUser
+from feedback.core.settings import Settings
+from feedback.core.slow_clients import SlowClientGuard
+from feedback.staff import auth
 
 
 class NoDelaySlowClientGuard(SlowClientGuard):

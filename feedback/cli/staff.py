@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from feedback import auth
 from feedback.cli.common import adder, engine_for, group, settings_from
-from feedback.db import session_scope
+from feedback.core.db import session_scope
+from feedback.staff import auth
 
 
 def _ask_password() -> str:

@@ -8,9 +8,10 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from feedback import qr, snippets, surveys
 from feedback.cli.common import adder, engine_for, group, settings_from
-from feedback.db import session_scope
+from feedback.core.db import session_scope
+from feedback.surveys import definitions as surveys
+from feedback.surveys import qr, snippets
 
 
 def cmd_surveys_list(args: argparse.Namespace) -> int:

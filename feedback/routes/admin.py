@@ -7,9 +7,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from feedback import auth, intake, qr, snippets, surveys
-from feedback.catalog import CHANNELS
+from feedback.answers import intake
+from feedback.core.catalog import CHANNELS
 from feedback.routes.base import db, requires
+from feedback.staff import auth
+from feedback.surveys import definitions as surveys
+from feedback.surveys import qr, snippets
 
 
 @requires("admin", "manager")

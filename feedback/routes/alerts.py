@@ -10,10 +10,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from feedback import alerts, audit, auth, summaries, webhooks
-from feedback.i18n import gettext_for
-from feedback.models import Service, StaffUser
+from feedback.core.i18n import gettext_for
+from feedback.core.models import Service, StaffUser
+from feedback.insight import alerts, summaries
+from feedback.integrations import webhooks
 from feedback.routes.base import db, language, render, requires
+from feedback.staff import audit, auth
 
 
 def can_publish(user: StaffUser, service_id: str) -> bool:

@@ -12,10 +12,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from dashboards import drivers, mode_figures, modes, series
-from feedback import auth, queries, rollups, surveys
-from feedback.forms import fields
-from feedback.i18n import pick
-from feedback.models import Question, Service, StaffUser, Survey
+from feedback.core.i18n import pick
+from feedback.core.models import Question, Service, StaffUser, Survey
+from feedback.insight import queries, rollups
 from feedback.routes.base import db, language, requires
 from feedback.routes.filtering import (
     channel_names,
@@ -27,6 +26,9 @@ from feedback.routes.filtering import (
     survey_or_404,
     visible_services,
 )
+from feedback.staff import auth
+from feedback.surveys import definitions as surveys
+from feedback.surveys.forms import fields
 
 
 def _scale_labels(questions: list[Question], lang: str) -> dict[int, dict[str, str]]:

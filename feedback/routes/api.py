@@ -11,11 +11,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from feedback import bulk, export, intake, openapi, surveys, tokens
-from feedback.i18n import gettext_for
-from feedback.models import ApiToken
-from feedback.numbers import whole_number
+from feedback.answers import bulk, intake
+from feedback.core.i18n import gettext_for
+from feedback.core.models import ApiToken
+from feedback.core.numbers import whole_number
+from feedback.insight import export
+from feedback.integrations import openapi, tokens
 from feedback.routes.base import api_error, db, language, public, requires_token
+from feedback.surveys import definitions as surveys
 
 PAGE_DEFAULT = 100
 PAGE_MAX = 1000

@@ -19,10 +19,13 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from feedback import assisted, auth, forms, intake, surveys
-from feedback.i18n import gettext_for
-from feedback.models import Question, Service, StaffUser, Survey
+from feedback.answers import assisted, intake
+from feedback.core.i18n import gettext_for
+from feedback.core.models import Question, Service, StaffUser, Survey
 from feedback.routes.base import db, language, render, requires
+from feedback.staff import auth
+from feedback.surveys import definitions as surveys
+from feedback.surveys import forms
 
 # The previous person's answers must not come back from the cache with the back button.
 NO_STORE = {"Cache-Control": "no-store"}

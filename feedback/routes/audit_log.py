@@ -8,10 +8,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from feedback import audit
-from feedback.i18n import N_, gettext_for
-from feedback.numbers import whole_number
+from feedback.core.i18n import N_, gettext_for
+from feedback.core.numbers import whole_number
 from feedback.routes.base import db, language, render, requires
+from feedback.staff import audit
 
 PER_PAGE = 50
 # What each action means, in words; an action not listed here is shown by its name.

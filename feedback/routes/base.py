@@ -18,11 +18,14 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from feedback import auth, intake, surveys, tokens
-from feedback.catalog import CHANNELS, LANGUAGES, MODE_LABELS
-from feedback.db import session_scope
-from feedback.i18n import N_, gettext_for, negotiate, other_language, pick
-from feedback.models import StaffUser, Survey
+from feedback.answers import intake
+from feedback.core.catalog import CHANNELS, LANGUAGES, MODE_LABELS
+from feedback.core.db import session_scope
+from feedback.core.i18n import N_, gettext_for, negotiate, other_language, pick
+from feedback.core.models import StaffUser, Survey
+from feedback.integrations import tokens
+from feedback.staff import auth
+from feedback.surveys import definitions as surveys
 
 log = logging.getLogger("feedback")
 Handler = Callable[[Request], Awaitable[Response]]

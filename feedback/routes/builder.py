@@ -14,15 +14,16 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from feedback import builder, forms, surveys
-from feedback import builder_questions as bq
-from feedback.builder import Form, Invalid
-from feedback.catalog import CHANNELS, DRIVERS, KINDS
-from feedback.models import Question, Service, Survey
+from feedback.core.catalog import CHANNELS, DRIVERS, KINDS
+from feedback.core.models import Question, Service, Survey
 from feedback.routes import builder_views as views
 from feedback.routes.base import db, language, render, requires
 from feedback.routes.filtering import DRIVER_NAMES
-from feedback.survey_templates import TEMPLATES
+from feedback.surveys import builder, forms
+from feedback.surveys import builder_questions as bq
+from feedback.surveys import definitions as surveys
+from feedback.surveys.builder import Form, Invalid
+from feedback.surveys.survey_templates import TEMPLATES
 
 DONE = ("created", "saved", "added", "moved", "deleted", "retired", "live", "closed")
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from feedback import builder, forms
-from feedback import builder_questions as bq
-from feedback.builder import Form
-from feedback.catalog import LANGUAGES
-from feedback.i18n import N_
-from feedback.models import Question, Survey
+from feedback.core.catalog import LANGUAGES
+from feedback.core.i18n import N_
+from feedback.core.models import Question, Survey
+from feedback.surveys import builder, forms
+from feedback.surveys import builder_questions as bq
+from feedback.surveys.builder import Form
 
 KIND_NAMES = {
     "yes_no": N_("Yes or no"),

@@ -11,10 +11,10 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from dashboards import terms
-from feedback import audit, auth, comments, queries, surveys
-from feedback.catalog import LANGUAGES
-from feedback.models import Service, StaffUser
-from feedback.numbers import whole_number
+from feedback.core.catalog import LANGUAGES
+from feedback.core.models import Service, StaffUser
+from feedback.core.numbers import whole_number
+from feedback.insight import comments, queries
 from feedback.routes.base import db, language, requires
 from feedback.routes.filtering import (
     EDIT_ROLES,
@@ -24,6 +24,8 @@ from feedback.routes.filtering import (
     score_labels,
     survey_or_404,
 )
+from feedback.staff import audit, auth
+from feedback.surveys import definitions as surveys
 
 PER_PAGE = 25
 SEARCH_MAX = 100

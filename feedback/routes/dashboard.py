@@ -16,11 +16,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from dashboards import control, effects, figures, series, views
-from feedback import auth, comments, metrics, queries, rollups, surveys
-from feedback.catalog import CHANNELS
-from feedback.forms import fields
-from feedback.i18n import pick
-from feedback.models import Question, Service, StaffUser, Survey, utcnow
+from feedback.core.catalog import CHANNELS
+from feedback.core.i18n import pick
+from feedback.core.models import Question, Service, StaffUser, Survey, utcnow
+from feedback.insight import comments, metrics, queries, rollups
 from feedback.routes.base import db, language, requires
 from feedback.routes.filtering import (
     View,
@@ -33,6 +32,9 @@ from feedback.routes.filtering import (
     survey_or_404,
     visible_services,
 )
+from feedback.staff import auth
+from feedback.surveys import definitions as surveys
+from feedback.surveys.forms import fields
 
 OVERVIEW_DAYS = (30, 90, 365)
 SPARK_WEEKS = 26

@@ -10,10 +10,11 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from feedback import amend, intake, protect, surveys
-from feedback.i18n import gettext_for
-from feedback.models import Survey
+from feedback.answers import amend, intake, protect
+from feedback.core.i18n import gettext_for
+from feedback.core.models import Survey
 from feedback.routes.base import api_error, db, language, open_survey, public
+from feedback.surveys import definitions as surveys
 
 EMBED_JS = Path(__file__).parent.parent / "static" / "embed.js"
 

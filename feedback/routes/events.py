@@ -10,11 +10,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from feedback import audit, auth, events
-from feedback.catalog import LANGUAGES
-from feedback.models import ChangeEvent, Service, StaffUser, utcnow
+from feedback.core.catalog import LANGUAGES
+from feedback.core.models import ChangeEvent, Service, StaffUser, utcnow
+from feedback.insight import events
 from feedback.routes.base import db, language, render, requires
 from feedback.routes.filtering import EDIT_ROLES, can_edit
+from feedback.staff import audit, auth
 
 DONE = ("added", "updated", "deleted")
 

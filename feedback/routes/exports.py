@@ -18,12 +18,14 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from feedback import auth, export, summaries, surveys
-from feedback.catalog import CHANNELS, LANGUAGES
-from feedback.db import session_scope
-from feedback.i18n import gettext_for, pick
-from feedback.models import StaffUser, utcnow
+from feedback.core.catalog import CHANNELS, LANGUAGES
+from feedback.core.db import session_scope
+from feedback.core.i18n import gettext_for, pick
+from feedback.core.models import StaffUser, utcnow
+from feedback.insight import export, summaries
 from feedback.routes.base import db, language, render, requires
+from feedback.staff import auth
+from feedback.surveys import definitions as surveys
 
 
 def _visible(user: StaffUser) -> list[str] | None:

@@ -12,13 +12,15 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from feedback import auth, queries, surveys
-from feedback.catalog import CHANNELS, DRIVERS, LANGUAGES, MODE_LABELS
-from feedback.forms import fields
-from feedback.i18n import N_, gettext_for, pick
-from feedback.models import Question, StaffUser, Survey, utcnow
+from feedback.core.catalog import CHANNELS, DRIVERS, LANGUAGES, MODE_LABELS
+from feedback.core.i18n import N_, gettext_for, pick
+from feedback.core.models import Question, StaffUser, Survey, utcnow
+from feedback.insight import queries
 from feedback.routes.base import render
 from feedback.routes.plotly_assets import plotly_map_style_id
+from feedback.staff import auth
+from feedback.surveys import definitions as surveys
+from feedback.surveys.forms import fields
 
 # Charts may be saved as PNG: plotly.js draws the image from data: and blob: URLs.
 DASHBOARD_CSP = (

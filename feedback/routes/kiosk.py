@@ -10,10 +10,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from feedback import forms, intake, protect, snippets, surveys
-from feedback.i18n import gettext_for, pick
-from feedback.models import Question, Survey
+from feedback.answers import intake, protect
+from feedback.core.i18n import gettext_for, pick
+from feedback.core.models import Question, Survey
 from feedback.routes.base import db, open_survey, public, render
+from feedback.surveys import definitions as surveys
+from feedback.surveys import forms, snippets
 
 # Never kept by the browser, so the back button cannot show the previous person's answers.
 NO_STORE = {"Cache-Control": "no-store"}

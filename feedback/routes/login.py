@@ -9,9 +9,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from feedback import audit, auth, throttle
-from feedback.i18n import gettext_for
+from feedback.core.i18n import gettext_for
 from feedback.routes.base import current_user, db, ensure_csrf, language, public, render
+from feedback.staff import audit, auth, throttle
 
 
 def _safe_next(target: str | None) -> str:

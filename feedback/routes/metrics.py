@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from feedback import observability
+from feedback.core import observability
 from feedback.routes.base import public
 
 

@@ -9,9 +9,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from feedback import forms, intake, protect, snippets, surveys
-from feedback.models import Survey
+from feedback.answers import intake, protect
+from feedback.core.models import Survey
 from feedback.routes.base import db, language, open_survey, public, render
+from feedback.surveys import definitions as surveys
+from feedback.surveys import forms, snippets
 
 
 def _channel(survey: Survey, requested: str | None) -> str:

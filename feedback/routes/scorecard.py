@@ -11,9 +11,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from feedback import summaries
-from feedback.i18n import gettext_for, pick
-from feedback.models import Question, Service, utcnow
+from feedback.core.i18n import gettext_for, pick
+from feedback.core.models import Question, Service, utcnow
+from feedback.insight import summaries
 from feedback.routes.base import db, language, public, render
 
 

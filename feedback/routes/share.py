@@ -9,10 +9,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from feedback import builder, intake, snippets, surveys
-from feedback.catalog import CHANNELS, LANGUAGES
-from feedback.models import Survey
+from feedback.answers import intake
+from feedback.core.catalog import CHANNELS, LANGUAGES
+from feedback.core.models import Survey
 from feedback.routes.base import db, language, render, requires
+from feedback.surveys import builder, snippets
+from feedback.surveys import definitions as surveys
 
 # Answers sent from the live preview are real answers; this touchpoint lets people filter them.
 PREVIEW_TOUCHPOINT = "share-preview"

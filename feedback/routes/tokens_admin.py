@@ -9,8 +9,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from feedback import summaries, tokens
-from feedback.i18n import N_, gettext_for
+from feedback.core.i18n import N_, gettext_for
+from feedback.insight import summaries
+from feedback.integrations import tokens
 from feedback.routes.base import db, language, render, requires
 
 SCOPE_LABELS = {

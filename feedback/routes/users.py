@@ -11,10 +11,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from feedback import audit, auth, summaries
-from feedback.i18n import N_, gettext_for
-from feedback.models import StaffUser
+from feedback.core.i18n import N_, gettext_for
+from feedback.core.models import StaffUser
+from feedback.insight import summaries
 from feedback.routes.base import db, language, render, requires
+from feedback.staff import audit, auth
 
 ROLE_LABELS = {
     "admin": N_("Administrator"),

@@ -11,8 +11,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from feedback import summaries, webhooks
-from feedback.i18n import N_, gettext_for
+from feedback.core.i18n import N_, gettext_for
+from feedback.insight import summaries
+from feedback.integrations import webhooks
 from feedback.routes.base import db, language, render, requires
 
 NO_STORE = {"Cache-Control": "no-store"}  # the secret is shown once

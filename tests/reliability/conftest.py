@@ -26,8 +26,8 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from feedback.app import create_app
-from feedback.db import make_engine, session_scope
-from feedback.models import Response, ResponseDay, Survey
+from feedback.core.db import make_engine, session_scope
+from feedback.core.models import Response, ResponseDay, Survey
 
 from conftest import make_settings, seed_minimal
 from servers import ServerProcess, free_port

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from feedback import tokens
 from feedback.app import create_app
-from feedback.db import session_scope
+from feedback.core.db import session_scope
+from feedback.integrations import tokens
 
 from .conftest import lift_limits
 from conftest import make_settings, seed_minimal

@@ -17,9 +17,11 @@ import pytest
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from feedback import audit, auth, intake, storing, surveys
-from feedback.db import session_scope
-from feedback.models import ChangeEvent, Question, Service, Survey, utcnow
+from feedback.answers import intake, storing
+from feedback.core.db import session_scope
+from feedback.core.models import ChangeEvent, Question, Service, Survey, utcnow
+from feedback.staff import audit, auth
+from feedback.surveys import definitions as surveys
 
 from .conftest import lift_limits
 from conftest import ADMIN_PASSWORD, login

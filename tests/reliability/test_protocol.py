@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx2 as httpx
 import pytest
 
-from feedback.slow_clients import MAX_HEAD_BYTES, MAX_PIPELINED
+from feedback.core.slow_clients import MAX_HEAD_BYTES, MAX_PIPELINED
 
 from .conftest import SURVEY, prepare, stored_state
 from servers import ServerProcess

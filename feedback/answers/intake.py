@@ -1,0 +1,359 @@
+"""One path for every answer, from any channel: validate, scrub, de-duplicate, store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from feedback.answers.privacy import scrub
+from feedback.core import limits
+from feedback.core.catalog import CHANNELS, SCALE_RANGES, TEXT_MAX_LENGTH
+from feedback.core.i18n import gettext_for, pick
+from feedback.core.models import Question, Survey, utcnow
+from feedback.core.numbers import whole_number
+from feedback.insight import rollups
+
+TOUCHPOINT_MAX = 100
+IDEMPOTENCY_KEY_MAX = 128
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A response as any channel hands it in, before validation."""
+
+    channel: str
+    language: str
+    answers: Mapping[str, Any]
+    touchpoint: str | None = None
+    assisted: bool = False
+
+
+@dataclass(frozen=True)
+class Stored:
+    """The outcome of a stored (or replayed) submission."""
+
+    id: int
+    created: bool
+    removed: tuple[str, ...] = ()
+
+
+@dataclass
+class Rejected(Exception):
+    """A submission that cannot be stored, with messages in the request's language."""
+
+    status: int
+    code: str
+    message: str
+    fields: dict[str, str] = field(default_factory=dict)
+    # Seconds to wait before trying again (429); sent as Retry-After.
+    retry_after: int | None = None
+    # What the scrubber took out, when the person is asked to check before storing (preview).
+    removed: tuple[str, ...] = ()
+
+
+def storable(text: str) -> bool:
+    """False for text no database keeps as sent: a NUL (PostgreSQL refuses it) or a lone
+    surrogate (JSON can carry one as \\ud800; it is not UTF-8)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _visible(question: Question, answers: Mapping[str, Any]) -> bool:
+    rule = question.show_if
+    return not rule or answers.get(rule["question"]) in rule.get("values", [])
+
+
+def _check(question: Question, value: Any, _: Callable[[str], str]) -> tuple[Any, str | None]:
+    """Return (normalised value, error message or None) for one answer."""
+    kind = question.kind
+    if kind == "yes_no":
+        return (value, None) if isinstance(value, bool) else (None, _("Answer yes or no."))
+    if kind in SCALE_RANGES:
+        low, high = SCALE_RANGES[kind]
+        if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
+            return value, None
+        return None, _("Choose a number from %(low)d to %(high)d.") % {"low": low, "high": high}
+    option_ids = {o["id"] for o in question.options}
+    if kind == "choice":
+        if isinstance(value, str) and value in option_ids:
+            return value, None
+        return None, _("Choose one of the answers shown.")
+    if kind == "multi":
+        ok = isinstance(value, list) and all(isinstance(v, str) and v in option_ids for v in value)
+        if ok and len(set(value)) == len(value):
+            return value, None
+        return None, _("Choose one or more of the answers shown.")
+    if not isinstance(value, str) or not storable(value):
+        return None, _("Enter your answer as text.")
+    limit = min(question.max_length or TEXT_MAX_LENGTH, TEXT_MAX_LENGTH)
+    if len(value) > limit:
+        return None, _("Use %(max)d characters or fewer (you used %(n)d).") % {
+            "max": limit,
+            "n": len(value),
+        }
+    return value.strip(), None
+
+
+def _missing_message(question: Question, lang: str, _: Callable[[str], str]) -> str:
+    text = pick(question.text, lang)
+    if question.kind == "text":
+        return _("Enter your answer: %(question)s") % {"question": text}
+    if question.kind == "multi":
+        return _("Choose at least one answer: %(question)s") % {"question": text}
+    return _("Choose an answer: %(question)s") % {"question": text}
+
+
+def _empty(value: Any) -> bool:
+    return (
+        value is None
+        or value == ""
+        or value == []
+        or (isinstance(value, str) and not value.strip())
+    )
+
+
+def validate(
+    survey: Survey,
+    questions: list[Question],
+    submission: Submission,
+    lang: str,
+    *,
+    partial: bool = False,
+    kept: Collection[str] = (),
+    preview: bool = False,
+) -> tuple[list[tuple[Question, Any]], tuple[str, ...]]:
+    """Check a submission against its survey; return the answers to store and what was scrubbed.
+
+    `partial`: more answers will follow (amend), so a missing required answer is no error yet.
+    `kept`: keys whose values are already stored and clean, so they are not scrubbed again.
+    `preview`: if scrubbing changed a text, refuse (422 personal_information) with the scrubbed
+    texts in `fields`, so the person sees what will be removed before anything is stored.
+    """
+    _ = gettext_for(lang).gettext
+    errors: dict[str, str] = {}
+    if submission.channel not in CHANNELS or submission.channel not in survey.channels:
+        errors["channel"] = _("This survey is not offered on this channel.")
+    if submission.language not in survey.languages:
+        errors["language"] = _("Choose English or French.")
+    touchpoint = submission.touchpoint
+    if touchpoint is not None and (
+        not isinstance(touchpoint, str)
+        or len(touchpoint) > TOUCHPOINT_MAX
+        or not storable(touchpoint)
+    ):
+        errors["touchpoint"] = _("The touchpoint must be text of at most %(max)d characters.") % {
+            "max": TOUCHPOINT_MAX
+        }
+    by_key = {q.key: q for q in questions}
+    for key in submission.answers:
+        if key not in by_key:
+            # Named back as sent, but only as much as can be written out (JSON is UTF-8).
+            name = str(key)[:40].encode("utf-8", "replace").decode("utf-8")
+            errors[name] = _("This question is not part of the survey.")
+    accepted: list[tuple[Question, Any]] = []
+    removed: list[str] = []
+    scrubbed_texts: dict[str, str] = {}
+    for question in questions:
+        value = submission.answers.get(question.key)
+        if not _visible(question, submission.answers):
+            continue  # answers to questions the person could not see are dropped
+        if _empty(value):
+            if question.required and not partial:
+                errors[question.key] = _missing_message(question, lang, _)
+            continue
+        if question.key in kept:
+            accepted.append((question, value))
+            continue
+        clean, error = _check(question, value, _)
+        if error:
+            errors[question.key] = error
+            continue
+        if question.kind == "text":
+            scrubbed = scrub(clean, submission.language)
+            clean = scrubbed.text
+            removed.extend(k for k in scrubbed.removed if k not in removed)
+            if scrubbed.removed:
+                scrubbed_texts[question.key] = clean
+        accepted.append((question, clean))
+    if partial and not accepted and not errors:
+        errors["answers"] = _("Answer at least one question.")
+    if errors:
+        raise Rejected(422, "invalid", _("Some answers need your attention."), errors)
+    if preview and scrubbed_texts:
+        message = _(
+            "To protect your privacy, we removed personal information from your comment. "
+            "Check it, then send it again."
+        )
+        raise Rejected(422, "personal_information", message, scrubbed_texts, removed=tuple(removed))
+    return accepted, tuple(removed)
+
+
+def answer_rows(response_id: int, accepted: list[tuple[Question, Any]]) -> list[dict[str, Any]]:
+    """The answer rows of one response as column values (one row per option of a multi)."""
+    rows: list[dict[str, Any]] = []
+    for question, value in accepted:
+        row: dict[str, Any] = {"response_id": response_id, "question_id": question.id}
+        row |= {"value": None, "option": None, "text": None}
+        if question.kind == "multi":
+            rows += [row | {"option": v} for v in value]
+            continue
+        if question.kind == "choice":
+            row["option"] = value
+        elif question.kind == "text":
+            row["text"] = value
+        else:
+            row["value"] = float(value)
+        rows.append(row)
+    return rows
+
+
+LIMIT_WINDOW = 60  # seconds: the per-client and per-survey limits are per minute
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A checked submission, ready to store: what `prepare` made of it, with no database read."""
+
+    survey: Survey
+    questions: list[Question]
+    submission: Submission
+    accepted: list[tuple[Question, Any]]
+    removed: tuple[str, ...]
+    submitted_at: datetime
+    lang: str
+    idempotency_key: str | None = None
+    # (counter key, limit per minute) pairs this submission counts against.
+    checks: tuple[tuple[str, int], ...] = ()
+
+
+def check_open(survey: Survey | None, lang: str) -> Survey:
+    """The survey if it takes answers now; otherwise a 404 (unknown, draft) or 410 (closed)."""
+    _ = gettext_for(lang).gettext
+    if survey is None or survey.status == "draft":
+        raise Rejected(404, "not_found", _("This survey does not exist."))
+    if survey.status != "live":
+        raise Rejected(410, "closed", _("This survey is closed. Thank you for your interest."))
+    return survey
+
+
+def too_many(lang: str, wait: int) -> Rejected:
+    _ = gettext_for(lang).gettext
+    message = _("Too many answers were sent from here. Please try again in a minute.")
+    return Rejected(429, "too_many", message, retry_after=wait)
+
+
+def throttle(session: Session, *, checks: Sequence[tuple[str, int]], lang: str) -> None:
+    """Count one hit on each (key, limit per minute); over any limit, roll back and refuse (429).
+
+    The counters live in the database, so every worker sees the same counts.
+    """
+    # One statement for all counters, locked in the same (sorted) order as a batch of
+    # submissions locks them, so PostgreSQL never finds the two waiting on each other.
+    counts, wait = limits.count_many(session, {key: 1 for key, _ in checks}, window=LIMIT_WINDOW)
+    if any(counts[key] > limit for key, limit in checks):
+        session.rollback()  # a refused attempt does not count, nor extend the wait
+        raise too_many(lang, wait)
+
+
+def client_checks(
+    survey: Survey, client: str | None, client_limit: int | None = None, survey_cap: int = 0
+) -> tuple[tuple[str, int], ...]:
+    """The counters a submission from `client` (a salted hash, see protect.py) counts against:
+    the client's (default limit: the survey's) and, if `survey_cap` > 0, the survey's own."""
+    if client is None:
+        return ()
+    checks = [(f"submit:{survey.id}:{client}", client_limit or survey.client_limit_per_minute)]
+    if survey_cap > 0:
+        checks.append((f"submit:{survey.id}", survey_cap))
+    return tuple(checks)
+
+
+def prepare(
+    survey: Survey | None,
+    questions: list[Question],
+    submission: Submission,
+    lang: str,
+    *,
+    idempotency_key: str | None = None,
+    submitted_at: datetime | None = None,
+    partial: bool = False,
+    preview: bool = False,
+    checks: tuple[tuple[str, int], ...] = (),
+) -> Pending:
+    """Check a submission (open survey, key, answers, scrubbing) without touching the database.
+
+    Raises Rejected; what it returns, `store_many` stores. See `validate` for the flags.
+    """
+    survey = check_open(survey, lang)
+    if idempotency_key is not None and (
+        not idempotency_key
+        or len(idempotency_key) > IDEMPOTENCY_KEY_MAX
+        or not idempotency_key.isprintable()
+    ):
+        _ = gettext_for(lang).gettext
+        raise Rejected(400, "bad_idempotency_key", _("The Idempotency-Key header is not valid."))
+    accepted, removed = validate(
+        survey, questions, submission, lang, partial=partial, preview=preview
+    )
+    # Stored in UTC: SQLite keeps no offset, and daily aggregates are UTC days.
+    moment = rollups.as_utc(submitted_at) if submitted_at else utcnow()
+    return Pending(
+        survey, questions, submission, accepted, removed, moment, lang, idempotency_key, checks
+    )
+
+
+def submission_from_json(body: Any, *, lang: str) -> Submission:
+    """Read the API's JSON body; a wrong shape is a 422 naming the field."""
+    _ = gettext_for(lang).gettext
+    if not isinstance(body, dict):
+        raise Rejected(422, "invalid", _("The request body must be a JSON object."))
+    errors: dict[str, str] = {}
+    answers = body.get("answers")
+    if not isinstance(answers, dict):
+        errors["answers"] = _("Give the answers as an object keyed by question id.")
+    for name in ("channel", "language"):
+        if not isinstance(body.get(name), str):
+            errors[name] = _("This field is required and must be text.")
+    touchpoint = body.get("touchpoint")
+    if touchpoint is not None and not isinstance(touchpoint, str):
+        errors["touchpoint"] = _("The touchpoint must be text of at most %(max)d characters.") % {
+            "max": TOUCHPOINT_MAX
+        }
+    if errors:
+        raise Rejected(422, "invalid", _("Some answers need your attention."), errors)
+    return Submission(
+        channel=body["channel"],
+        language=body["language"],
+        answers=answers,  # type: ignore[arg-type]
+        touchpoint=touchpoint or None,
+    )
+
+
+def answers_from_form(questions: list[Question], form: Mapping[str, list[str]]) -> dict[str, Any]:
+    """Turn an HTML form's strings into typed answers; anything unreadable stays as sent."""
+    answers: dict[str, Any] = {}
+    for question in questions:
+        values = [v for v in form.get(f"q_{question.key}", []) if v != ""]
+        if not values:
+            continue
+        if question.kind == "multi":
+            answers[question.key] = values
+            continue
+        raw = values[0]
+        if question.kind == "yes_no":
+            answers[question.key] = {"true": True, "false": False}.get(raw, raw)
+        elif question.kind in SCALE_RANGES:
+            number = whole_number(raw)
+            answers[question.key] = number if number is not None else raw
+        else:
+            answers[question.key] = raw
+    return answers
