@@ -35,7 +35,7 @@ from feedback.core.middleware import (
 )
 from feedback.core.settings import Settings
 from feedback.insight import alerts
-from feedback.integrations import webhooks
+from feedback.integrations import webhook_delivery
 from feedback.routes import (
     admin,
     analysis,
@@ -104,7 +104,9 @@ def background_jobs(settings: Settings) -> list[jobs.Job]:
             jobs.Job("retention.purge", settings.retention_interval, retention.run, lease=3600)
         )
     if settings.webhook_interval > 0:
-        out.append(jobs.Job("webhooks.deliver", settings.webhook_interval, webhooks.job(settings)))
+        out.append(
+            jobs.Job("webhooks.deliver", settings.webhook_interval, webhook_delivery.job(settings))
+        )
     return out
 
 

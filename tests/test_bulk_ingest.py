@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 
 from feedback.core.db import session_scope
 from feedback.core.models import AnswerDay, AnswerPairDay, Response, ResponseDay, Survey
+from feedback.core.times import as_utc
 from feedback.insight import rollups
 from feedback.integrations import tokens
 
@@ -162,7 +163,7 @@ def test_a_time_long_before_the_survey_is_refused_per_item(client: TestClient, a
     with session_scope(app.state.engine) as session:
         found = session.get(Survey, survey)
         assert found is not None
-        created = rollups.as_utc(found.created_at)
+        created = as_utc(found.created_at)
     base = {"survey": survey, "channel": "phone", "language": "en", "answers": {"satisfaction": 3}}
     batch = [
         dict(base, idempotency_key="ancient", submitted_at="0001-01-01T00:00:00Z"),

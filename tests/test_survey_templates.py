@@ -20,16 +20,16 @@ from feedback.core.catalog import (
     Text,
     fill,
 )
-from feedback.surveys.survey_templates import (
+from feedback.surveys.scales import (
     AGREEMENT_5,
     AGREEMENT_7,
     EASE_5,
     NPS_ENDS,
     SATISFACTION_5,
-    TEMPLATES,
     THUMBS,
     YES_NO,
 )
+from feedback.surveys.survey_templates import TEMPLATES
 
 SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 SCALE_KINDS = ("yes_no", "rating5", "nps", "ces7")

@@ -26,7 +26,7 @@ from starlette.testclient import TestClient
 from feedback.core.db import session_scope
 from feedback.core.models import AuditEntry, Webhook, WebhookDelivery, utcnow
 from feedback.insight import alert_delivery
-from feedback.integrations import webhooks
+from feedback.integrations import webhook_delivery, webhooks
 
 V2_OK = {"channel": "web", "language": "en", "answers": {"trust": True, "went_well": ["ease"]}}
 
@@ -102,16 +102,20 @@ def test_signed_delivery_retried_after_500_and_sent_once(
     [queued] = deliveries(app)
     assert queued.status == "pending" and queued.event == "response.created"
     receiver.statuses = [500, 200]
-    summary = webhooks.deliver_due(app.state.engine, allow_private=True)
+    summary = webhook_delivery.deliver_due(app.state.engine, allow_private=True)
     assert summary.startswith("0 sent, 1 to retry")
     [retry] = deliveries(app)
     assert (retry.status, retry.attempts, retry.last_status) == ("pending", 1, 500)
     wait = retry.next_attempt_at.replace(tzinfo=None) - utcnow().replace(tzinfo=None)
     assert timedelta(seconds=25) < wait <= timedelta(seconds=31)  # the first backoff step
-    assert webhooks.deliver_due(app.state.engine, allow_private=True).startswith("0 sent, 0")
+    assert webhook_delivery.deliver_due(app.state.engine, allow_private=True).startswith(
+        "0 sent, 0"
+    )
     make_due(app)
-    assert webhooks.deliver_due(app.state.engine, allow_private=True).startswith("1 sent")
-    assert webhooks.deliver_due(app.state.engine, allow_private=True).startswith("0 sent, 0")
+    assert webhook_delivery.deliver_due(app.state.engine, allow_private=True).startswith("1 sent")
+    assert webhook_delivery.deliver_due(app.state.engine, allow_private=True).startswith(
+        "0 sent, 0"
+    )
     [done] = deliveries(app)
     assert (done.status, done.attempts, done.last_status) == ("sent", 2, 200)
     assert done.sent_at is not None
@@ -149,11 +153,11 @@ def test_gives_up_after_the_last_attempt(client: TestClient, app: Any, receiver:
     receiver.statuses = [503] * webhooks.MAX_ATTEMPTS
     for _ in range(webhooks.MAX_ATTEMPTS):
         make_due(app)
-        webhooks.deliver_due(app.state.engine, allow_private=True)
+        webhook_delivery.deliver_due(app.state.engine, allow_private=True)
     [gone] = deliveries(app)
     assert (gone.status, gone.attempts, gone.last_status) == ("failed", 8, 503)
     make_due(app)
-    webhooks.deliver_due(app.state.engine, allow_private=True)
+    webhook_delivery.deliver_due(app.state.engine, allow_private=True)
     assert len(receiver.received) == webhooks.MAX_ATTEMPTS
 
 
@@ -187,7 +191,7 @@ def test_delivery_refuses_an_address_that_became_private(
 ) -> None:
     add_hook(app, receiver.url)
     client.post(f"/api/v1/surveys/{app.state.ids['v2']}/responses", json=V2_OK)
-    webhooks.deliver_due(app.state.engine, allow_private=False)
+    webhook_delivery.deliver_due(app.state.engine, allow_private=False)
     [refused] = deliveries(app)
     assert refused.status == "pending" and "not public" in (refused.last_error or "")
     assert receiver.received == []
@@ -237,7 +241,9 @@ def test_delivery_connects_only_to_the_address_it_checked(
 ) -> None:
     add_hook(app, f"http://{REBOUND}:{receiver.port}/hook")
     client.post(f"/api/v1/surveys/{app.state.ids['v2']}/responses", json=V2_OK)
-    assert webhooks.deliver_due(app.state.engine, allow_private=False).startswith("0 sent, 1")
+    assert webhook_delivery.deliver_due(app.state.engine, allow_private=False).startswith(
+        "0 sent, 1"
+    )
     assert receiver.received == []  # the second answer, 127.0.0.1, was never asked for
     assert (rebinding.lookups, rebinding.dialled) == (1, [PUBLIC])
     [pending] = deliveries(app)
@@ -345,7 +351,7 @@ def test_admin_adds_shows_secret_once_disables_and_sees_log(
     assert secret.group(0) not in staff.get("/admin/webhooks").text  # shown once
     staff.post(f"/api/v1/surveys/{app.state.ids['v2']}/responses", json=V2_OK)
     receiver.statuses = [500]
-    webhooks.deliver_due(app.state.engine, allow_private=True)
+    webhook_delivery.deliver_due(app.state.engine, allow_private=True)
     log = staff.get("/admin/webhooks?lang=fr").text
     assert "HTTP 500" in log and "Journal des envois" in log
     off = staff.post(
@@ -379,7 +385,7 @@ def test_follow_up_answers_send_an_update_with_every_answer(
         f"{url}/{first['id']}",
         json={"answers": {"went_well": ["ease"]}, "amend_token": first["amend_token"]},
     )
-    assert webhooks.deliver_due(app.state.engine, allow_private=True).startswith("2 sent")
+    assert webhook_delivery.deliver_due(app.state.engine, allow_private=True).startswith("2 sent")
     events = [json.loads(r["body"]) for r in receiver.received]
     assert [e["event"] for e in events] == ["response.created", "response.updated"]
     assert events[1]["data"]["response"]["answers"] == {"trust": True, "went_well": ["ease"]}

@@ -16,12 +16,12 @@ from typing import Any
 from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
 from sqlmodel import Session, col, select
 
+from feedback.answers import outbox
 from feedback.answers.intake import Rejected, Stored, Submission, check_open, validate
 from feedback.core.catalog import SCALE_RANGES
 from feedback.core.i18n import gettext_for
 from feedback.core.models import Answer, Question, Response, Survey
 from feedback.insight import rollups
-from feedback.integrations import webhooks
 
 TOKEN_MAX_AGE = 2 * 3600  # seconds: long enough to write a comment, short enough to expire
 _SALT = "feedback.amend"
@@ -158,8 +158,8 @@ def amend(
     session.flush()
     rows = list(session.exec(select(Answer).where(Answer.response_id == response.id)))
     rollups.add_response(session, response, rows, questions)
-    webhooks.enqueue(
-        session, survey=survey, response=response, accepted=accepted, event=webhooks.EVENT_UPDATED
+    outbox.enqueue(
+        session, survey=survey, response=response, accepted=accepted, event=outbox.EVENT_UPDATED
     )
     session.commit()
     return Stored(id=response.id, created=False, removed=removed)

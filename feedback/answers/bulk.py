@@ -19,14 +19,13 @@ from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from feedback.answers import intake, storing
+from feedback.answers import intake, outbox, storing
 from feedback.core import observability
 from feedback.core.catalog import CHANNELS, LANGUAGES
 from feedback.core.i18n import gettext_for
 from feedback.core.models import Answer, Question, Response, Survey, utcnow
+from feedback.core.times import as_utc
 from feedback.insight import rollups
-from feedback.insight.rollups import as_utc
-from feedback.integrations import webhooks
 from feedback.surveys import definitions as surveys
 
 MAX_ITEMS = 1000
@@ -285,7 +284,7 @@ def _insert(session: Session, new: list[_Valid]) -> None:
         session.execute(insert(Answer.__table__), answers)  # type: ignore[attr-defined]
     rollups.add_responses(session, ids)
     for response, (_result, _item, survey, accepted) in zip(responses, new, strict=True):
-        webhooks.enqueue(session, survey=survey, response=response, accepted=accepted)
+        outbox.enqueue(session, survey=survey, response=response, accepted=accepted)
         observability.submitted(session, response.channel)
 
 

@@ -15,7 +15,7 @@ from feedback.core.catalog import CHANNELS, SCALE_RANGES, TEXT_MAX_LENGTH
 from feedback.core.i18n import gettext_for, pick
 from feedback.core.models import Question, Survey, utcnow
 from feedback.core.numbers import whole_number
-from feedback.insight import rollups
+from feedback.core.times import as_utc
 
 TOUCHPOINT_MAX = 100
 IDEMPOTENCY_KEY_MAX = 128
@@ -305,7 +305,7 @@ def prepare(
         survey, questions, submission, lang, partial=partial, preview=preview
     )
     # Stored in UTC: SQLite keeps no offset, and daily aggregates are UTC days.
-    moment = rollups.as_utc(submitted_at) if submitted_at else utcnow()
+    moment = as_utc(submitted_at) if submitted_at else utcnow()
     return Pending(
         survey, questions, submission, accepted, removed, moment, lang, idempotency_key, checks
     )

@@ -58,7 +58,7 @@ def _expired(session: Session, survey_id: str, before: datetime) -> object:
 def _expired_deliveries(session: Session, surveys: list[tuple[str, int]], now: datetime) -> object:
     """The ids of webhook messages past their survey's period, or finished and past 30 days."""
     payload = col(WebhookDelivery.payload)
-    # The payload's time is UTC ISO text (webhooks._iso), so text order is time order.
+    # The payload's time is UTC ISO text (times.iso_utc), so text order is time order.
     submitted = payload[("response", "submitted_at")].as_string()
     about = payload["survey"].as_string()
     finished = cutoff(session, FINISHED_DELIVERY_DAYS, now)

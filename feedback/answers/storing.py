@@ -18,6 +18,7 @@ from sqlalchemy import String, TypeDecorator, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from feedback.answers import outbox
 from feedback.answers.intake import (
     LIMIT_WINDOW,
     Pending,
@@ -32,7 +33,6 @@ from feedback.answers.intake import (
 from feedback.core import limits, observability
 from feedback.core.models import Answer, Question, Response, Survey
 from feedback.insight import rollups
-from feedback.integrations import webhooks
 
 # Built once: a submission runs these with new values only, so SQLAlchemy's compiled cache
 # serves them and no ORM unit of work is needed for rows that are only ever inserted here.
@@ -273,7 +273,7 @@ def _insert(
         _insert_answers(session, answers)
     rollups.add_many(session, counted)
     for item, row in zip(items, rows, strict=True):
-        webhooks.enqueue(session, survey=item.survey, response=row, accepted=item.accepted)
+        outbox.enqueue(session, survey=item.survey, response=row, accepted=item.accepted)
         observability.submitted(session, item.submission.channel)  # counted when committed
 
 

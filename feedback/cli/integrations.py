@@ -9,7 +9,7 @@ from pathlib import Path
 from feedback.answers import paper_import
 from feedback.cli.common import adder, engine_for, group, settings_from
 from feedback.core.db import session_scope
-from feedback.integrations import tokens, webhooks
+from feedback.integrations import tokens, webhook_delivery
 
 
 def cmd_tokens_add(args: argparse.Namespace) -> int:
@@ -89,7 +89,7 @@ def cmd_webhooks_deliver(args: argparse.Namespace) -> int:
     """Send the webhook messages that are due, once."""
     settings = settings_from(args)
     with engine_for(settings) as engine:
-        print(webhooks.job(settings)(engine))
+        print(webhook_delivery.job(settings)(engine))
     return 0
 
 

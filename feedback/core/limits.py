@@ -17,7 +17,7 @@ from sqlalchemy import Engine, bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
-from feedback.answers.privacy import ip_hash, new_salt
+from feedback.core.client_keys import ip_hash, new_salt
 from feedback.core.models import AppSecret, RateCounter
 
 _SALT_PREFIX = "ip_salt:"

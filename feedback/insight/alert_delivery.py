@@ -17,11 +17,11 @@ from email.message import EmailMessage
 from babel.dates import format_date
 from babel.numbers import format_percent
 
+from feedback.core import outbound
 from feedback.core.catalog import CHANNELS
 from feedback.core.i18n import gettext_for, pick
 from feedback.core.models import utcnow
 from feedback.core.settings import Settings
-from feedback.integrations import webhooks
 
 log = logging.getLogger("feedback.alerts")
 
@@ -168,8 +168,8 @@ def post_webhook(
     """POST the signed JSON body; raises on a refused address, a network error or a non-2xx."""
     # Checked at send time too: a name may have been pointed at a private address since.
     try:
-        addresses = webhooks.vetted_addresses(url, allow_private=allow_private)
-    except webhooks.WebhookError as problem:
+        addresses = outbound.vetted_addresses(url, allow_private=allow_private)
+    except outbound.WebhookError as problem:
         private = str(problem) == "private"
         raise Permanent("the address is not public" if private else "bad URL") from None
     headers = {
@@ -179,7 +179,7 @@ def post_webhook(
         "X-Feedback-Signature": sign(secret, body),
     }
     # Sent to the addresses just checked, so DNS cannot answer differently in between.
-    status, error = webhooks.post(url, body, headers, timeout, addresses=addresses)
+    status, error = outbound.post(url, body, headers, timeout, addresses=addresses)
     if status is not None and 200 <= status < 300:
         return
     if status is not None and 400 <= status < 500 and status not in (408, 429):

@@ -10,7 +10,7 @@ what adding it counted.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Integer, String, bindparam, cast, delete, func, select, update
@@ -29,6 +29,7 @@ from feedback.core.models import (
     ResponseFacts,
     Survey,
 )
+from feedback.core.times import as_utc
 from feedback.surveys.definitions import headline_question
 
 _DIMENSIONS = ["day", "channel", "language", "touchpoint"]
@@ -52,11 +53,6 @@ def answer_key(answer: Answer | Mapping[str, Any]) -> str | None:
     if value is not None:
         return str(int(value))
     return None
-
-
-def as_utc(moment: datetime) -> datetime:
-    """The same instant in UTC; a naive timestamp is taken to be UTC already."""
-    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def utc_day(moment: datetime) -> date:

@@ -19,7 +19,7 @@ from feedback.core.numbers import whole_number
 from feedback.staff import audit
 from feedback.surveys import definitions as surveys
 from feedback.surveys.builder import Form, Invalid, first
-from feedback.surveys.survey_templates import (
+from feedback.surveys.scales import (
     AGREEMENT_5,
     AGREEMENT_7,
     EASE_5,

@@ -1,4 +1,4 @@
-"""The built-in bilingual survey templates and the labelled scales they use.
+"""The built-in bilingual survey templates: the standard ones (standard_templates) and ours.
 
 Plain data built on the dataclasses of `feedback.catalog`. Official wordings (GC, OMB A-11,
 CES, NPS) follow REFERENCE.md word for word; question keys are stable public identifiers.
@@ -7,338 +7,24 @@ French style: plain apostrophe, no space before "?", a non-breaking space before
 
 from __future__ import annotations
 
-from feedback.core.catalog import CHANNELS, Option, QuestionSpec, ShowIf, Template, Text
-
-# --- Labelled scales: ids are the point's value as a string ------------------------------
-
-SATISFACTION_5: tuple[Option, ...] = (
-    Option("1", {"en": "Very dissatisfied", "fr": "Très insatisfait"}),
-    Option("2", {"en": "Dissatisfied", "fr": "Insatisfait"}),
-    Option("3", {"en": "Neither satisfied nor dissatisfied", "fr": "Ni satisfait ni insatisfait"}),
-    Option("4", {"en": "Satisfied", "fr": "Satisfait"}),
-    Option("5", {"en": "Very satisfied", "fr": "Très satisfait"}),
+from feedback.core.catalog import CHANNELS, Option, QuestionSpec, Template
+from feedback.surveys.scales import (
+    AGREEMENT_5,
+    AGREEMENT_7,
+    DEFAULT_PARAMS,
+    DO_BETTER,
+    NPS_ENDS,
+    SATISFACTION_5,
+    comment,
 )
-
-EASE_5: tuple[Option, ...] = (
-    Option("1", {"en": "Very difficult", "fr": "Très difficile"}),
-    Option("2", {"en": "Difficult", "fr": "Difficile"}),
-    Option("3", {"en": "Neither easy nor difficult", "fr": "Ni facile ni difficile"}),
-    Option("4", {"en": "Easy", "fr": "Facile"}),
-    Option("5", {"en": "Very easy", "fr": "Très facile"}),
+from feedback.surveys.standard_templates import (
+    A11_POST_TRANSACTION,
+    A11_V2,
+    GC_PAGE_FEEDBACK,
+    GC_TASK_SUCCESS,
 )
-
-AGREEMENT_5: tuple[Option, ...] = (
-    Option("1", {"en": "Strongly disagree", "fr": "Fortement en désaccord"}),
-    Option("2", {"en": "Disagree", "fr": "En désaccord"}),
-    Option("3", {"en": "Neither agree nor disagree", "fr": "Ni d'accord ni en désaccord"}),
-    Option("4", {"en": "Agree", "fr": "D'accord"}),
-    Option("5", {"en": "Strongly agree", "fr": "Fortement d'accord"}),
-)
-
-AGREEMENT_7: tuple[Option, ...] = (
-    Option("1", {"en": "Strongly disagree", "fr": "Fortement en désaccord"}),
-    Option("2", {"en": "Disagree", "fr": "En désaccord"}),
-    Option("3", {"en": "Somewhat disagree", "fr": "Plutôt en désaccord"}),
-    Option("4", {"en": "Neither agree nor disagree", "fr": "Ni d'accord ni en désaccord"}),
-    Option("5", {"en": "Somewhat agree", "fr": "Plutôt d'accord"}),
-    Option("6", {"en": "Agree", "fr": "D'accord"}),
-    Option("7", {"en": "Strongly agree", "fr": "Fortement d'accord"}),
-)
-
-# NPS labels only its two ends; the points between are plain numbers.
-NPS_ENDS: tuple[Option, ...] = (
-    Option("0", {"en": "Not at all likely", "fr": "Pas du tout probable"}),
-    Option("10", {"en": "Extremely likely", "fr": "Extrêmement probable"}),
-)
-
-YES_NO: tuple[Option, ...] = (
-    Option("true", {"en": "Yes", "fr": "Oui"}),
-    Option("false", {"en": "No", "fr": "Non"}),
-)
-
-# A-11 v2 asks trust as thumbs up/down on a statement, so the words are agree/disagree.
-THUMBS: tuple[Option, ...] = (
-    Option("true", {"en": "Agree", "fr": "D'accord"}),
-    Option("false", {"en": "Disagree", "fr": "Pas d'accord"}),
-)
-
-# --- Shared pieces --------------------------------------------------------------------------
-
-DEFAULT_PARAMS: dict[str, Text] = {
-    "service": {"en": "this service", "fr": "ce service"},
-    "task": {"en": "do what you came to do", "fr": "faire ce que vous êtes venu faire"},
-}
-
-NO_PERSONAL_INFO: Text = {
-    "en": "Do not include personal information, such as your name, phone number, email "
-    "or social insurance number.",
-    "fr": "N'incluez pas de renseignements personnels, comme votre nom, votre numéro de "
-    "téléphone, votre courriel ou votre numéro d'assurance sociale.",
-}
-
-GC_PAGE_NOTICE: Text = {
-    "en": "You will not get a reply. Do not include personal information, such as your "
-    "telephone number, email, social insurance number (SIN), or financial, medical or work "
-    "details.",
-    "fr": "Vous ne recevrez pas de réponse. N'incluez pas de renseignements personnels, comme "
-    "votre numéro de téléphone, votre courriel, votre numéro d'assurance sociale (NAS) ou des "
-    "détails financiers, médicaux ou professionnels.",
-}
-
-ANY_FEEDBACK: Text = {"en": "Any additional feedback?", "fr": "Avez-vous d'autres commentaires?"}
-DO_BETTER: Text = {"en": "What could we do better?", "fr": "Que pourrions-nous faire de mieux?"}
-CHOOSE_ALL: Text = {
-    "en": "Choose all that apply.",
-    "fr": "Choisissez toutes les réponses qui s'appliquent.",
-}
-
-
-def _comment(text: Text, *, max_length: int = 1000, hint: Text = NO_PERSONAL_INFO) -> QuestionSpec:
-    """An optional free-text `comment` question with a personal-information reminder."""
-    return QuestionSpec(
-        "comment", "text", dict(text), driver="comment", max_length=max_length, hint=dict(hint)
-    )
-
 
 # --- Templates ------------------------------------------------------------------------------
-
-_GC_PAGE_FEEDBACK = Template(
-    id="gc_page_feedback",
-    title={"en": "Page feedback", "fr": "Rétroaction sur la page"},
-    description={
-        "en": "Ask if people found what they were looking for on a web page.",
-        "fr": "Demandez aux gens s'ils ont trouvé ce qu'ils cherchaient sur une page Web.",
-    },
-    params=DEFAULT_PARAMS,
-    questions=(
-        QuestionSpec(
-            "found",
-            "yes_no",
-            {
-                "en": "Did you find what you were looking for?",
-                "fr": "Avez-vous trouvé ce que vous cherchiez?",
-            },
-            driver="findability",
-            required=True,
-            scale=YES_NO,
-        ),
-        _comment(
-            {"en": "Please give more details.", "fr": "Veuillez donner plus de détails."},
-            max_length=300,
-            hint=GC_PAGE_NOTICE,
-        ),
-    ),
-)
-
-_GC_TASK_SUCCESS = Template(
-    id="gc_task_success",
-    title={"en": "Task success", "fr": "Réussite de la tâche"},
-    description={
-        "en": "Ask how satisfied people were, how easy the task was and if they got it done.",
-        "fr": "Demandez aux gens s'ils sont satisfaits, si la tâche était facile et s'ils "
-        "ont pu la terminer.",
-    },
-    params=DEFAULT_PARAMS,
-    questions=(
-        QuestionSpec(
-            "satisfaction",
-            "rating5",
-            {
-                "en": "How satisfied were you with your experience?",
-                "fr": "Dans quelle mesure avez-vous été satisfait de votre expérience?",
-            },
-            driver="satisfaction",
-            required=True,
-            scale=SATISFACTION_5,
-        ),
-        QuestionSpec(
-            "ease",
-            "rating5",
-            {
-                "en": "How easy or difficult was it to {task}?",
-                "fr": "Dans quelle mesure a-t-il été facile ou difficile de {task}?",
-            },
-            driver="ease",
-            scale=EASE_5,
-        ),
-        QuestionSpec(
-            "completed",
-            "yes_no",
-            {
-                "en": "Were you able to complete what you came to do?",
-                "fr": "Avez-vous été en mesure d'accomplir ce que vous êtes venu faire?",
-            },
-            driver="task_completion",
-            scale=YES_NO,
-        ),
-        _comment(DO_BETTER),
-    ),
-)
-
-
-_A11_POST_TRANSACTION = Template(
-    id="a11_post_transaction",
-    title={"en": "After a transaction (OMB A-11)", "fr": "Après une transaction (OMB A-11)"},
-    description={
-        "en": "Seven short statements people agree or disagree with, from the US OMB A-11 "
-        "standard, plus a comment.",
-        "fr": "Sept courts énoncés avec lesquels les gens sont d'accord ou non, tirés de la "
-        "norme américaine OMB A-11, et un commentaire.",
-    },
-    params=DEFAULT_PARAMS,
-    questions=(
-        QuestionSpec(
-            "satisfaction",
-            "rating5",
-            {
-                "en": "I am satisfied with the service I received from {service}.",
-                "fr": "Je suis satisfait du service que j'ai reçu de {service}.",
-            },
-            driver="satisfaction",
-            required=True,
-            scale=AGREEMENT_5,
-        ),
-        QuestionSpec(
-            "trust",
-            "rating5",
-            {
-                "en": "This interaction increased my confidence in {service}.",
-                "fr": "Cette interaction a renforcé ma confiance envers {service}.",
-            },
-            driver="trust",
-            scale=AGREEMENT_5,
-        ),
-        QuestionSpec(
-            "effectiveness",
-            "rating5",
-            {"en": "My need was addressed.", "fr": "On a répondu à mon besoin."},
-            driver="effectiveness",
-            scale=AGREEMENT_5,
-        ),
-        QuestionSpec(
-            "ease",
-            "rating5",
-            {
-                "en": "It was easy to complete what I needed to do.",
-                "fr": "Il a été facile de faire ce que j'avais à faire.",
-            },
-            driver="ease",
-            scale=AGREEMENT_5,
-        ),
-        QuestionSpec(
-            "efficiency",
-            "rating5",
-            {
-                "en": "It took a reasonable amount of time to do what I needed to do.",
-                "fr": "J'ai pu faire ce que j'avais à faire dans un délai raisonnable.",
-            },
-            driver="efficiency",
-            scale=AGREEMENT_5,
-        ),
-        QuestionSpec(
-            "fairness",
-            "rating5",
-            {"en": "I was treated fairly.", "fr": "J'ai été traité équitablement."},
-            driver="fairness",
-            scale=AGREEMENT_5,
-        ),
-        QuestionSpec(
-            "employee",
-            "rating5",
-            {
-                "en": "Employees I interacted with were helpful.",
-                "fr": "Les employés avec qui j'ai interagi ont été serviables.",
-            },
-            driver="employee",
-            scale=AGREEMENT_5,
-        ),
-        _comment(ANY_FEEDBACK),
-    ),
-)
-
-# A-11 v2 checklists: the same ids in both, worded for a good and for a bad experience.
-_WENT_WELL: tuple[Option, ...] = (
-    Option("effectiveness", {"en": "My need was addressed", "fr": "On a répondu à mon besoin"}),
-    Option("ease", {"en": "It was easy", "fr": "C'était facile"}),
-    Option("efficiency", {"en": "It took a reasonable time", "fr": "Le délai était raisonnable"}),
-    Option(
-        "transparency",
-        {"en": "The process was clear and fair", "fr": "Le processus était clair et équitable"},
-    ),
-    Option("humanity", {"en": "I was treated with respect", "fr": "J'ai été traité avec respect"}),
-    Option("employee", {"en": "Staff were helpful", "fr": "Le personnel a été serviable"}),
-    Option("other", {"en": "Something else", "fr": "Autre chose"}),
-)
-_WENT_BADLY: tuple[Option, ...] = (
-    Option(
-        "effectiveness",
-        {"en": "My need was not addressed", "fr": "On n'a pas répondu à mon besoin"},
-    ),
-    Option("ease", {"en": "It was hard", "fr": "C'était difficile"}),
-    Option("efficiency", {"en": "It took too long", "fr": "Le délai était trop long"}),
-    Option(
-        "transparency",
-        {
-            "en": "The process was unclear or unfair",
-            "fr": "Le processus manquait de clarté ou d'équité",
-        },
-    ),
-    Option(
-        "humanity",
-        {"en": "I was not treated with respect", "fr": "Je n'ai pas été traité avec respect"},
-    ),
-    Option(
-        "employee", {"en": "Staff were not helpful", "fr": "Le personnel n'a pas été serviable"}
-    ),
-    Option("other", {"en": "Something else", "fr": "Autre chose"}),
-)
-
-_A11_V2 = Template(
-    id="a11_v2",
-    title={
-        "en": "Trust and what went well (OMB A-11 v2)",
-        "fr": "Confiance et ce qui a bien marché (OMB A-11 v2)",
-    },
-    description={
-        "en": "One thumbs up or down on trust, then what went well or what did not, "
-        "from the 2023 US OMB A-11 standard.",
-        "fr": "Un pouce levé ou baissé sur la confiance, puis ce qui a bien marché ou non, "
-        "selon la norme américaine OMB A-11 de 2023.",
-    },
-    params=DEFAULT_PARAMS,
-    questions=(
-        QuestionSpec(
-            "trust",
-            "yes_no",
-            {
-                "en": "This interaction increased my confidence in {service}.",
-                "fr": "Cette interaction a renforcé ma confiance envers {service}.",
-            },
-            driver="trust",
-            required=True,
-            scale=THUMBS,
-        ),
-        QuestionSpec(
-            "went_well",
-            "multi",
-            {"en": "What went well?", "fr": "Qu'est-ce qui s'est bien passé?"},
-            driver="what_went_well",
-            options=_WENT_WELL,
-            show_if=ShowIf("trust", (True,)),
-            hint=CHOOSE_ALL,
-        ),
-        QuestionSpec(
-            "went_badly",
-            "multi",
-            {"en": "What didn't go so well?", "fr": "Qu'est-ce qui ne s'est pas bien passé?"},
-            driver="what_went_badly",
-            options=_WENT_BADLY,
-            show_if=ShowIf("trust", (False,)),
-            hint=CHOOSE_ALL,
-        ),
-        _comment(ANY_FEEDBACK),
-    ),
-)
 
 _SERVICE_COUNTER = Template(
     id="service_counter",
@@ -429,7 +115,7 @@ _SERVICE_COUNTER = Template(
                 ),
             ),
         ),
-        _comment(DO_BETTER),
+        comment(DO_BETTER),
     ),
 )
 
@@ -454,7 +140,7 @@ _CSAT_COMMENT = Template(
             required=True,
             scale=SATISFACTION_5,
         ),
-        _comment(
+        comment(
             {
                 "en": "What is the main reason for your rating?",
                 "fr": "Quelle est la principale raison de votre réponse?",
@@ -484,7 +170,7 @@ _NPS = Template(
             required=True,
             scale=NPS_ENDS,
         ),
-        _comment(
+        comment(
             {
                 "en": "What is the main reason for your score?",
                 "fr": "Quelle est la principale raison de votre note?",
@@ -515,17 +201,17 @@ _CES = Template(
             required=True,
             scale=AGREEMENT_7,
         ),
-        _comment(DO_BETTER),
+        comment(DO_BETTER),
     ),
 )
 
 TEMPLATES: dict[str, Template] = {
     t.id: t
     for t in (
-        _GC_PAGE_FEEDBACK,
-        _GC_TASK_SUCCESS,
-        _A11_POST_TRANSACTION,
-        _A11_V2,
+        GC_PAGE_FEEDBACK,
+        GC_TASK_SUCCESS,
+        A11_POST_TRANSACTION,
+        A11_V2,
         _SERVICE_COUNTER,
         _CSAT_COMMENT,
         _NPS,

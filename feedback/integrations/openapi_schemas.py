@@ -1,0 +1,230 @@
+"""The API's JSON shapes (OpenAPI components), from the vocabularies and limits in force."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from feedback.answers import bulk, intake
+from feedback.core.catalog import CHANNELS, KINDS, LANGUAGES
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _obj(required: list[str], props: dict[str, Any], *, closed: bool = True) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object", "required": required, "properties": props}
+    if closed:
+        schema["additionalProperties"] = False
+    return schema
+
+
+_TEXT = {"type": "object", "additionalProperties": {"type": "string"}}
+_OPTION = _obj(["id", "label"], {"id": {"type": "string"}, "label": _ref("Text")})
+_VALUE = {
+    "description": "yes_no: true/false; rating5 1..5, nps 0..10, ces7 1..7; choice: an option "
+    "id; multi: a list of option ids; text: a string.",
+    "oneOf": [
+        {"type": "boolean"},
+        {"type": "integer"},
+        {"type": "string"},
+        {"type": "array", "items": {"type": "string"}},
+        {"type": "null"},
+    ],
+}
+_ANSWERS = {
+    "type": "object",
+    "description": "Answers keyed by question id.",
+    "additionalProperties": _ref("AnswerValue"),
+}
+_CHANNEL = {"type": "string", "enum": list(CHANNELS)}
+_LANGUAGE = {"type": "string", "enum": list(LANGUAGES)}
+_TOUCHPOINT = {"type": ["string", "null"], "maxLength": intake.TOUCHPOINT_MAX}
+_KEY = {"type": "string", "minLength": 1, "maxLength": intake.IDEMPOTENCY_KEY_MAX}
+# The widget asks for a preview so people see what would be removed before it is stored.
+_PREVIEW = {
+    "type": "boolean",
+    "default": False,
+    "description": "If a comment holds personal information, store nothing and answer 422 "
+    "personal_information with the scrubbed comments in `fields`; send them again to store.",
+}
+
+SCHEMAS: dict[str, Any] = {
+    "Text": _TEXT | {"description": 'Text per language, such as {"en": ..., "fr": ...}.'},
+    "Option": _OPTION,
+    "AnswerValue": _VALUE,
+    "Error": _obj(
+        ["error"],
+        {
+            "error": _obj(
+                ["code", "message"],
+                {
+                    "code": {"type": "string"},
+                    "message": {"type": "string", "description": "In the request's language."},
+                    "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "removed": {
+                        "type": "array",
+                        "items": {"type": "string"},
+                        "description": "personal_information (a preview): the kinds found; "
+                        "`fields` holds each comment as it would be stored.",
+                    },
+                },
+            )
+        },
+    ),
+    "Question": _obj(
+        ["id", "kind", "required", "driver", "text", "options", "show_if"],
+        {
+            "id": {"type": "string"},
+            "kind": {"type": "string", "enum": list(KINDS)},
+            "required": {"type": "boolean"},
+            "driver": {"type": ["string", "null"]},
+            "text": _ref("Text"),
+            "hint": {"oneOf": [_ref("Text"), {"type": "null"}]},
+            "max_length": {"type": ["integer", "null"]},
+            "options": {"type": "array", "items": _ref("Option")},
+            "scale": {"type": "array", "items": _ref("Option")},
+            "show_if": {
+                "oneOf": [
+                    {"type": "null"},
+                    _obj(
+                        ["question", "values"],
+                        {"question": {"type": "string"}, "values": {"type": "array"}},
+                    ),
+                ]
+            },
+        },
+    ),
+    "SurveyDefinition": _obj(
+        ["id", "languages", "title", "questions"],
+        {
+            "id": {"type": "string"},
+            "languages": {"type": "array", "items": _LANGUAGE},
+            "title": _ref("Text"),
+            "channels": {"type": "array", "items": _CHANNEL},
+            "questions": {"type": "array", "items": _ref("Question")},
+        },
+    ),
+    "Submission": _obj(
+        ["channel", "language", "answers"],
+        {
+            "channel": _CHANNEL,
+            "language": _LANGUAGE,
+            "touchpoint": _TOUCHPOINT,
+            "answers": _ANSWERS,
+            "partial": {"type": "boolean", "description": "More answers will follow (PATCH)."},
+            "preview": _PREVIEW,
+        },
+        closed=False,
+    ),
+    "Amendment": _obj(
+        ["answers", "amend_token"],
+        {
+            "answers": _ANSWERS,
+            "amend_token": {"type": "string"},
+            "language": _LANGUAGE,
+            "partial": {"type": "boolean"},
+            "preview": _PREVIEW,
+        },
+        closed=False,
+    ),
+    "Stored": _obj(
+        ["id", "survey", "removed", "amend_token"],
+        {
+            "id": {"type": "string"},
+            "survey": {"type": "string"},
+            "removed": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "Kinds of personal information removed from comments.",
+            },
+            "amend_token": {"type": "string", "description": "Lets PATCH add answers for 2 h."},
+        },
+    ),
+    "BulkItem": _obj(
+        ["survey", "idempotency_key", "channel", "language", "answers"],
+        {
+            "survey": {"type": "string"},
+            "idempotency_key": _KEY
+            | {"description": "Unique per survey: the same key again stores nothing new."},
+            "channel": _CHANNEL,
+            "language": _LANGUAGE,
+            "touchpoint": _TOUCHPOINT,
+            "submitted_at": {
+                "type": "string",
+                "format": "date-time",
+                "description": "When the person answered (UTC if no offset); not in the future.",
+            },
+            "assisted": {
+                "type": "boolean",
+                "description": "A person helped; by default, true on assisted channels.",
+            },
+            "answers": _ANSWERS,
+        },
+        closed=False,
+    ),
+    "BulkRequest": _obj(
+        ["items"],
+        {
+            "items": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": bulk.MAX_ITEMS,
+                "items": _ref("BulkItem"),
+            }
+        },
+    ),
+    "BulkResult": _obj(
+        ["index", "status"],
+        {
+            "index": {"type": "integer", "minimum": 0},
+            "status": {
+                "type": "integer",
+                "description": "201 stored, 200 already stored with this key, else an error.",
+            },
+            "id": {"type": "string"},
+            "error": {"$ref": "#/components/schemas/Error/properties/error"},
+        },
+    ),
+    "BulkResponse": _obj(
+        ["results", "created", "replayed", "failed"],
+        {
+            "results": {"type": "array", "items": _ref("BulkResult")},
+            "created": {"type": "integer"},
+            "replayed": {"type": "integer"},
+            "failed": {"type": "integer"},
+        },
+    ),
+    "Response": _obj(
+        [
+            "id",
+            "survey",
+            "submitted_at",
+            "channel",
+            "language",
+            "touchpoint",
+            "assisted",
+            "answers",
+        ],
+        {
+            "id": {"type": "string"},
+            "survey": {"type": "string"},
+            "submitted_at": {"type": "string", "format": "date-time"},
+            "channel": _CHANNEL,
+            "language": _LANGUAGE,
+            "touchpoint": _TOUCHPOINT,
+            "assisted": {"type": "boolean"},
+            "answers": _ANSWERS,
+        },
+    ),
+    "ResponsePage": _obj(
+        ["items", "next"],
+        {
+            "items": {"type": "array", "items": _ref("Response")},
+            "next": {
+                "type": ["string", "null"],
+                "description": "Pass as `after` for the next page; null on the last page.",
+            },
+        },
+    ),
+}
