@@ -39,7 +39,9 @@ class Response(SQLModel, table=True):
     channel: str = Field(max_length=20)
     touchpoint: str | None = Field(default=None, max_length=100)
     language: str = Field(max_length=8)
-    assisted: bool = False
+    assisted: bool = False  # a person entered it on someone's behalf (not the channel's mode)
+    # Sent from a preview: never counted in dashboards, alerts, scorecards or exports.
+    test: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
     submitted_at: datetime = utc_column()
     idempotency_key: str | None = Field(default=None, max_length=128)
 

@@ -18,6 +18,8 @@ class Service(SQLModel, table=True):
     name: dict[str, str] = json_field()
     # Opt-in: aggregate scores and the changes made are shown on a public scorecard.
     public_scorecard: bool = False
+    # IANA zone: every day, week, month and quarter shown or counted is local to it.
+    time_zone: str = Field(default="UTC", max_length=64)
     created_at: datetime = utc_column()
 
 
