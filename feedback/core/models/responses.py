@@ -44,6 +44,11 @@ class Response(SQLModel, table=True):
     test: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
     submitted_at: datetime = utc_column()
     idempotency_key: str | None = Field(default=None, max_length=128)
+    # How it came in (hosted, widget, kiosk, assisted, paper, api); None: stored before it
+    # was recorded.
+    source: str | None = Field(default=None, max_length=12)
+    # The staff user who typed it in (assisted entry), so only they may correct or void it.
+    entered_by: int | None = None
 
 
 class Answer(SQLModel, table=True):

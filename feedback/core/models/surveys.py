@@ -38,6 +38,9 @@ class Survey(SQLModel, table=True):
     # Submissions one client (a salted IP hash) may make to this survey per minute.
     client_limit_per_minute: int = Field(default=30)
     created_at: datetime = utc_column()
+    # Texts whose translation may be stale since the other language changed: a list of
+    # {"part": "title" | "<key>.text" | "<key>.hint" | "<key>.option.<id>", "language": code}.
+    needs_review: list[dict[str, str]] | None = json_field(nullable=True)
 
 
 class Question(SQLModel, table=True):
