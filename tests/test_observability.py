@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.testclient import TestClient
 
 from feedback.app import create_app
-from feedback.core import observability
+from feedback.core import logs, observability
 from feedback.core.db import make_engine
 
 from conftest import make_settings, seed_minimal
@@ -99,7 +99,7 @@ def log_lines() -> Iterator[io.StringIO]:
     """What the feedback loggers write, through the JSON formatter the server uses."""
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
-    handler.setFormatter(observability.JsonFormatter())
+    handler.setFormatter(logs.JsonFormatter())
     logger = logging.getLogger("feedback")
     old_level, old_propagate = logger.level, logger.propagate
     logger.addHandler(handler)
@@ -148,7 +148,7 @@ def test_one_json_line_per_request_without_addresses_agents_tokens_or_text(
 
 
 def test_exceptions_log_their_class_and_place_not_their_message() -> None:
-    formatter = observability.JsonFormatter()
+    formatter = logs.JsonFormatter()
     try:
         number = "-".join(("613", "555", "0199"))  # built, so the source line does not hold it
         raise ValueError(f"citizen wrote: call me at {number}")
@@ -162,7 +162,7 @@ def test_exceptions_log_their_class_and_place_not_their_message() -> None:
 
 
 def test_log_config_keeps_uvicorn_access_log_off() -> None:
-    config = observability.log_config()
+    config = logs.log_config()
     assert config["loggers"]["uvicorn.access"]["handlers"] == []
     assert config["formatters"]["main"]["()"].endswith("JsonFormatter")
 
@@ -187,8 +187,8 @@ class _Batched:
     """A BatchedStreamHandler fed records as if from `name` (the access log by default)."""
 
     def __init__(self, stream: _Writes, seconds: float, **options: Any) -> None:
-        self.handler = observability.BatchedStreamHandler(stream, seconds=seconds, **options)
-        self.handler.setFormatter(observability.JsonFormatter())
+        self.handler = logs.BatchedStreamHandler(stream, seconds=seconds, **options)
+        self.handler.setFormatter(logs.JsonFormatter())
 
     def log(self, message: str, name: str = "feedback.access", level: int = logging.INFO) -> None:
         self.handler.handle(
@@ -272,8 +272,8 @@ def test_each_write_holds_whole_lines_within_pipe_buf() -> None:
 def test_lines_still_kept_are_written_when_the_process_exits(tmp_path: Path) -> None:
     script = (
         "import logging, logging.config\n"
-        "from feedback.core import observability\n"
-        "logging.config.dictConfig(observability.log_config())\n"
+        "from feedback.core import logs\n"
+        "logging.config.dictConfig(logs.log_config())\n"
         "for n in range(3):\n"
         "    logging.getLogger('feedback.access').info('line %d', n)\n"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 from sqlmodel import Session, col, func, select
@@ -50,6 +51,8 @@ def store(
         channel=submission.channel,
         language=submission.language,
     )
+    # Who typed it in: only they may correct or void it, for a short while (corrections.py).
+    submission = dataclasses.replace(submission, source="assisted", entered_by=user.id)
     try:
         stored = storing.submit(
             session,

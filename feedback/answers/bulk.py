@@ -123,7 +123,7 @@ def item_from_json(body: Any, lang: str) -> Item:
     return Item(
         survey_id=body["survey"],
         key=key,
-        submission=dataclasses.replace(submission, assisted=assisted),
+        submission=dataclasses.replace(submission, assisted=assisted, source="api"),
         submitted_at=parse_time(body.get("submitted_at"), lang),
     )
 
@@ -267,6 +267,8 @@ def _insert(session: Session, new: list[_Valid]) -> None:
             assisted=item.submission.assisted,
             submitted_at=item.submitted_at or now,
             idempotency_key=item.key,
+            source=item.submission.source,
+            entered_by=item.submission.entered_by,
         )
         for _result, item, survey, _accepted in new
     ]

@@ -30,6 +30,10 @@ class Submission:
     answers: Mapping[str, Any]
     touchpoint: str | None = None
     assisted: bool = False
+    # How it came in (hosted, widget, kiosk, assisted, paper, api) and, for assisted entry,
+    # the staff user who typed it: kept with the response (see core/models/responses.py).
+    source: str | None = None
+    entered_by: int | None = None
 
 
 @dataclass(frozen=True)
@@ -311,7 +315,7 @@ def prepare(
     )
 
 
-def submission_from_json(body: Any, *, lang: str) -> Submission:
+def submission_from_json(body: Any, *, lang: str, source: str | None = None) -> Submission:
     """Read the API's JSON body; a wrong shape is a 422 naming the field."""
     _ = gettext_for(lang).gettext
     if not isinstance(body, dict):
@@ -335,6 +339,7 @@ def submission_from_json(body: Any, *, lang: str) -> Submission:
         language=body["language"],
         answers=answers,  # type: ignore[arg-type]
         touchpoint=touchpoint or None,
+        source=source,
     )
 
 

@@ -12,6 +12,7 @@ separated by ";".
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
 from dataclasses import dataclass, field
@@ -86,7 +87,10 @@ def _item(row: dict[str, str], line: int, digest: str, kinds: dict[str, str], su
     }
     lang = body["language"] if body["language"] in ("en", "fr") else "en"
     try:
-        return bulk.item_from_json(body, lang)
+        item = bulk.item_from_json(body, lang)
+        return dataclasses.replace(
+            item, submission=dataclasses.replace(item.submission, source="paper")
+        )
     except intake.Rejected as error:
         return error
 

@@ -153,6 +153,8 @@ class _Row:
     assisted: bool
     submitted_at: datetime
     idempotency_key: str | None
+    source: str | None
+    entered_by: int | None
     id: int | None = None
 
 
@@ -256,6 +258,8 @@ def _insert(
             assisted=item.submission.assisted,
             submitted_at=item.submitted_at,
             idempotency_key=item.idempotency_key,
+            source=item.submission.source,
+            entered_by=item.submission.entered_by,
         )
         for item in items
     ]

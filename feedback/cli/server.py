@@ -13,7 +13,7 @@ from sqlalchemy import inspect
 from sqlmodel import Session, select
 
 from feedback.cli.common import adder, engine_for, group, settings_from, upgrade
-from feedback.core import observability, schema
+from feedback.core import logs, observability, schema
 from feedback.core.db import session_scope
 from feedback.core.models import Response, StaffUser
 from feedback.core.settings import Settings
@@ -62,7 +62,7 @@ def serve(settings: Settings, host: str, port: int, workers: int = 1) -> int:
         workers=workers,
         factory=False,
         proxy_headers=True,
-        log_config=observability.log_config(
+        log_config=logs.log_config(
             level=settings.log_level, json_format=settings.log_format == "json"
         ),
         log_level=settings.log_level,

@@ -155,7 +155,7 @@ async def post_response(request: Request) -> Response:
     lang = _body_language(body, lang)
     try:
         survey = intake.check_open(survey, lang)
-        submission = intake.submission_from_json(body, lang=lang)
+        submission = intake.submission_from_json(body, lang=lang, source="widget")
         guard = _guard(request, survey)
         pending = intake.prepare(
             survey,

@@ -156,6 +156,8 @@ async def survey_post(request: Request) -> Response:
             language=lang,
             touchpoint=touchpoint or None,
             answers=intake.answers_from_form(questions, values),
+            # The kiosk page posts here with its proof; anything else is the hosted page.
+            source="kiosk" if form.get(protect.KIOSK_PROOF) else "hosted",
         )
         try:
             pending = intake.prepare(
