@@ -21,7 +21,6 @@ from feedback.insight.metrics import (  # noqa: E402
     mean_interval,
     newcombe_diff,
     nps,
-    p_chart,
     sample_size,
     score_for_kind,
     share_yes,
@@ -255,57 +254,6 @@ def test_newcombe_empty_group() -> None:
         assert (got.estimate, got.low, got.high, got.significant) == (None, None, None, False)
     with pytest.raises(ValueError):
         newcombe_diff(11, 10, 3, 10)
-
-
-# --- p_chart ----------------------------------------------------------------------------
-
-
-def test_p_chart_limits_and_signal() -> None:
-    points = [(50, 100), (45, 90), (60, 110), (52, 100), (90, 100), (49, 95), (0, 0)]
-    chart = p_chart(points)
-    x = np.array([p[0] for p in points])
-    n = np.array([p[1] for p in points])
-    centre = x.sum() / n.sum()
-    assert chart.centre == pytest.approx(centre)
-    assert len(chart.points) == len(points)
-    for (xi, ni), pt in zip(points[:-1], chart.points[:-1], strict=True):
-        half = 3 * np.sqrt(centre * (1 - centre) / ni)
-        assert (pt.x, pt.n, pt.p) == (xi, ni, pytest.approx(xi / ni))
-        assert (pt.low, pt.high) == pytest.approx((centre - half, centre + half))
-    assert [pt.signal for pt in chart.points] == [False, False, False, False, True, False, False]
-    empty = chart.points[-1]
-    assert (empty.p, empty.low, empty.high, empty.signal) == (None, None, None, False)
-
-
-def test_p_chart_baseline_and_low_signal() -> None:
-    points = [(20, 100)] * 6 + [(21, 100), (2, 100)]
-    chart = p_chart(points, baseline=slice(0, 6))
-    assert chart.centre == pytest.approx(0.2)
-    half = 3 * math.sqrt(0.2 * 0.8 / 100)
-    assert (chart.points[7].low, chart.points[7].high) == pytest.approx((0.2 - half, 0.2 + half))
-    assert not chart.points[6].signal and chart.points[7].signal
-    # With the shifted periods in the centre line, the baseline changes and so do the limits.
-    assert p_chart(points).centre == pytest.approx(sum(x for x, _ in points) / 800)
-
-
-def test_p_chart_clips_to_unit_interval() -> None:
-    low_chart = p_chart([(1, 10)] * 5)  # p = 0.1, 3 sigma = 0.285: lower limit clipped
-    assert low_chart.points[0].low == 0.0
-    assert low_chart.points[0].high == pytest.approx(0.1 + 3 * math.sqrt(0.09 / 10))
-    high_chart = p_chart([(9, 10)] * 5)
-    assert high_chart.points[0].high == 1.0
-    assert high_chart.points[0].low == pytest.approx(0.9 - 3 * math.sqrt(0.09 / 10))
-    assert not any(pt.signal for pt in low_chart.points + high_chart.points)
-
-
-def test_p_chart_without_baseline_answers() -> None:
-    chart = p_chart([(0, 0), (3, 10)], baseline=slice(0, 1))
-    assert chart.centre is None
-    assert chart.points[1].p == pytest.approx(0.3)
-    assert chart.points[1].low is None and not chart.points[1].signal
-
-
-# --- sample_size / enough_data ----------------------------------------------------------
 
 
 def test_sample_size_published_values() -> None:

@@ -1,354 +1,59 @@
-"""Survey statistics from answer counts: proportions, scores, intervals and control charts.
+"""Survey statistics from answer counts: one place to import them from.
 
-Pure functions on histograms (answer value -> count), standard library only, so the same
-code serves the dashboard, exports and tests without pulling numpy into the web process.
-Proportions are in 0..1; only NPS is on its own -100..100 scale.
+The work is split by concern: intervals (scores and their 95% intervals), distributions
+(t, binomial, beta-binomial), significance (changes and the page's family of claims),
+control (probability limits); this module adds correlation and re-exports the rest.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from statistics import NormalDist
-from typing import cast
 
-# Widest 95% half-width (proportion units) we will still draw as a confident figure.
-MAX_MARGIN = 0.10
-
-# Above this many degrees of freedom a normal-based expansion replaces the exact t quantile.
-_NORMAL_DF = 1e4
-
-
-@dataclass(frozen=True)
-class Interval:
-    """A proportion with its confidence limits; estimate/low/high are None when n == 0."""
-
-    estimate: float | None
-    low: float | None
-    high: float | None
-    n: int
-
-    @property
-    def margin(self) -> float | None:
-        """Half-width (high - low) / 2 in proportion units, or None when n == 0."""
-        if self.low is None or self.high is None:
-            return None
-        return (self.high - self.low) / 2
-
-
-@dataclass(frozen=True)
-class Score:
-    """Top-box share of a scale question plus the count at every scale point."""
-
-    counts: dict[int, int]
-    n: int
-    interval: Interval
-
-
-@dataclass(frozen=True)
-class NpsResult:
-    """Net Promoter Score (-100..100) with normal-approximation limits; None when n == 0."""
-
-    score: float | None
-    low: float | None
-    high: float | None
-    se: float | None
-    n: int
-    promoters: int
-    passives: int
-    detractors: int
-
-
-@dataclass(frozen=True)
-class MeanResult:
-    """Mean with t-based limits; sd/low/high are None when n < 2, everything None at n == 0."""
-
-    mean: float | None
-    low: float | None
-    high: float | None
-    n: int
-    sd: float | None
-
-
-@dataclass(frozen=True)
-class CesResult:
-    """Customer Effort Score on 1..7: the mean and the share answering 5..7 (easy)."""
-
-    counts: dict[int, int]
-    n: int
-    mean: MeanResult
-    easy: Interval
-
-
-@dataclass(frozen=True)
-class Difference:
-    """p1 - p2 with a Newcombe interval; None fields and not significant if either n == 0."""
-
-    estimate: float | None
-    low: float | None
-    high: float | None
-    significant: bool
-
-
-@dataclass(frozen=True)
-class PChartPoint:
-    """One period of a p-chart; p/low/high are None and signal False when n == 0."""
-
-    x: int
-    n: int
-    p: float | None
-    low: float | None
-    high: float | None
-    signal: bool
-
-
-@dataclass(frozen=True)
-class PChart:
-    """Centre line (None if the baseline has no answers) and one entry per period."""
-
-    centre: float | None
-    points: tuple[PChartPoint, ...]
-
-
-def _check(x: int, n: int) -> None:
-    """Reject counts that cannot be a binomial observation."""
-    if n < 0 or x < 0 or x > n:
-        raise ValueError(f"need 0 <= x <= n, got x={x}, n={n}")
-
-
-def _wilson_limits(x: int, n: int, z: float) -> tuple[float, float]:
-    """Wilson score limits for 0 <= x <= n, n > 0."""
-    p = x / n
-    z2 = z * z
-    denom = 1 + z2 / n
-    centre = (p + z2 / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denom
-    # At x == 0 or x == n the exact limit is 0 or 1; float noise would give 1e-17 or 0.999...
-    low = 0.0 if x == 0 else max(0.0, centre - half)
-    high = 1.0 if x == n else min(1.0, centre + half)
-    return low, high
-
-
-def wilson(x: int, n: int, *, z: float = 1.96) -> Interval:
-    """Wilson score interval for x successes out of n (estimate x / n)."""
-    _check(x, n)
-    if n == 0:
-        return Interval(None, None, None, 0)
-    return Interval(x / n, *_wilson_limits(x, n, z), n)
-
-
-def share_yes(yes: int, n: int) -> Interval:
-    """Share answering yes to a yes/no question such as "was this page useful?"."""
-    # Unprompted page feedback leans to "no": people who found their answer simply leave.
-    # Read it as a trend between periods, not as the share of all visitors satisfied.
-    return wilson(yes, n)
-
-
-def _histogram(counts: Mapping[int, int], lo: int, hi: int) -> dict[int, int]:
-    """Counts at every point lo..hi; other keys (N/A, out of range) are dropped."""
-    hist = {k: int(counts.get(k, 0)) for k in range(lo, hi + 1)}
-    if any(c < 0 for c in hist.values()):
-        raise ValueError("counts must be non-negative")
-    return hist
-
-
-def csat(counts: Mapping[int, int]) -> Score:
-    """Top-2-box satisfaction on a 1..5 scale: share of 4 and 5 among valid answers."""
-    hist = _histogram(counts, 1, 5)
-    n = sum(hist.values())
-    return Score(hist, n, wilson(hist[4] + hist[5], n))
-
-
-def nps(counts: Mapping[int, int]) -> NpsResult:
-    """Net Promoter Score from 0..10 counts: 100 * (share 9-10 minus share 0-6)."""
-    hist = _histogram(counts, 0, 10)
-    n = sum(hist.values())
-    pro = hist[9] + hist[10]
-    det = sum(hist[k] for k in range(7))
-    if n == 0:
-        return NpsResult(None, None, None, None, 0, 0, 0, 0)
-    p, d = pro / n, det / n
-    score = 100 * (p - d)
-    # Variance of a per-person +1/0/-1 score; max() guards float noise when p or d is 1.
-    se = 100 * math.sqrt(max(0.0, p + d - (p - d) ** 2) / n)
-    low, high = max(-100.0, score - 1.96 * se), min(100.0, score + 1.96 * se)
-    return NpsResult(score, low, high, se, n, pro, n - pro - det, det)
-
-
-def _betacf(a: float, b: float, x: float) -> float:
-    """Continued fraction for the incomplete beta function (modified Lentz)."""
-    tiny, eps = 1e-300, 1e-15
-    c, d = 1.0, 1 - (a + b) * x / (a + 1)
-    d = 1 / (d if abs(d) > tiny else tiny)
-    h = d
-    for m in range(1, 10_000):
-        for aa in (
-            m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
-            -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1)),
-        ):
-            d = 1 + aa * d
-            d = 1 / (d if abs(d) > tiny else tiny)
-            c = 1 + aa / c
-            c = c if abs(c) > tiny else tiny
-            h *= d * c
-        if abs(d * c - 1) < eps:
-            break
-    return h
-
-
-def _betainc(a: float, b: float, x: float, y: float) -> float:
-    """Regularized incomplete beta I_x(a, b); y = 1 - x is passed in to keep its digits."""
-    if x <= 0:
-        return 0.0
-    if y <= 0:
-        return 1.0
-    log_front = (
-        math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log(y)
-    )
-    # The fraction converges fast only on this side of the mean; use symmetry on the other.
-    if x < (a + 1) / (a + b + 2):
-        return math.exp(log_front) * _betacf(a, b, x) / a
-    return 1 - math.exp(log_front) * _betacf(b, a, y) / b
-
-
-def t_quantile(p: float, df: float) -> float:
-    """Student t inverse CDF; matches scipy.stats.t.ppf to ~1e-9 for 1e-12 <= p <= 1 - 1e-12."""
-    if not 0 < p < 1 or df <= 0:
-        raise ValueError(f"need 0 < p < 1 and df > 0, got p={p}, df={df}")
-    if p == 0.5:
-        return 0.0
-    # Solve on the smaller tail: 1 - p would throw away the digits of a tiny p.
-    t = _t_upper_quantile(min(p, 1 - p), df)
-    return t if p > 0.5 else -t
-
-
-def _t_upper_quantile(q: float, df: float) -> float:
-    """The t > 0 with P(T > t) = q, for 0 < q < 0.5."""
-    z = -NormalDist().inv_cdf(q)
-    if df > _NORMAL_DF:
-        # Cornish-Fisher expansion around the normal quantile; dropped terms are O(df**-4).
-        return (
-            z
-            + (z**3 + z) / (4 * df)
-            + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2)
-            + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / (384 * df**3)
-        )
-    log_c = math.lgamma((df + 1) / 2) - math.lgamma(df / 2) - 0.5 * math.log(df * math.pi)
-    # The t upper tail is convex and decreasing for t > 0 and always heavier than the normal,
-    # so Newton from the normal quantile climbs monotonically to the root without overshoot.
-    t = z
-    for _ in range(500):
-        upper = 0.5 * _betainc(df / 2, 0.5, df / (df + t * t), t * t / (df + t * t))
-        pdf = math.exp(log_c - (df + 1) / 2 * math.log1p(t * t / df))
-        if pdf == 0.0:  # only for q near the float limit: the density underflows
-            return math.inf
-        step = (upper - q) / pdf
-        t += step
-        if abs(step) <= 1e-13 * max(1.0, t):
-            break
-    return t
-
-
-def mean_interval(
-    values_counts: Mapping[float, int] | Mapping[int, int], *, level: float = 0.95
-) -> MeanResult:
-    """Mean, sample sd and t interval from a value -> count histogram."""
-    items = [(float(v), int(c)) for v, c in values_counts.items()]
-    if any(c < 0 for _, c in items):
-        raise ValueError("counts must be non-negative")
-    n = sum(c for _, c in items)
-    if n == 0:
-        return MeanResult(None, None, None, 0, None)
-    mean = math.fsum(v * c for v, c in items) / n
-    if n < 2:
-        return MeanResult(mean, None, None, n, None)
-    # Two-pass sum of squares: the one-pass formula loses digits when sd << mean.
-    sd = math.sqrt(math.fsum(c * (v - mean) ** 2 for v, c in items) / (n - 1))
-    half = t_quantile(0.5 + level / 2, n - 1) * sd / math.sqrt(n)
-    return MeanResult(mean, mean - half, mean + half, n, sd)
-
-
-def ces(counts: Mapping[int, int]) -> CesResult:
-    """Customer Effort Score on 1..7: mean with t interval and share of 5..7 with Wilson."""
-    hist = _histogram(counts, 1, 7)
-    n = sum(hist.values())
-    return CesResult(hist, n, mean_interval(hist), wilson(hist[5] + hist[6] + hist[7], n))
-
-
-def newcombe_diff(x1: int, n1: int, x2: int, n2: int, *, z: float = 1.96) -> Difference:
-    """Difference p1 - p2 with Newcombe's hybrid score interval (1998, method 10)."""
-    _check(x1, n1)
-    _check(x2, n2)
-    if n1 == 0 or n2 == 0:
-        return Difference(None, None, None, False)
-    (l1, u1), (l2, u2) = _wilson_limits(x1, n1, z), _wilson_limits(x2, n2, z)
-    p1, p2 = x1 / n1, x2 / n2
-    d = p1 - p2
-    # Unlike the Wald interval this stays inside [-1, 1] and behaves at 0/n and n/n.
-    low = max(-1.0, d - math.hypot(p1 - l1, u2 - p2))
-    high = min(1.0, d + math.hypot(u1 - p1, p2 - l2))
-    return Difference(d, low, high, low > 0 or high < 0)
-
-
-def p_chart(points: Sequence[tuple[int, int]], *, baseline: slice | None = None) -> PChart:
-    """Shewhart p-chart: per-period 3-sigma limits around the baseline's pooled share."""
-    for x, n in points:
-        _check(x, n)
-    base = points[baseline] if baseline is not None else points
-    total = sum(n for _, n in base)
-    # Pooled over the baseline so a later shift is judged against settled behaviour.
-    centre = sum(x for x, _ in base) / total if total else None
-    out = []
-    for x, n in points:
-        if n == 0 or centre is None:
-            out.append(PChartPoint(x, n, x / n if n else None, None, None, False))
-            continue
-        p = x / n
-        half = 3 * math.sqrt(centre * (1 - centre) / n)
-        low, high = max(0.0, centre - half), min(1.0, centre + half)
-        out.append(PChartPoint(x, n, p, low, high, p < low or p > high))
-    return PChart(centre, tuple(out))
-
-
-def sample_size(
-    margin: float, *, p: float = 0.5, z: float = 1.96, population: int | None = None
-) -> int:
-    """Responses needed for a given half-width, with optional finite-population correction."""
-    if not 0 < margin < 1 or not 0 < p < 1 or (population is not None and population < 1):
-        raise ValueError(f"need 0 < margin, p < 1 and population >= 1: {margin}, {p}, {population}")
-    n0 = z * z * p * (1 - p) / (margin * margin)
-    if population is not None:
-        # Correct the unrounded n0 (Cochran), which gives the familiar 278 for N = 1000.
-        n0 = n0 / (1 + (n0 - 1) / population)
-    # Subtract a hair so float noise on an exact integer does not round up a whole response.
-    return max(1, math.ceil(n0 - 1e-9))
-
-
-def enough_data(interval: Interval) -> bool:
-    """Whether an interval is tight enough (margin <= MAX_MARGIN) to draw a conclusion."""
-    margin = interval.margin
-    return interval.n > 0 and margin is not None and margin <= MAX_MARGIN
-
-
-# kind: (lowest valid answer, highest valid answer, lowest answer counted as good)
-_TOP_BOX = {"rating5": (1, 5, 4), "nps": (0, 10, 9), "ces7": (1, 7, 5)}
-
-
-def score_for_kind(kind: str, counts: Mapping[int, int] | Mapping[bool, int]) -> Interval:
-    """Headline share for a kind: rating5 4-5, yes_no True/1, nps 9-10, ces7 5-7."""
-    # One comparable 0..1 proportion per kind lets trends, comparisons and p-charts treat
-    # every scale alike; the means and NPS itself come from csat/nps/ces.
-    # bool is an int and True/1, False/0 hash alike, so bool keys read as 1 and 0.
-    counts = cast(Mapping[int, int], counts)
-    if kind == "yes_no":
-        hist = _histogram(counts, 0, 1)
-        return wilson(hist[1], hist[0] + hist[1])
-    if kind not in _TOP_BOX:
-        raise ValueError(f"no headline proportion for question kind {kind!r}")
-    lo, hi, good = _TOP_BOX[kind]
-    hist = _histogram(counts, lo, hi)
-    return wilson(sum(hist[k] for k in range(good, hi + 1)), sum(hist.values()))
+from feedback.insight.distributions import t_quantile
+from feedback.insight.intervals import (
+    MAX_MARGIN,
+    CesResult,
+    Difference,
+    Interval,
+    MeanResult,
+    NpsResult,
+    Score,
+    ces,
+    csat,
+    enough_data,
+    mean_interval,
+    newcombe_diff,
+    nps,
+    sample_size,
+    score_for_kind,
+    share_yes,
+    wilson,
+)
+
+__all__ = [
+    "MAX_MARGIN",
+    "CesResult",
+    "Correlation",
+    "Difference",
+    "Interval",
+    "MeanResult",
+    "NpsResult",
+    "Score",
+    "ces",
+    "correlation",
+    "csat",
+    "enough_data",
+    "mean_interval",
+    "newcombe_diff",
+    "nps",
+    "sample_size",
+    "score_for_kind",
+    "share_yes",
+    "t_quantile",
+    "wilson",
+]
 
 
 @dataclass(frozen=True)
