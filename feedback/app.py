@@ -152,8 +152,6 @@ def create_app(settings: Settings) -> Starlette:
         *assist.routes,
         *entries.routes,
         *responses.routes,
-        *entries.routes,
-        *responses.routes,
         *admin.routes,
         *builder.routes,
         *share.routes,
