@@ -22,6 +22,7 @@ from sqlalchemy import func, select, text
 from sqlmodel import Session, SQLModel, col
 from sqlmodel import select as select_models
 
+from feedback.core import local_time
 from feedback.core.catalog import CHANNELS, Text
 from feedback.core.models import Answer, ChangeEvent, Question, Response, Service, Survey
 from feedback.insight import rollups
@@ -47,6 +48,8 @@ CSAT = "bnfcst5678"
 NPS = "prmtnps279"
 CES = "prmtcs3456"
 
+# The demo services count their days in Toronto, as their made-up offices keep its hours.
+DEMO_ZONE = "America/Toronto"
 SERVICES: dict[str, Text] = {
     "licences": {"en": "Licence renewals", "fr": "Renouvellement de permis"},
     "benefits": {"en": "Family benefits", "fr": "Prestations familiales"},
@@ -146,10 +149,10 @@ EFFECTS: tuple[tuple[str, tuple[str, ...], int, float, int], ...] = (
 
 def ensure_demo(session: Session, *, base_origin: str, today: date | None = None) -> list[Survey]:
     """Create the demo services, their live surveys and change events where missing."""
-    today = today or datetime.now(UTC).date()
+    today = today or local_time.today(DEMO_ZONE)
     for service_id, name in SERVICES.items():
         if session.get(Service, service_id) is None:
-            session.add(Service(id=service_id, name=name))
+            session.add(Service(id=service_id, name=name, time_zone=DEMO_ZONE))
     session.flush()
     surveys = []
     for spec in SURVEYS:
@@ -257,7 +260,8 @@ def seed_responses(
     if months < 1 or responses < 0:
         raise ValueError("months must be at least 1 and responses at least 0")
     now = datetime.now(UTC)
-    today = today or now.date()
+    local_today = local_time.today(DEMO_ZONE, now)
+    today = today or local_today
     rnd = random.Random(seed)
     start = start_day(today, months)
     days = [start + timedelta(days=i) for i in range((today - start).days + 1)]
@@ -277,16 +281,17 @@ def seed_responses(
     gc.disable()
     try:
         for i, day in enumerate(days):
+            # The local (Toronto) midnight: hours below are the offices' own.
             midnight = datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()
-            shift = utc_shift(day) * 3600
+            midnight += utc_shift(day) * 3600
             # Today's responses are all in the past, squeezed into the hours gone by.
-            squeeze = (now.timestamp() - midnight) / 86400 if day == now.date() else 1.0
+            squeeze = (now.timestamp() - midnight) / 86400 if day == local_today else 1.0
             todays: list[tuple[int, int]] = []
             for k in range(n):
                 hour_table = hours[streams[k].channel]
                 for _ in range(counts[i * n + k]):
                     hour = hour_table[int(rnd.random() * len(hour_table))]
-                    secs = (hour * 3600 + shift + int(rnd.random() * 3600)) % 86400
+                    secs = hour * 3600 + int(rnd.random() * 3600)
                     todays.append((int(secs * squeeze), k))
             todays.sort()  # ids follow time
             for secs, k in todays:

@@ -6,8 +6,9 @@ Every figure is counted from the raw tables with SQL, never from the generator's
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +16,13 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from feedback.core import local_time
 from feedback.core.catalog import CHANNELS
 from feedback.core.db import make_engine, session_scope
 from feedback.core.models import Response, Service, Survey
 from feedback.core.schema import upgrade
 from seed.comments import COMMENTS, TONES, pool
-from seed.demo import COUNTER, PAGE_FEEDBACK, SURVEYS, ensure_demo, seed_responses
+from seed.demo import COUNTER, DEMO_ZONE, PAGE_FEEDBACK, SURVEYS, ensure_demo, seed_responses
 
 TODAY = date(2025, 9, 30)
 ORIGIN = "http://127.0.0.1:8000"
@@ -128,7 +130,8 @@ def test_counter_visits_happen_in_office_hours(engine: Engine) -> None:
         WHERE channel = 'in_person'"""
     assert {h for (h,) in _rows(engine, sql)} <= set(range(12, 22))  # 8 to 17 Eastern, in UTC
     first, last = _rows(engine, "SELECT min(submitted_at), max(submitted_at) FROM response")[0]
-    assert first >= "2024-10-01" and last < "2025-10-01"
+    # Toronto days: 1 October 2024 to 30 September 2025 local, in UTC (daylight time, -4h).
+    assert first >= "2024-10-01 04:00" and last < "2025-10-01 04:00"
 
 
 def test_comments_in_both_languages_and_in_tone(engine: Engine) -> None:
@@ -224,10 +227,14 @@ def test_rollups_agree_with_raw_tables(engine: Engine) -> None:
     sql = "SELECT id FROM question WHERE survey_id = :s AND key = 'timeliness'"
     question = _one(engine, sql, s=COUNTER)
     sql = """
-        SELECT date(r.submitted_at), r.channel, CAST(CAST(a.value AS INTEGER) AS TEXT), count(*)
-        FROM answer a JOIN response r ON r.id = a.response_id
-        WHERE a.question_id = :q GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"""
-    raw_answers = [tuple(r) for r in _rows(engine, sql, q=question)]
+        SELECT r.submitted_at, r.channel, CAST(CAST(a.value AS INTEGER) AS TEXT)
+        FROM answer a JOIN response r ON r.id = a.response_id WHERE a.question_id = :q"""
+    # Counted on the demo services' local (Toronto) days, in Python from the raw rows.
+    counted = Counter(
+        (local_time.local_day(datetime.fromisoformat(at), DEMO_ZONE).isoformat(), channel, value)
+        for at, channel, value in _rows(engine, sql, q=question)
+    )
+    raw_answers = sorted((*key, n) for key, n in counted.items())
     sql = """
         SELECT day, channel, value, sum(n) FROM answer_day
         WHERE question_id = :q GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"""

@@ -34,6 +34,8 @@ class Submission:
     # the staff user who typed it: kept with the response (see core/models/responses.py).
     source: str | None = None
     entered_by: int | None = None
+    # Sent from a staff preview (a signed preview token the route checked): stored apart.
+    test: bool = False
 
 
 @dataclass(frozen=True)

@@ -155,6 +155,7 @@ class _Row:
     idempotency_key: str | None
     source: str | None
     entered_by: int | None
+    test: bool = False  # from a staff preview: kept apart, never counted or announced
     id: int | None = None
 
 
@@ -260,6 +261,7 @@ def _insert(
             idempotency_key=item.idempotency_key,
             source=item.submission.source,
             entered_by=item.submission.entered_by,
+            test=item.submission.test,
         )
         for item in items
     ]
@@ -277,7 +279,8 @@ def _insert(
         _insert_answers(session, answers)
     rollups.add_many(session, counted)
     for item, row in zip(items, rows, strict=True):
-        outbox.enqueue(session, survey=item.survey, response=row, accepted=item.accepted)
+        if not row.test:  # integrators never hear of preview answers
+            outbox.enqueue(session, survey=item.survey, response=row, accepted=item.accepted)
         observability.submitted(session, item.submission.channel)  # counted when committed
 
 

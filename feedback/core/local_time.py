@@ -106,3 +106,34 @@ def periods(since: date, until: date, grain: str, today_local: date) -> list[Per
             break
         cursor = end + timedelta(days=1)
     return out
+
+
+def offsets(
+    zone_name: str | None, first: datetime, last: datetime
+) -> list[tuple[datetime | None, int]]:
+    """The zone's UTC offsets (seconds) over [first, last]: (from this UTC instant, offset).
+
+    The first entry starts at None (from the beginning); each next one at a change of offset
+    (daylight saving, a zone's new rules). So SQL can turn instants into local days with a
+    CASE over a handful of bounds instead of a time zone database (SQLite has none).
+    """
+    tz = zone(zone_name)
+    start, end = as_utc(first), as_utc(last)
+
+    def offset(moment: datetime) -> int:
+        delta = moment.astimezone(tz).utcoffset()
+        return int(delta.total_seconds()) if delta is not None else 0
+
+    out: list[tuple[datetime | None, int]] = [(None, offset(start))]
+    step = timedelta(days=1)  # no zone changes its offset twice within a day
+    cursor = start
+    while cursor < end:
+        following = end if end - cursor <= step else cursor + step
+        if offset(following) != out[-1][1]:
+            low, high = cursor, following  # offset(low) is the last one; find the change
+            while high - low > timedelta(seconds=1):
+                middle = low + (high - low) / 2
+                low, high = (middle, high) if offset(middle) == out[-1][1] else (low, middle)
+            out.append((high.replace(microsecond=0), offset(high)))
+        cursor = following
+    return out

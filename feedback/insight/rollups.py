@@ -2,9 +2,13 @@
 
 Three tables: responses per day (ResponseDay), answers per value and day (AnswerDay) and,
 for driver analysis, each driver answer crossed with the same response's overall answer
-(AnswerPairDay). A day is the UTC day the response was submitted, so a late response (one
-submitted in the past) lands on its own day, and removing a response takes back exactly
-what adding it counted.
+(AnswerPairDay). A day is the local day, in its service's time zone, of the instant the
+response was submitted: a response at 03:30 UTC on 1 December counts on 30 November in
+Toronto. A late response lands on its own day, removing a response takes back exactly what
+adding it counted, and a service whose zone changes has its aggregates rebuilt
+(`rebuild_service`). Test answers (from previews) are never counted.
+
+This module counts responses as they are stored; rollup_sql.py groups many in SQL.
 """
 
 from __future__ import annotations
@@ -13,12 +17,10 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Integer, String, bindparam, cast, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import aliased
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlmodel import Session, col
 
-from feedback.core.catalog import SCALE_RANGES
+from feedback.core import local_time
 from feedback.core.models import (
     Answer,
     AnswerDay,
@@ -30,13 +32,32 @@ from feedback.core.models import (
     Survey,
 )
 from feedback.core.times import as_utc
-from feedback.surveys.definitions import headline_question
+from feedback.insight.local_days import as_date, zones_of
+from feedback.insight.rollup_sql import (
+    ANSWER_KEYS,
+    PAIR_KEYS,
+    RESPONSE_KEYS,
+    driver_pairs,
+    grouped,
+    questions_of,
+    rebuild_surveys,
+    upsert_rows,
+)
 
-_DIMENSIONS = ["day", "channel", "language", "touchpoint"]
-_RESPONSE_KEYS = ["survey_id", *_DIMENSIONS]
-_ANSWER_KEYS = ["question_id", *_DIMENSIONS, "value"]
-_PAIR_KEYS = ["question_id", "outcome_id", *_DIMENSIONS, "value", "outcome_value"]
-_BATCH = 500  # response ids per statement when removing many
+__all__ = [
+    "add_many",
+    "add_response",
+    "add_responses",
+    "answer_key",
+    "delete_responses",
+    "driver_pairs",
+    "first_day",
+    "rebuild",
+    "rebuild_service",
+    "remove_responses",
+]
+
+_BATCH = 500  # response ids per statement when counting or removing many
 
 
 def answer_key(answer: Answer | Mapping[str, Any]) -> str | None:
@@ -60,58 +81,6 @@ def utc_day(moment: datetime) -> date:
     return as_utc(moment).date()
 
 
-def driver_pairs(questions: Sequence[Question]) -> list[tuple[int, int]]:
-    """(driver question, overall question) ids to cross-tabulate for one survey.
-
-    Drivers are the scale questions other than overall satisfaction; the overall question
-    is the one the survey is scored by. A survey without a scale headline has no pairs.
-    """
-    outcome = headline_question(list(questions))
-    if outcome is None or outcome.id is None or outcome.kind not in SCALE_RANGES:
-        return []
-    return [
-        (q.id, outcome.id)
-        for q in questions
-        if q.id is not None
-        and q.id != outcome.id
-        and q.kind in SCALE_RANGES
-        and q.driver != "satisfaction"
-    ]
-
-
-def _questions(session: Session, survey_id: str) -> list[Question]:
-    stmt = (
-        select(Question)
-        .where(Question.survey_id == survey_id, col(Question.retired).is_(False))
-        .order_by(col(Question.position))
-    )
-    return list(session.scalars(stmt))
-
-
-_UPSERTS: dict[tuple[str, str], Any] = {}
-
-
-def _upsert_rows(session: Session, table: Any, keys: list[str], rows: list[dict[str, Any]]) -> None:
-    """Add each row's `n` to its aggregate row: one statement, executed for all rows at once.
-
-    The statement is built once per dialect and table and reused, so SQLAlchemy's compiled
-    cache serves it and a submission does not pay for building SQL (`add_response` and
-    `add_responses` both come here).
-    """
-    if not rows:
-        return
-    dialect = session.get_bind().dialect.name
-    stmt = _UPSERTS.get((dialect, table.name))
-    if stmt is None:
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        stmt = insert(table)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=keys, set_={"n": table.c.n + stmt.excluded.n}
-        )
-        _UPSERTS[(dialect, table.name)] = stmt
-    session.execute(stmt, rows if len(rows) > 1 else rows[0])
-
-
 def add_response(
     session: Session,
     response: Response,
@@ -120,7 +89,7 @@ def add_response(
 ) -> None:
     """Count one stored response and its answers (objects or column values) into the aggregates."""
     if questions is None:
-        questions = _questions(session, response.survey_id)
+        questions = questions_of(session, response.survey_id)
     add_many(session, [(response, answers, questions)])
 
 
@@ -131,8 +100,13 @@ def add_many(session: Session, stored: Sequence[Counted]) -> None:
     """Count stored responses, each with its answers and its survey's questions.
 
     Rows with the same key are summed first, so a batch costs at most one statement per
-    aggregate table whatever its size (and PostgreSQL never sees one key twice in a statement).
+    aggregate table whatever its size (and PostgreSQL never sees one key twice in a statement),
+    plus one read of the surveys' zones (never cached: a zone just changed must count at once).
     """
+    stored = [item for item in stored if not getattr(item[0], "test", False)]
+    if not stored:
+        return
+    zones = zones_of(session, {response.survey_id for response, _, _ in stored})
     tables: tuple[dict[tuple[Any, ...], int], ...] = ({}, {}, {})
 
     def add(table: int, key: tuple[Any, ...]) -> None:
@@ -140,7 +114,7 @@ def add_many(session: Session, stored: Sequence[Counted]) -> None:
 
     for response, answers, questions in stored:
         common = (
-            utc_day(response.submitted_at),
+            local_time.local_day(response.submitted_at, zones.get(response.survey_id)),
             response.channel,
             response.language,
             response.touchpoint or "",
@@ -159,115 +133,40 @@ def add_many(session: Session, stored: Sequence[Counted]) -> None:
             if driver in keys and outcome in keys:
                 add(2, (driver, outcome, *common, keys[driver], keys[outcome]))
     for table, names, rows in zip(
-        (ResponseDay.__table__, AnswerDay.__table__, AnswerPairDay.__table__),
-        (_RESPONSE_KEYS, _ANSWER_KEYS, _PAIR_KEYS),
+        (ResponseDay.__table__, AnswerDay.__table__, AnswerPairDay.__table__),  # type: ignore[attr-defined]
+        (RESPONSE_KEYS, ANSWER_KEYS, PAIR_KEYS),
         tables,
         strict=True,
     ):
         # In key order, so that two processes' batches lock shared rows in the same order
         # (PostgreSQL would otherwise find a deadlock between them).
         merged = [dict(zip(names, key, strict=True), n=rows[key]) for key in sorted(rows)]
-        _upsert_rows(session, table, names, merged)
-
-
-def _utc_day_sql(session: Session) -> Any:
-    submitted: Any = Response.submitted_at
-    if session.get_bind().dialect.name == "postgresql":
-        # Days are UTC days, whatever the server's time zone.
-        submitted = func.timezone("UTC", Response.submitted_at)
-    return func.date(submitted)
-
-
-def _response_groups(session: Session) -> Any:
-    day, touchpoint = _utc_day_sql(session), func.coalesce(Response.touchpoint, "")
-    dims = (Response.survey_id, day, Response.channel, Response.language, touchpoint)
-    return select(*dims, func.count()).group_by(*dims)
-
-
-def _answer_groups(session: Session) -> Any:
-    day, touchpoint = _utc_day_sql(session), func.coalesce(Response.touchpoint, "")
-    value = func.coalesce(Answer.option, cast(cast(Answer.value, Integer), String))
-    dims = (Answer.question_id, day, Response.channel, Response.language, touchpoint, value)
-    return (
-        select(*dims, func.count())
-        .join(Response, Response.id == Answer.response_id)
-        .where(col(Answer.option).is_not(None) | col(Answer.value).is_not(None))
-        .group_by(*dims)
-    )
-
-
-def _pair_groups(session: Session, drivers: list[int], outcome: int) -> Any:
-    """Driver answers joined to the overall answer of the same response, grouped."""
-    driver, overall = aliased(Answer), aliased(Answer)
-    day, touchpoint = _utc_day_sql(session), func.coalesce(Response.touchpoint, "")
-    dims = (
-        driver.question_id,
-        overall.question_id,
-        day,
-        Response.channel,
-        Response.language,
-        touchpoint,
-        cast(cast(driver.value, Integer), String).label("value"),
-        cast(cast(overall.value, Integer), String).label("outcome_value"),
-    )
-    return (
-        select(*dims, func.count())
-        .select_from(driver)
-        .join(overall, overall.response_id == driver.response_id)
-        .join(Response, Response.id == driver.response_id)
-        .where(
-            col(driver.question_id).in_(drivers),
-            overall.question_id == outcome,
-            col(driver.value).is_not(None),
-            col(overall.value).is_not(None),
-        )
-        .group_by(*dims)
-    )
-
-
-def _pair_plan(session: Session, survey_ids: Sequence[str]) -> list[tuple[list[int], int]]:
-    """For each survey with drivers: (driver question ids, overall question id)."""
-    plan = []
-    for survey_id in survey_ids:
-        pairs = driver_pairs(_questions(session, survey_id))
-        if pairs:
-            plan.append(([d for d, _ in pairs], pairs[0][1]))
-    return plan
+        upsert_rows(session, table, names, merged)
 
 
 def rebuild(session: Session, *, survey_id: str | None = None) -> None:
     """Recompute the aggregates from the responses (after bulk loads or repairs)."""
-    if survey_id:
-        question_ids = select(Question.id).where(Question.survey_id == survey_id)
-        session.execute(delete(ResponseDay).where(ResponseDay.survey_id == survey_id))
-        session.execute(delete(AnswerDay).where(col(AnswerDay.question_id).in_(question_ids)))
-        session.execute(
-            delete(AnswerPairDay).where(col(AnswerPairDay.question_id).in_(question_ids))
-        )
-        survey_ids = [survey_id]
-    else:
-        for table in (ResponseDay, AnswerDay, AnswerPairDay):
-            session.execute(delete(table))
-        survey_ids = list(session.scalars(select(Survey.id)))
-    by_response = _response_groups(session)
-    by_answer = _answer_groups(session)
-    if survey_id:
-        by_response = by_response.where(Response.survey_id == survey_id)
-        by_answer = by_answer.where(Response.survey_id == survey_id)
-    session.execute(ResponseDay.__table__.insert().from_select([*_RESPONSE_KEYS, "n"], by_response))
-    session.execute(AnswerDay.__table__.insert().from_select([*_ANSWER_KEYS, "n"], by_answer))
-    for drivers, outcome in _pair_plan(session, survey_ids):
-        by_pair = _pair_groups(session, drivers, outcome)
-        session.execute(AnswerPairDay.__table__.insert().from_select([*_PAIR_KEYS, "n"], by_pair))
+    rebuild_surveys(session, [survey_id] if survey_id else None)
+
+
+def rebuild_service(session: Session, *, service_id: str) -> None:
+    """Recompute a service's aggregates exactly, in its current zone (after a zone change)."""
+    survey_ids = list(session.scalars(select(Survey.id).where(Survey.service_id == service_id)))
+    rebuild_surveys(session, survey_ids)
+
+
+def _rows(session: Session, keys: list[str], groups: Any, count: str) -> list[dict[str, Any]]:
+    rows = [dict(zip([*keys, count], row, strict=True)) for row in session.execute(groups)]
+    for row in rows:
+        row["day"] = as_date(row["day"])  # SQLite hands back dates as text
+    return rows
 
 
 def _subtract(session: Session, table: Any, keys: list[str], groups: Any) -> None:
     """Take grouped counts away from an aggregate table, dropping rows that reach zero."""
-    rows = [dict(zip([*keys, "dn"], row, strict=True)) for row in session.execute(groups)]
+    rows = _rows(session, keys, groups, "dn")
     if not rows:
         return
-    for row in rows:
-        row["day"] = row["day"] if isinstance(row["day"], date) else date.fromisoformat(row["day"])
     match = [table.c[k] == _bind(k) for k in keys]
     session.execute(
         update(table).where(*match).values(n=table.c.n - _bind("dn")),
@@ -276,12 +175,8 @@ def _subtract(session: Session, table: Any, keys: list[str], groups: Any) -> Non
     session.execute(delete(table).where(table.c.n <= 0))
 
 
-def _add(session: Session, table: Any, keys: list[str], groups: Any) -> None:
-    """Add grouped counts to an aggregate table: one upsert statement for all groups."""
-    rows = [dict(zip([*keys, "n"], row, strict=True)) for row in session.execute(groups)]
-    for row in rows:
-        row["day"] = row["day"] if isinstance(row["day"], date) else date.fromisoformat(row["day"])
-    _upsert_rows(session, table, keys, rows)
+def _bind(name: str) -> Any:
+    return bindparam(f"k_{name}")
 
 
 def add_responses(session: Session, response_ids: Sequence[int]) -> None:
@@ -292,38 +187,17 @@ def add_responses(session: Session, response_ids: Sequence[int]) -> None:
     ids = sorted(set(response_ids))
     for start in range(0, len(ids), _BATCH):
         in_chunk = col(Response.id).in_(ids[start : start + _BATCH])
-        by_response = _response_groups(session).where(in_chunk)
-        _add(session, ResponseDay.__table__, _RESPONSE_KEYS, by_response)
-        _add(session, AnswerDay.__table__, _ANSWER_KEYS, _answer_groups(session).where(in_chunk))
-        surveys = list(session.scalars(select(Response.survey_id).where(in_chunk).distinct()))
-        for drivers, outcome in _pair_plan(session, surveys):
-            groups = _pair_groups(session, drivers, outcome).where(in_chunk)
-            _add(session, AnswerPairDay.__table__, _PAIR_KEYS, groups)
-
-
-def _bind(name: str) -> Any:
-    return bindparam(f"k_{name}")
+        for table, keys, groups in list(grouped(session, [in_chunk])):
+            upsert_rows(session, table, keys, _rows(session, keys, groups, "n"))
 
 
 def remove_responses(session: Session, response_ids: Sequence[int]) -> None:
     """Take stored responses' counts out of every aggregate; call before deleting them."""
     ids = sorted(set(response_ids))
     for start in range(0, len(ids), _BATCH):
-        chunk = ids[start : start + _BATCH]
-        in_chunk = col(Response.id).in_(chunk)
-        _subtract(
-            session,
-            ResponseDay.__table__,
-            _RESPONSE_KEYS,
-            _response_groups(session).where(in_chunk),
-        )
-        _subtract(
-            session, AnswerDay.__table__, _ANSWER_KEYS, _answer_groups(session).where(in_chunk)
-        )
-        surveys = list(session.scalars(select(Response.survey_id).where(in_chunk).distinct()))
-        for drivers, outcome in _pair_plan(session, surveys):
-            groups = _pair_groups(session, drivers, outcome).where(in_chunk)
-            _subtract(session, AnswerPairDay.__table__, _PAIR_KEYS, groups)
+        in_chunk = col(Response.id).in_(ids[start : start + _BATCH])
+        for table, keys, groups in list(grouped(session, [in_chunk])):
+            _subtract(session, table, keys, groups)
 
 
 def delete_responses(session: Session, response_ids: Sequence[int]) -> int:
