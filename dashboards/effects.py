@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from dashboards import series
+from dashboards import views
 from dashboards.series import Row
-from feedback.insight import metrics
+from feedback.insight.headline import Measure
+from feedback.insight.significance import Change
 
 WEEKS = 8  # long enough to gather answers, short enough that little else changed
 
@@ -29,9 +30,10 @@ class Window:
 
 
 def window(day: date, today: date, weeks: int = WEEKS) -> Window:
-    """The before and after windows of a change made on `day`, cut at today."""
+    """The before and after windows of a change made on `day`, cut at the last whole day
+    (yesterday in the service's zone: today is not over)."""
     span = timedelta(weeks=weeks)
-    after_until = min(day + span - timedelta(days=1), today)
+    after_until = min(day + span - timedelta(days=1), today - timedelta(days=1))
     return Window(day - span, day - timedelta(days=1), day, max(day, after_until))
 
 
@@ -42,14 +44,14 @@ class Effect:
     day: date
     label: str
     window: Window
-    before: metrics.Interval
-    after: metrics.Interval
-    change: metrics.Difference  # after minus before
+    before: Measure
+    after: Measure
+    change: Change  # after minus before; its verdict is settled with the page's others
 
     @property
     def enough(self) -> bool:
-        """Both sides have a margin of 10 points or less."""
-        return metrics.enough_data(self.before) and metrics.enough_data(self.after)
+        """Both sides have enough answers to conclude."""
+        return self.change.enough
 
     @property
     def complete(self) -> bool:
@@ -65,14 +67,6 @@ def effect(
     after: Sequence[Row],
     kind: str,
 ) -> Effect:
-    """The Newcombe difference between the windows after and before a change."""
-    x0, n0 = series.tally(before, kind)
-    x1, n1 = series.tally(after, kind)
-    return Effect(
-        day,
-        label,
-        span,
-        metrics.wilson(x0, n0),
-        metrics.wilson(x1, n1),
-        metrics.newcombe_diff(x1, n1, x0, n0),
-    )
+    """The headline after a change against the headline before it."""
+    found = views.compare(after, before, kind)
+    return Effect(day, label, span, found.previous, found.current, found.change)

@@ -19,6 +19,7 @@ from dashboards.series import ALL, Point
 SELF_SERVICE = "#1d4e89"
 ASSISTED = "#9a4a00"
 BAND = {"#1d4e89": "rgba(29,78,137,0.18)", "#9a4a00": "rgba(154,74,0,0.18)"}
+PARTIAL = "#5c5f66"  # partial periods: grey hollow diamonds, never joined to the line
 FONT = {"family": "Noto Sans, Helvetica Neue, Arial, sans-serif", "size": 14, "color": "#1b1b1b"}
 
 
@@ -61,20 +62,23 @@ def _pct(value: float | None) -> float | None:
 def band_traces(
     points: list[Point], colour: str, name: str, labels: Mapping[str, str], show_legend: bool
 ) -> list[dict[str, Any]]:
-    """A score line with its 95% band; hollow markers where the margin is over 10 points.
+    """A score line with its 95% band over whole periods; hollow markers where the margin is
+    over 10 points; partial periods as separate grey diamonds the line does not reach.
 
     Plain trace dicts (see `small_multiples`); go.Figure and add_trace take them as they are.
     """
-    xs = [p.period.isoformat() for p in points]
-    lows = [_pct(p.interval.low) for p in points]
-    highs = [_pct(p.interval.high) for p in points]
-    estimates = [_pct(p.interval.estimate) for p in points]
+    whole = [p for p in points if not p.partial]
+    part = [p for p in points if p.partial and p.n]
+    xs = [p.period.isoformat() for p in whole]
+    lows = [_pct(p.interval.low) for p in whole]
+    highs = [_pct(p.interval.high) for p in whole]
+    estimates = [_pct(p.interval.estimate) for p in whole]
     hover = [
         f"{labels['period']}: {p.period.isoformat()}<br>{name}: {e if e is not None else '–'} %"
         f"<br>95 %: {lo}–{hi} %<br>n = {p.n}" + ("" if p.enough else f"<br>{labels['not_enough']}")
-        for p, e, lo, hi in zip(points, estimates, lows, highs, strict=True)
+        for p, e, lo, hi in zip(whole, estimates, lows, highs, strict=True)
     ]
-    symbols = ["circle" if p.enough else "circle-open" for p in points]
+    symbols = ["circle" if p.enough else "circle-open" for p in whole]
     return [
         dict(
             type="scatter",
@@ -111,6 +115,21 @@ def band_traces(
             hoverinfo="text",
             showlegend=show_legend,
             connectgaps=False,
+        ),
+        dict(
+            type="scatter",
+            x=[p.period.isoformat() for p in part],
+            y=[_pct(p.interval.estimate) for p in part],
+            mode="markers",
+            name=labels["partial"],
+            marker={"symbol": "diamond-open", "size": 9, "color": PARTIAL, "line": {"width": 2}},
+            hovertext=[
+                f"{labels['period']}: {p.period.isoformat()}<br>{labels['partial']}<br>"
+                f"{name}: {_pct(p.interval.estimate)} %<br>n = {p.n}"
+                for p in part
+            ],
+            hoverinfo="text",
+            showlegend=False,
         ),
     ]
 

@@ -38,7 +38,7 @@ def _layout(fig: go.Figure, height: int, **extra: Any) -> None:
 
 
 def score_by_mode(
-    by_mode: Mapping[str, list[Point]],
+    by_mode: Mapping[str, Sequence[Point]],
     names: Mapping[str, str],
     labels: Mapping[str, str],
     lang: str,
@@ -47,7 +47,9 @@ def score_by_mode(
     fig = go.Figure()
     for mode in MODES:
         if mode in by_mode:
-            for trace in band_traces(by_mode[mode], COLOURS[mode], names[mode], labels, False):
+            for trace in band_traces(
+                list(by_mode[mode]), COLOURS[mode], names[mode], labels, False
+            ):
                 fig.add_trace(trace)
     _layout(
         fig, 340, yaxis={"title": labels["score"] + " (%)", "range": [0, 100], "ticksuffix": " %"}
@@ -58,11 +60,17 @@ def score_by_mode(
 
 
 def gap(points: Sequence[Gap], labels: Mapping[str, str], lang: str) -> str:
-    """Assisted minus self-service per period, with Newcombe bars; filled when significant."""
-    known = [g for g in points if g.difference.estimate is not None]
+    """Assisted minus self-service per whole period, with Newcombe bars; filled when
+    significant after the family control."""
+    known = [g for g in points if g.difference.estimate is not None and not g.partial]
 
     def pts(value: float | None) -> float:
-        return round(100 * (value or 0), 1)
+        return round(value or 0, 1)
+
+    def verdict(g: Gap) -> str:
+        if g.difference.significant:
+            return labels["significant"]
+        return labels["within_noise"] if g.difference.enough else labels["not_enough"]
 
     fig = go.Figure(
         go.Scatter(
@@ -84,8 +92,7 @@ def gap(points: Sequence[Gap], labels: Mapping[str, str], lang: str) -> str:
             },
             hovertext=[
                 f"{g.period.isoformat()}: {pts(g.difference.estimate):+} pts "
-                f"({pts(g.difference.low):+} – {pts(g.difference.high):+})<br>"
-                + (labels["significant"] if g.difference.significant else labels["within_noise"])
+                f"({pts(g.difference.low):+} – {pts(g.difference.high):+})<br>" + verdict(g)
                 for g in known
             ],
             hoverinfo="text",

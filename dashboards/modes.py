@@ -1,8 +1,10 @@
 """Digital and human: self-service channels against those where a person helps.
 
-Per period, each mode's share of responses and score, and the gap between them with its
-Newcombe interval; where people first tried before the channel they answered from; and
-each channel's score on each driver.
+Per period, each mode's share of responses and score, standardised to the mode's own channel
+mix over the range shown (so a shift from phone to chat is not read as a change in quality),
+and the gap between them with its Newcombe interval, judged as one family (Holm); where
+people first tried before the channel they answered from; and each channel's score on each
+driver.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from datetime import date
 from dashboards import series
 from dashboards.series import Point, Row
 from feedback.core.catalog import CHANNELS
-from feedback.insight import metrics
+from feedback.insight import metrics, significance
+from feedback.insight.intervals import _wilson_limits
+from feedback.insight.significance import Change
 
 MODES = ("self_service", "assisted")
 NO_OTHER = "no"  # the "tried another way first?" option for a first try
@@ -26,33 +30,100 @@ def mode_of(channel: str) -> str | None:
     return found.mode if found else None
 
 
+@dataclass(frozen=True)
+class ModePoint(Point):
+    """A mode's standardised share in one period, with its effective counts."""
+
+    x_eff: float = 0.0
+    n_eff: float = 0.0
+
+
+# A period's standardised share is left out when channels carrying more than this share of
+# the mode's weight have no answers in it (re-weighting the rest would bring the mix back).
+MAX_MISSING_WEIGHT = 0.05
+
+
+def weights(rows: Sequence[Row], kind: str) -> dict[str, dict[str, float]]:
+    """Each channel's share of its mode's valid answers over all the rows (the fixed mix)."""
+    totals: dict[str, dict[str, int]] = {m: {} for m in MODES}
+    for _, channel, value, n in rows:
+        mode = mode_of(channel)
+        if mode is not None and value in series.VALID[kind]:
+            totals[mode][channel] = totals[mode].get(channel, 0) + n
+    return {m: {c: n / sum(cs.values()) for c, n in cs.items()} for m, cs in totals.items() if cs}
+
+
+def standardised(
+    cells: Mapping[str, tuple[int, int]], mix: Mapping[str, float]
+) -> tuple[float, float, int] | None:
+    """(share, effective n, answers) of a mode weighted to `mix`; None if too much is missing.
+
+    The effective n is Kish's for a stratified share, (sum of w^2 / n)^-1, so a Wilson
+    interval on it has about the width of the weighted share's own.
+    """
+    present = {c: w for c, w in mix.items() if cells.get(c, (0, 0))[1] > 0}
+    if not present or 1 - sum(present.values()) > MAX_MISSING_WEIGHT:
+        return None
+    total = sum(present.values())
+    p = sum(w / total * cells[c][0] / cells[c][1] for c, w in present.items())
+    n_eff = 1 / sum((w / total) ** 2 / cells[c][1] for c, w in present.items())
+    return p, n_eff, sum(cells[c][1] for c in present)
+
+
 def trend_by_mode(
-    rows: Sequence[Row], kind: str, *, since: date, until: date, grain: str
-) -> dict[str, list[Point]]:
-    """Scored periods per mode (and ALL), from rows per channel."""
-    mapped = [(d, mode, v, n) for d, c, v, n in rows if (mode := mode_of(c)) is not None]
-    return series.by_channel(mapped, kind, since=since, until=until, grain=grain)
+    rows: Sequence[Row], kind: str, *, since: date, until: date, grain: str, today: date
+) -> dict[str, list[ModePoint]]:
+    """Each mode's share per period, standardised to the mode's channel mix over the range."""
+    per_channel = series.by_channel(rows, kind, since=since, until=until, grain=grain, today=today)
+    mix = weights(rows, kind)
+    out: dict[str, list[ModePoint]] = {}
+    for mode, shares in mix.items():
+        points = []
+        for i, start in enumerate(next(iter(per_channel.values()))):
+            cells = {c: (per_channel[c][i].x, per_channel[c][i].n) for c in shares}
+            found = standardised(cells, shares)
+            if found is None:
+                iv = metrics.Interval(None, None, None, 0)
+                points.append(ModePoint(start.period, 0, 0, iv, start.partial))
+                continue
+            p, n_eff, n = found
+            low, high = _wilson_limits(p * n_eff, n_eff, 1.96)
+            iv = metrics.Interval(p, low, high, n)
+            points.append(
+                ModePoint(start.period, round(p * n), n, iv, start.partial, p * n_eff, n_eff)
+            )
+        out[mode] = points
+    return out
 
 
 @dataclass(frozen=True)
 class Gap:
-    """Assisted minus self-service in one period, with its Newcombe interval."""
+    """Assisted minus self-service in one period, in points, with what it may claim."""
 
     period: date
-    self_service: Point
-    assisted: Point
-    difference: metrics.Difference
+    self_service: ModePoint
+    assisted: ModePoint
+    difference: Change
+
+    @property
+    def partial(self) -> bool:
+        """The period is not over or is cut short: no claim is made on it."""
+        return self.self_service.partial
 
 
-def gaps(by_mode: Mapping[str, list[Point]]) -> list[Gap]:
-    """The satisfaction gap per period; empty unless both modes have answers."""
+def gaps(by_mode: Mapping[str, list[ModePoint]]) -> list[Gap]:
+    """The gap per period, every whole period's judged together; empty unless both modes."""
     selfs, helped = by_mode.get("self_service"), by_mode.get("assisted")
     if not selfs or not helped:
         return []
-    return [
-        Gap(s.period, s, a, metrics.newcombe_diff(a.x, a.n, s.x, s.n))
-        for s, a in zip(selfs, helped, strict=True)
-    ]
+    changes = []
+    for s, a in zip(selfs, helped, strict=True):
+        if s.partial or not s.n_eff or not a.n_eff:
+            changes.append(Change(None, None, None, None, a.n, s.n, significance.NO_DATA))
+        else:
+            changes.append(significance.share_change(a.x_eff, a.n_eff, s.x_eff, s.n_eff))
+    judged = significance.judge(changes)
+    return [Gap(s.period, s, a, c) for s, a, c in zip(selfs, helped, judged, strict=True)]
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from feedback.core import local_time
 from feedback.insight import metrics
 
 # The answers that count as a success for each kind's headline proportion.
@@ -55,6 +56,7 @@ class Point:
     x: int
     n: int
     interval: metrics.Interval
+    partial: bool = False  # not over yet, or cut short by the window's start or end
 
     @property
     def enough(self) -> bool:
@@ -74,9 +76,10 @@ def tally(rows: Iterable[Row], kind: str) -> tuple[int, int]:
 
 
 def by_channel(
-    rows: Iterable[Row], kind: str, *, since: date, until: date, grain: str
+    rows: Iterable[Row], kind: str, *, since: date, until: date, grain: str, today: date
 ) -> dict[str, list[Point]]:
-    """Scored periods per channel, plus ALL for every channel together."""
+    """Scored periods per channel, plus ALL for every channel together; a period is partial
+    when `since` or `until` cuts it or it is not over on `today` (the service's local day)."""
     cells: dict[tuple[str, date], list[int]] = defaultdict(lambda: [0, 0])
     for day, channel, value, count in rows:
         if value not in VALID[kind]:
@@ -86,12 +89,18 @@ def by_channel(
             cell = cells[(key, start)]
             cell[1] += count
             cell[0] += count if value in SUCCESS[kind] else 0
-    starts = periods(since, until, grain)
+    spans = local_time.periods(since, until, grain, today)
     out: dict[str, list[Point]] = {}
     for key in sorted({k for k, _ in cells}):
         out[key] = [
-            Point(p, cells[(key, p)][0], cells[(key, p)][1], metrics.wilson(*cells[(key, p)]))
-            for p in starts
+            Point(
+                s.start,
+                cells[(key, s.start)][0],
+                cells[(key, s.start)][1],
+                metrics.wilson(*cells[(key, s.start)]),
+                s.partial,
+            )
+            for s in spans
         ]
     return out
 

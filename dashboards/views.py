@@ -1,51 +1,75 @@
-"""Page sections of the dashboards, computed from daily counts with their uncertainty."""
+"""Page sections of the dashboards, computed from daily counts with their uncertainty.
+
+A page first builds its changes (each with its interval and p-value), then `judge_all`
+settles every verdict together, so the family control covers what the page shows.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from dashboards import series
 from dashboards.series import Row
-from feedback.core.catalog import CHANNELS
-from feedback.insight import metrics
+from feedback.insight import headline as headlines
+from feedback.insight import metrics, significance
+from feedback.insight.headline import Measure
+from feedback.insight.significance import Change
 
 
 @dataclass(frozen=True)
 class Headline:
-    """A score over a range, the same over the range before it, and whether it changed."""
+    """A survey's headline over a range, the same over the range before, and the change."""
 
-    current: metrics.Interval
-    previous: metrics.Interval
-    change: metrics.Difference
+    current: Measure
+    previous: Measure
+    change: Change
 
     @property
     def enough(self) -> bool:
         """False when the current margin is over 10 points."""
-        return metrics.enough_data(self.current)
+        return self.current.enough
 
 
-def headline(rows: Sequence[Row], kind: str, *, since: date, until: date) -> Headline:
-    """Score in [since, until] against the same number of days just before."""
-    length = (until - since).days + 1
-    before = since - timedelta(days=length)
-    now = [r for r in rows if since <= r[0] <= until]
-    then = [r for r in rows if before <= r[0] < since]
-    x1, n1 = series.tally(now, kind)
-    x0, n0 = series.tally(then, kind)
-    return Headline(
-        metrics.wilson(x1, n1), metrics.wilson(x0, n0), metrics.newcombe_diff(x1, n1, x0, n0)
-    )
+def counts(rows: Sequence[Row]) -> dict[int, int]:
+    """Answers at each numeric value, summed over days and channels (for NPS and CES)."""
+    return headlines.numeric(values(rows))
+
+
+def values(rows: Sequence[Row]) -> dict[str, int]:
+    """Answers at each stored value, summed over days and channels."""
+    out: dict[str, int] = {}
+    for _, _, value, count in rows:
+        out[value] = out.get(value, 0) + count
+    return out
+
+
+def measure(rows: Sequence[Row], kind: str) -> Measure:
+    """The survey's headline measure over some rows."""
+    return headlines.measure(kind, values(rows))
 
 
 def compare(now: Sequence[Row], then: Sequence[Row], kind: str) -> Headline:
-    """A score against an earlier one, from rows already narrowed to each window."""
-    x1, n1 = series.tally(now, kind)
-    x0, n0 = series.tally(then, kind)
-    return Headline(
-        metrics.wilson(x1, n1), metrics.wilson(x0, n0), metrics.newcombe_diff(x1, n1, x0, n0)
-    )
+    """A headline against an earlier one; the change's verdict awaits `judge_all`."""
+    a, b = measure(now, kind), measure(then, kind)
+    return Headline(a, b, headlines.change(a, b))
+
+
+def judge_all(changes: Sequence[Change]) -> list[Change]:
+    """Every change a page shows, judged as one family (Holm)."""
+    return significance.judge(changes)
+
+
+def judge_headlines(items: Sequence[Headline]) -> list[Headline]:
+    """Headlines with their changes judged together."""
+    judged = judge_all([h.change for h in items])
+    return [replace(h, change=c) for h, c in zip(items, judged, strict=True)]
+
+
+def last_whole_day(until: date, today: date) -> date:
+    """The window's end, or yesterday if the window reaches today (today is not over)."""
+    return min(until, today - timedelta(days=1))
 
 
 def windows(since: date, until: date, days: int = 90) -> tuple[date, date, date, int]:
@@ -56,22 +80,9 @@ def windows(since: date, until: date, days: int = 90) -> tuple[date, date, date,
     return start, start - timedelta(days=window), until, window
 
 
-def recent_change(
-    rows: Sequence[Row], kind: str, *, since: date, until: date, days: int = 90
-) -> tuple[Headline, int]:
-    """The last `days` of a range against the `days` just before (halves of a short range)."""
-    window = max(1, min(days, ((until - since).days + 1) // 2))
-    return headline(rows, kind, since=until - timedelta(days=window - 1), until=until), window
-
-
-def score(rows: Sequence[Row], kind: str) -> metrics.Interval:
-    """The score over all the rows, with its 95% interval."""
-    return metrics.wilson(*series.tally(rows, kind))
-
-
 @dataclass(frozen=True)
 class Spark:
-    """A small trend line: SVG polyline points and the first and last estimates."""
+    """A small trend line: SVG polyline points and the first and last whole-period values."""
 
     points: str
     first: float | None
@@ -79,9 +90,12 @@ class Spark:
 
 
 def sparkline(points: Sequence[series.Point], width: int = 120, height: int = 32) -> Spark:
-    """Estimates mapped into a width x height box (0 % at the bottom); empty periods skipped."""
+    """Whole periods' estimates in a width x height box (0 % at the bottom); partial and empty
+    periods are left out, so the line never ends on a period that is not over."""
     usable = [
-        (i, p.interval.estimate) for i, p in enumerate(points) if p.interval.estimate is not None
+        (i, p.interval.estimate)
+        for i, p in enumerate(points)
+        if p.interval.estimate is not None and not p.partial
     ]
     if len(points) < 2 or not usable:
         return Spark("", None, None)
@@ -90,26 +104,9 @@ def sparkline(points: Sequence[series.Point], width: int = 120, height: int = 32
     return Spark(line, usable[0][1], usable[-1][1])
 
 
-@dataclass(frozen=True)
-class ModeScore:
-    """Self-service or assisted: share of responses and score with interval."""
-
-    mode: str
-    responses: int
-    share: float
-    score: metrics.Interval
-
-
-def by_mode(rows: Sequence[Row], kind: str, volume: dict[str, int]) -> list[ModeScore]:
-    """Compare channels where people served themselves with those where a person helped."""
-    total = sum(volume.values()) or 1
-    out = []
-    for mode in ("self_service", "assisted"):
-        channels = {c for c, ch in CHANNELS.items() if ch.mode == mode}
-        x, n = series.tally([r for r in rows if r[1] in channels], kind)
-        responses = sum(v for c, v in volume.items() if c in channels)
-        out.append(ModeScore(mode, responses, responses / total, metrics.wilson(x, n)))
-    return out
+def score(rows: Sequence[Row], kind: str) -> metrics.Interval:
+    """The headline share over all the rows, with its 95% interval."""
+    return metrics.wilson(*series.tally(rows, kind))
 
 
 @dataclass(frozen=True)
@@ -122,17 +119,8 @@ class Bar:
     share: float
 
 
-def distribution(rows: Sequence[Row], values: list[tuple[str, str]]) -> list[Bar]:
+def distribution(rows: Sequence[Row], choices: list[tuple[str, str]]) -> list[Bar]:
     """Count at each scale point (REFERENCE: publish CSAT with the count at each point)."""
-    counts = series.distribution(rows, [v for v, _ in values])
-    total = sum(counts.values()) or 1
-    return [Bar(v, label, counts[v], counts[v] / total) for v, label in values]
-
-
-def counts(rows: Sequence[Row]) -> dict[int, int]:
-    """Answers at each numeric value, summed over days and channels (for NPS and CES)."""
-    out: dict[int, int] = {}
-    for _, _, value, count in rows:
-        if value.lstrip("-").isdigit():
-            out[int(value)] = out.get(int(value), 0) + count
-    return out
+    found = series.distribution(rows, [v for v, _ in choices])
+    total = sum(found.values()) or 1
+    return [Bar(v, label, found[v], found[v] / total) for v, label in choices]

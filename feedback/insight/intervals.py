@@ -89,13 +89,13 @@ class Difference:
     significant: bool
 
 
-def _check(x: int, n: int) -> None:
+def _check(x: float, n: float) -> None:
     """Reject counts that cannot be a binomial observation."""
     if n < 0 or x < 0 or x > n:
         raise ValueError(f"need 0 <= x <= n, got x={x}, n={n}")
 
 
-def _wilson_limits(x: int, n: int, z: float) -> tuple[float, float]:
+def _wilson_limits(x: float, n: float, z: float) -> tuple[float, float]:
     """Wilson score limits for 0 <= x <= n, n > 0."""
     p = x / n
     z2 = z * z
@@ -180,8 +180,11 @@ def ces(counts: Mapping[int, int]) -> CesResult:
     return CesResult(hist, n, mean_interval(hist), wilson(hist[5] + hist[6] + hist[7], n))
 
 
-def newcombe_diff(x1: int, n1: int, x2: int, n2: int, *, z: float = 1.96) -> Difference:
-    """Difference p1 - p2 with Newcombe's hybrid score interval (1998, method 10)."""
+def newcombe_diff(
+    x1: float, n1: float, x2: float, n2: float, *, z: float = 1.96
+) -> Difference:
+    """Difference p1 - p2 with Newcombe's hybrid score interval (1998, method 10); x and n
+    may be effective (weighted) counts."""
     _check(x1, n1)
     _check(x2, n2)
     if n1 == 0 or n2 == 0:

@@ -52,7 +52,7 @@ class Change:
         return self.verdict == SIGNIFICANT
 
 
-def enough_share(x: int, n: int) -> bool:
+def enough_share(x: float, n: float) -> bool:
     """At least MIN_ANSWERS answers and a 95% margin of at most 10 points."""
     if n < MIN_ANSWERS:
         return False
@@ -60,7 +60,7 @@ def enough_share(x: int, n: int) -> bool:
     return (high - low) / 2 <= MAX_MARGIN
 
 
-def newcombe_p_value(x1: int, n1: int, x2: int, n2: int) -> float:
+def newcombe_p_value(x1: float, n1: float, x2: float, n2: float) -> float:
     """The two-sided p-value that matches Newcombe's interval: 1 - the widest level whose
     interval still leaves out zero (the interval is inverted, so both always agree)."""
     d = x1 / n1 - x2 / n2
@@ -83,19 +83,20 @@ def newcombe_p_value(x1: int, n1: int, x2: int, n2: int) -> float:
     return 2 * _Z.cdf(-lo)
 
 
-def share_change(x1: int, n1: int, x0: int, n0: int) -> Change:
-    """Now (x1 of n1) minus before (x0 of n0), in points, with Newcombe's interval."""
+def share_change(x1: float, n1: float, x0: float, n0: float) -> Change:
+    """Now (x1 of n1) minus before (x0 of n0), in points, with Newcombe's interval; x and n
+    may be effective counts of a standardised share (n rounded down in the result)."""
     diff = newcombe_diff(x1, n1, x0, n0)
     if diff.estimate is None or diff.low is None or diff.high is None:
-        return Change(None, None, None, None, n1, n0, NO_DATA)
+        return Change(None, None, None, None, int(n1), int(n0), NO_DATA)
     enough = enough_share(x1, n1) and enough_share(x0, n0)
     return Change(
         100 * diff.estimate,
         100 * diff.low,
         100 * diff.high,
         newcombe_p_value(x1, n1, x0, n0),
-        n1,
-        n0,
+        int(n1),
+        int(n0),
         _PENDING if enough else NOT_ENOUGH,
     )
 

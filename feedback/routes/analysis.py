@@ -11,17 +11,25 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from dashboards import drivers, mode_figures, modes, series
+from dashboards import drivers, mode_figures, modes, payload, series
+from feedback.core import local_time
 from feedback.core.i18n import pick
 from feedback.core.models import Question, Service, StaffUser, Survey
 from feedback.insight import queries, rollups
 from feedback.routes.base import db, language, requires
+from feedback.routes.dashboard_kit import (
+    figure_labels,
+    respond,
+    share_labels,
+    verdict_labels,
+    whole_days,
+    zone_of,
+)
 from feedback.routes.filtering import (
     channel_names,
     chart_labels,
     driver_name,
     mode_names,
-    page,
     read_view,
     survey_or_404,
     visible_services,
@@ -43,10 +51,11 @@ def _scale_labels(questions: list[Question], lang: str) -> dict[int, dict[str, s
 async def drivers_page(request: Request) -> Response:
     """GET /dashboard/surveys/{survey}/drivers: importance against performance per driver."""
     lang = language(request)
-    view = read_view(request, lang)
     with db(request) as session:
         survey = survey_or_404(session, request)
         service = session.get(Service, survey.service_id)
+        today = local_time.today(service.time_zone if service else None)
+        view = whole_days(request, read_view(request, lang), today, 365)
         questions = surveys.questions_of(session, survey.id)
         pairs = rollups.driver_pairs(questions)
         by_id = {q.id: q for q in questions}
@@ -85,7 +94,27 @@ async def drivers_page(request: Request) -> Response:
     }
     if any(d.importance.r is not None for d in found):
         context["fig_drivers"] = drivers.figure(found, chart_labels(lang))
-    return page(request, "dashboard/drivers.html", context, lang)
+    return respond(request, "dashboard/drivers.html", context, _drivers_json(found, view), lang)
+
+
+def _drivers_json(found: list[drivers.Driver], view: Any) -> dict[str, Any]:
+    """The drivers page's figures: each driver's score and its correlation with the outcome."""
+    out = []
+    for d in found:
+        iv, r = d.performance, d.importance
+        out.append({
+            "question": d.question.question_id, "name": d.question.name,
+            "score": None if iv.estimate is None else round(100 * iv.estimate),
+            "low": None if iv.low is None else round(100 * iv.low),
+            "high": None if iv.high is None else round(100 * iv.high), "n": iv.n,
+            "correlation": None if r.r is None else round(r.r, 2),
+            "correlation_low": None if r.low is None else round(r.low, 2),
+            "correlation_high": None if r.high is None else round(r.high, 2),
+            "pairs": r.n,
+        })  # fmt: skip
+    f = view.filters
+    return {"view": "drivers", "since": f.since.isoformat(), "until": f.until.isoformat(),
+            "drivers": out}  # fmt: skip
 
 
 def _chosen(request: Request, shown: list[Survey], volume: dict[str, int]) -> Survey | None:
@@ -102,14 +131,27 @@ async def channels_page(request: Request) -> Response:
     """GET /dashboard/channels: self-service against assisted, the flow, channel by driver."""
     lang = language(request)
     user: StaffUser = request.state.user
-    view = read_view(request, lang)
-    f, grain = view.filters, view.grain
-    names, labels, mode_label = channel_names(lang), chart_labels(lang), mode_names(lang)
-    context: dict[str, Any] = {"view": view, "filters": f, "grain": grain, "errors": view.errors}
+    names, labels, mode_label = channel_names(lang), figure_labels(lang), mode_names(lang)
     with db(request) as session:
         shown = [
             s for s in surveys.all_surveys(session, visible_services(user)) if s.status != "draft"
         ]
+        chosen = _chosen(request, shown, {})
+        zone = zone_of(session, [chosen.service_id] if chosen else [])
+        today = local_time.today(zone)
+        view = whole_days(request, read_view(request, lang), today, 365)
+        f, grain = view.filters, view.grain
+        context: dict[str, Any] = {
+            "view": view, "filters": f, "grain": grain, "errors": view.errors,
+            "verdicts": verdict_labels(lang), "zone": zone,
+        }  # fmt: skip
+        data: dict[str, Any] = {
+            "view": "channels",
+            "since": f.since.isoformat(),
+            "until": f.until.isoformat(),
+            "grain": grain,
+            "time_zone": zone,
+        }
         counts = queries.response_counts(session, survey_ids=[s.id for s in shown], filters=f)
         volume: dict[str, int] = {}
         for survey_id, _, _, n in counts:
@@ -117,7 +159,8 @@ async def channels_page(request: Request) -> Response:
         survey = _chosen(request, shown, volume)
         context.update(surveys_shown=shown, survey=survey, channel_choices=[], touchpoints=[])
         if survey is None:
-            return page(request, "dashboard/channels.html", context, lang)
+            return respond(request, "dashboard/channels.html", context, data, lang)
+        data["survey"] = survey.id
         questions = surveys.questions_of(session, survey.id)
         question = surveys.headline_question(questions)
         context.update(
@@ -134,14 +177,27 @@ async def channels_page(request: Request) -> Response:
         if question is not None and question.id is not None:
             rows = queries.answer_counts(session, question_id=question.id, filters=f, grain=grain)
             by_mode = modes.trend_by_mode(
-                rows, question.kind, since=f.since, until=f.until, grain=grain
+                rows, question.kind, since=f.since, until=f.until, grain=grain, today=today
             )
             gaps = modes.gaps(by_mode)
+            labels = {**labels, "score": share_labels(lang).get(question.kind, labels["score"])}
             context.update(
                 by_mode=by_mode,
                 gaps=gaps,
+                share_label=labels["score"],
+                family=payload.family([g.difference for g in gaps]),
                 fig_modes=mode_figures.score_by_mode(by_mode, mode_label, labels, lang),
             )
+            data.update(
+                standardised="each mode weighted to its own channel mix over the range shown",
+                modes={m: [payload.point(p) for p in ps] for m, ps in by_mode.items()},
+                gaps=[
+                    {"period": g.period.isoformat(), "partial": g.partial,
+                     **payload.change(g.difference)}
+                    for g in gaps
+                ],
+                family=context["family"],
+            )  # fmt: skip
             if gaps:
                 context["fig_gap"] = mode_figures.gap(gaps, labels, lang)
         other = next((q for q in questions if q.driver == "other_channel" and q.id), None)
@@ -173,7 +229,17 @@ async def channels_page(request: Request) -> Response:
     context.update(heat_columns=columns, heat_rows=rows_shown, cells=cells)
     if len(columns) > 1 and rows_shown:
         context["fig_heat"] = mode_figures.heat(rows_shown, columns, cells, names, labels)
-    return page(request, "dashboard/channels.html", context, lang)
+    data["shares"] = [
+        {"period": s.period.isoformat(), **s.counts} for s in context.get("shares", [])
+    ]
+    data["heat"] = [
+        {"channel": c, "question": q,
+         "score": None if iv.estimate is None else round(100 * iv.estimate),
+         "low": None if iv.low is None else round(100 * iv.low),
+         "high": None if iv.high is None else round(100 * iv.high), "n": iv.n}
+        for (c, q), iv in sorted(cells.items())
+    ]  # fmt: skip
+    return respond(request, "dashboard/channels.html", context, data, lang)
 
 
 routes = [
