@@ -80,6 +80,7 @@ def test_real_answers_of_every_operation_match_the_document(client: TestClient, 
     doc = client.get("/api/v1/openapi.json").json()
     c = Checker(doc)
     c.check("/api/v1/openapi.json", "get", client.get("/api/v1/openapi.json"), 200)
+    c.check("/api/v1/docs", "get", client.get("/api/v1/docs?lang=fr"), 200)
     ids = app.state.ids
     with session_scope(app.state.engine) as session:
         ingest = tokens.create(session, name="i", scopes=["ingest"], by="t").secret

@@ -155,6 +155,14 @@ def _paths() -> dict[str, Any]:
                 },
             },
         },
+        "/api/v1/docs": {
+            "get": {
+                "summary": "This document as a readable web page (HTML), in English and French",
+                "security": [],
+                "parameters": [_LANG],
+                "responses": {"200": {"description": "The API reference page (text/html)"}},
+            }
+        },
         "/api/v1/openapi.json": {
             "get": {
                 "summary": "This document",

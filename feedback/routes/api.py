@@ -16,8 +16,8 @@ from feedback.core.i18n import gettext_for
 from feedback.core.models import ApiToken
 from feedback.core.numbers import whole_number
 from feedback.insight import export
-from feedback.integrations import openapi, tokens
-from feedback.routes.base import api_error, db, language, public, requires_token
+from feedback.integrations import openapi, openapi_reference, tokens
+from feedback.routes.base import api_error, db, language, public, render, requires_token
 from feedback.surveys import definitions as surveys
 
 PAGE_DEFAULT = 100
@@ -153,7 +153,19 @@ async def openapi_json(request: Request) -> Response:
     return JSONResponse(openapi.document(base_url), headers={"Cache-Control": "no-cache"})
 
 
+@public("the API's reference is public, like the document it is made from")
+async def api_docs(request: Request) -> Response:
+    """GET /api/v1/docs: the API reference as a page, made from the OpenAPI document."""
+    lang = language(request)
+    api = openapi_reference.reference(request.app.state.settings.base_url)
+    fields = {"satisfaction": "Choose a number from 1 to 5."}
+    error = {"code": "invalid", "message": "Some answers need your attention.", "fields": fields}
+    context = {"api": api, "error_example": json.dumps({"error": error}, indent=2)}
+    return render(request, "api_docs.html", context, lang=lang)
+
+
 routes = [
+    Route("/api/v1/docs", api_docs, methods=["GET"]),
     Route("/api/v1/responses", bulk_ingest, methods=["POST"]),
     Route("/api/v1/surveys/{survey}/responses", read_responses, methods=["GET"]),
     Route("/api/v1/openapi.json", openapi_json, methods=["GET"]),
