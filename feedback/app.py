@@ -56,6 +56,7 @@ from feedback.routes import (
     ops,
     plotly_assets,
     public,
+    reach_api,
     responses,
     scorecard,
     share,
@@ -146,6 +147,7 @@ def create_app(settings: Settings) -> Starlette:
         *metrics.routes,
         *public.routes,
         *api.routes,
+        *reach_api.routes,
         *tokens_admin.routes,
         *webhooks_admin.routes,
         *kiosk.routes,
@@ -174,7 +176,10 @@ def create_app(settings: Settings) -> Starlette:
         Middleware(
             BodyLimitMiddleware,
             max_bytes=settings.max_body_bytes,
-            paths={"/api/v1/responses": settings.bulk_max_bytes},
+            paths={
+                "/api/v1/responses": settings.bulk_max_bytes,
+                **dict.fromkeys(reach_api.BULK_PATHS, settings.bulk_max_bytes),
+            },
         ),
         Middleware(SecurityHeadersMiddleware, hsts=settings.https),
         Middleware(ExceptFor, middleware=GZipMiddleware, skip=is_api_write, minimum_size=800),

@@ -9,6 +9,8 @@ listed before its own; never from one listed after (an upward import), so no cyc
 - surveys: templates, the builder, snippets, QR codes, how questions become form controls.
 - insight: reads, daily aggregates, metrics, summaries, comments, events, alerts, exports.
 - answers: every way an answer comes in; storing one also updates insight's aggregates.
+- reach: people offered a survey, interactions served, invitations after an interaction; a
+  one-click answer in an invitation is stored through answers' intake, so it sits above answers.
 - integrations: API tokens, webhooks, the OpenAPI document (which describes answers' shapes).
 - routes, cli: the HTTP handlers and the command line; nothing imports them but app.
 - app: the one place that wires routes, middleware and the lifespan.
@@ -25,7 +27,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = ["core", "staff", "surveys", "insight", "answers", "integrations", "routes", "cli"]
+LAYERS = ["core", "staff", "surveys", "insight", "answers", "reach", "integrations", "routes", "cli"]
 # routes and cli are peers: neither imports the other.
 PEERS = {("routes", "cli"), ("cli", "routes")}
 TOP = {"app", "asgi", "__main__", "__init__"}

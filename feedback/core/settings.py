@@ -112,6 +112,30 @@ class Settings(BaseSettings):
         description="Submissions a minute to one survey from everyone together, answered with "
         "429 beyond it; 0 for no cap.",
     )
+    opportunity_limit_per_hour: int = Field(
+        default=120,
+        description="People offered a survey that one address may count per survey and hour "
+        "(widget seen, hosted page shown); more are dropped, so a script cannot inflate rates.",
+    )
+    invitation_interval: int = Field(
+        default=60, description="Seconds between the server's invitation sending runs; 0 stops them."
+    )
+    invitation_batch: int = Field(
+        default=200, description="Most invitation messages sent in one run (a throttle)."
+    )
+    sms_account_sid: str | None = Field(
+        default=None, description="Twilio account SID for text invitations; none sent if unset."
+    )
+    sms_auth_token: str | None = Field(
+        default=None, description="Twilio auth token: signs API calls and checks reply webhooks."
+    )
+    sms_from: str | None = Field(
+        default=None, description="Number text invitations come from, in E.164 (+15551234567)."
+    )
+    sms_api_base: str = Field(
+        default="https://api.twilio.com",
+        description="Base URL of the text message API (Twilio's format).",
+    )
     retention_interval: int = Field(
         default=86400,
         description="Seconds between the server's purges of comments past their survey's "

@@ -22,6 +22,7 @@ from starlette.routing import Route
 from feedback.answers import assisted, intake
 from feedback.core.i18n import gettext_for
 from feedback.core.models import Question, Service, StaffUser, Survey
+from feedback.reach import opportunities
 from feedback.routes.base import db, language, render, requires
 from feedback.staff import auth
 from feedback.surveys import definitions as surveys
@@ -31,6 +32,7 @@ from feedback.surveys import forms
 NO_STORE = {"Cache-Control": "no-store"}
 ROLES = ("agent", "manager", "admin")
 SAVED = "assist_saved"  # session key of the one-time "Saved" message after a redirect
+DECLINED = "assist_declined"  # ... and of "Recorded as declined"
 
 
 def _notes(questions: list[Question], lang: str) -> dict[str, str]:
@@ -107,6 +109,7 @@ def _page(
     saved: int | None = None,
     focus: str | None = None,
     status_code: int = 200,
+    declined: bool = False,
 ) -> Response:
     user: StaffUser = request.state.user
     channel, caller, touchpoint = setup
@@ -125,6 +128,7 @@ def _page(
         "errors": errors,
         "submission_id": submission_id,
         "saved": saved,
+        "declined": declined,
         # Where the page puts the cursor: the first question for the next person, the
         # language just switched, or (in the template) the error summary.
         "focus": focus,
@@ -156,6 +160,7 @@ async def assist_form(request: Request) -> Response:
         survey = _survey_for(session, request, user, lang)
         questions = surveys.questions_of(session, survey.id)
         saved = request.session.pop(SAVED, None)
+        declined = bool(request.session.pop(DECLINED, None))
         return _page(
             request,
             session,
@@ -167,7 +172,8 @@ async def assist_form(request: Request) -> Response:
             errors={},
             submission_id=secrets.token_urlsafe(16),
             saved=saved if isinstance(saved, int) else None,
-            focus="first" if saved else None,
+            focus="first" if saved or declined else None,
+            declined=declined,
         )
 
 
@@ -198,6 +204,14 @@ async def assist_post(request: Request) -> Response:
         if form.get("action") == "language":
             # Without JavaScript, showing the questions in the other language is a round trip.
             return page(errors={}, focus="caller")
+        if form.get("action") == "declined":
+            # Offered but declined: counted as offered (once per form), so the rate is right.
+            opportunities.add_assisted(
+                session, survey=survey, channel=channel, touchpoint=touchpoint,
+                submission_id=submission_id,
+            )  # fmt: skip
+            request.session[DECLINED] = 1
+            return RedirectResponse(_next_person(request, lang, setup), status_code=303)
         posted_channel = str(form.get("channel") or "")
         submission = intake.Submission(
             # Only the assisted channels offered here; anything else is refused by intake.
@@ -221,11 +235,22 @@ async def assist_post(request: Request) -> Response:
             if error.status != 422:
                 raise HTTPException(error.status) from None
             return page(errors=error.fields, status_code=422)
+        if stored.created:
+            opportunities.add_assisted(
+                session, survey=survey, channel=submission.channel, touchpoint=touchpoint,
+                submission_id=submission_id,
+            )  # fmt: skip
     request.session[SAVED] = stored.id
+    return RedirectResponse(_next_person(request, lang, setup), status_code=303)
+
+
+def _next_person(request: Request, lang: str, setup: tuple[str, str, str]) -> str:
+    """The form again for the next person, keeping channel, caller language and touchpoint."""
+    channel, caller, touchpoint = setup
     query = {"lang": lang, "channel": channel, "caller": caller}
     if touchpoint:
         query["touchpoint"] = touchpoint
-    return RedirectResponse(f"{request.url.path}?{urlencode(query)}", status_code=303)
+    return f"{request.url.path}?{urlencode(query)}"
 
 
 routes = [

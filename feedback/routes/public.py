@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from feedback.answers import intake, protect
 from feedback.core.models import Survey
+from feedback.routes import reach_api
 from feedback.routes.base import db, language, open_survey, public, render
 from feedback.surveys import definitions as surveys
 from feedback.surveys import forms, snippets
@@ -107,13 +108,17 @@ async def survey_form(request: Request) -> Response:
             return _closed_page(request, closed, lang)
         assert survey is not None
         questions = surveys.questions_of(session, survey.id)
+        channel = _channel(survey, request.query_params.get("channel"))
+        touchpoint = _touchpoint(request.query_params.get("touchpoint"))
+        # The page shown is one person offered the survey (bounded per client).
+        reach_api.count_shown(request, session, survey, channel, touchpoint)
     return _form_page(
         request,
         survey,
         questions,
         lang=lang,
-        channel=_channel(survey, request.query_params.get("channel")),
-        touchpoint=_touchpoint(request.query_params.get("touchpoint")),
+        channel=channel,
+        touchpoint=touchpoint,
         values={},
         errors={},
         submission_id=secrets.token_urlsafe(16),

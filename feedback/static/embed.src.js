@@ -16,8 +16,7 @@
       saved: "Réponse enregistrée.", wait: "Pas encore envoyé. Nous réessaierons." },
   };
   const CSS = `:host{all:initial!important;display:block!important;--a:var(--fb-accent,#1d4e89);--g:var(--fb-bg,#fff);--f:var(--fb-fg,#222);--e:#b3261e;--r:var(--fb-radius,.25em)}
-@media(prefers-color-scheme:dark){:host{--a:var(--fb-accent,#9cc2ff);--g:var(--fb-bg,#1c1e21);--f:var(--fb-fg,#eee);--e:#ffaba3}}
-*{box-sizing:border-box;margin:0;padding:0;border:0;font:inherit;color:inherit;background:0}.w,.tab{font:var(--fb-size,1em)/1.5 var(--fb-font,system-ui,sans-serif)}.w{color:var(--f);background:var(--g);color-scheme:light dark;max-width:40em;padding:1.5em;border:1px solid #8888;border-radius:var(--r);overflow-wrap:break-word}
+*{box-sizing:border-box;margin:0;padding:0;border:0;font:inherit;color:inherit;background:0}.w,.tab{font:var(--fb-size,1em)/1.5 var(--fb-font,system-ui,sans-serif)}.w{color:var(--f);background:var(--g);max-width:40em;padding:1.5em;border:1px solid #8888;border-radius:var(--r);overflow-wrap:break-word}
 .hd,.o,.ends{display:flex;flex-wrap:wrap;gap:.25em 1.5em;justify-content:space-between}h2{flex:1;font-size:1.375em;line-height:1.3}h2,h3,legend,label,.er,.b,.ok{font-weight:700}legend,.q>label,.h,.er,.pg{display:block;margin-bottom:.5em}.rq,.sv,.c,.pg{font-weight:400}.q,.sum,.hd,.sv:not(:empty){margin-bottom:1.5em}
 .bad{border-left:4px solid var(--e);padding-left:1em}fieldset{min-width:0}.h,.ends,.pg{opacity:.8}.er,.sum .lk{color:var(--e)}
 .o{flex-direction:column}.r{flex-direction:row;justify-content:start}.n{gap:.25em}.c{display:flex;align-items:center;gap:.6em;width:fit-content;padding:.25em 0}.n .c{flex-direction:column-reverse;min-width:2.25em}
@@ -36,8 +35,6 @@ dialog{margin:auto;width:40em;max-width:calc(100% - 1em)}::backdrop{background:#
   const div = (cls, ...kids) => h("div", { class: cls }, ...kids), P = (a, ...kids) => h("p", a, ...kids);
   const button = (cls, text, onclick, a) =>
     Object.assign(h("button", { type: "button", class: cls, ...a }, text), { onclick });
-  // 128 random bits (randomUUID would need a secure context, not every host page is https).
-  const uuid = () => crypto.getRandomValues(new Uint32Array(4)).join("-");
 
   // The outbox: answers not stored yet, by Idempotency-Key, kept in localStorage until the
   // server has them (nothing else is kept), so a retry or the next page load sends them once.
@@ -88,7 +85,8 @@ dialog{margin:auto;width:40em;max-width:calc(100% - 1em)}::backdrop{background:#
     // Short surveys go one question at a time: the first answer is stored at once, each next
     // step amends the same response.
     const step = !qs[5] && !/multi|text/.test(q0.kind) && !q0.show_if;
-    const ans = {}, key = uuid(); // answers outlive redraws
+    // 128 random bits (randomUUID would need a secure context, not every host page is https).
+    const ans = {}, key = crypto.getRandomValues(new Uint32Array(4)).join("-"); // answers outlive redraws
     let lang = /^fr/i.test(ds.lang || D.documentElement.lang) ? "fr" : "en", errs = {}, note, done, saved, down, form, ws, btn,
       vis, cur = 0, st = {}, chain = Promise.resolve(), box, dlg, op, tab;
     if (!langs.includes(lang)) lang = langs[0];
@@ -238,6 +236,9 @@ dialog{margin:auto;width:40em;max-width:calc(100% - 1em)}::backdrop{background:#
     if (!sheet) (sheet = new CSSStyleSheet()).replaceSync(CSS);
     root.adoptedStyleSheets = [sheet];
     draw();
+    // Reach: one person offered the survey per page view, once the widget is seen (the tab, an
+    // opened dialog, or the inline form). No cookie, no identifier; the server bounds counts.
+    new IntersectionObserver((e, o) => e[0].isIntersecting && o.disconnect(navigator.sendBeacon(api + "/seen", new URLSearchParams(ds)))).observe(tab || dlg || host);
   };
 
   // The file may run once per tag or once for all tags.

@@ -129,7 +129,22 @@
     return Array.prototype.some.call(form.querySelectorAll("textarea"), function (t) { return t.value.trim(); });
   }
 
+  // Reach: a kiosk session starts with a person's first touch on a fresh form; it counts one
+  // person offered the survey (no identifier; the kiosk proof lifts the per-address bound).
+  var started = false;
+  function start() {
+    if (started) return;
+    started = true;
+    var e = form.elements, body = new URLSearchParams({ channel: e.channel.value, touchpoint: e.touchpoint.value, k: e.kiosk_proof.value });
+    fetch(form.getAttribute("action").replace("/s/", "/api/v1/surveys/") + "/seen", {
+      method: "POST", body: body, credentials: "omit", keepalive: true
+    }).catch(function () {});
+  }
+  form.addEventListener("input", start);
+  form.addEventListener("click", function (event) { if (event.isTrusted) start(); });
+
   function reset() {
+    started = false;
     clearTimeout(thanksTimer);
     lastTouch = Date.now();
     idle.hidden = true;

@@ -5,6 +5,15 @@ from feedback.core.models.base import utcnow
 from feedback.core.models.insight import AlertSignal, AlertSubscription, ChangeEvent
 from feedback.core.models.integrations import ApiToken, Webhook, WebhookDelivery
 from feedback.core.models.operations import RateCounter, ScheduledJob
+from feedback.core.models.reach import (
+    ContactMark,
+    ContactOptOut,
+    InteractionCount,
+    Invitation,
+    InvitationRule,
+    OpportunityBatch,
+    OpportunityDay,
+)
 from feedback.core.models.responses import (
     Answer,
     AnswerDay,
@@ -26,6 +35,13 @@ __all__ = [
     "AppSecret",
     "AuditEntry",
     "ChangeEvent",
+    "ContactMark",
+    "ContactOptOut",
+    "InteractionCount",
+    "Invitation",
+    "InvitationRule",
+    "OpportunityBatch",
+    "OpportunityDay",
     "Question",
     "RateCounter",
     "Response",
