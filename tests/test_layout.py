@@ -8,6 +8,8 @@ listed before its own; never from one listed after (an upward import), so no cyc
 - staff: users, roles, sessions, sign-in, the audit log.
 - surveys: templates, the builder, snippets, QR codes, how questions become form controls.
 - insight: reads, daily aggregates, metrics, summaries, comments, events, alerts, exports.
+- comments: comments as things to act on (search, themes and their classifier, urgent ones,
+  follow-up); storing an answer indexes its comment, so it sits below answers.
 - answers: every way an answer comes in; storing one also updates insight's aggregates.
 - reach: people offered a survey, interactions served, invitations after an interaction; a
   one-click answer in an invitation is stored through answers' intake, so it sits above answers.
@@ -27,7 +29,18 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = ["core", "staff", "surveys", "insight", "answers", "reach", "integrations", "routes", "cli"]
+LAYERS = [
+    "core",
+    "staff",
+    "surveys",
+    "insight",
+    "comments",
+    "answers",
+    "reach",
+    "integrations",
+    "routes",
+    "cli",
+]
 # routes and cli are peers: neither imports the other.
 PEERS = {("routes", "cli"), ("cli", "routes")}
 TOP = {"app", "asgi", "__main__", "__init__"}
@@ -92,7 +105,8 @@ def test_dashboards_read_only_core_and_insight() -> None:
 
 
 def test_metrics_is_free_of_sql_and_plotly() -> None:
-    for path in (ROOT / "feedback" / "insight").glob("metrics*.py"):
+    pure = ("metrics", "intervals", "distributions", "significance", "control", "headline", "watch")
+    for path in [ROOT / "feedback" / "insight" / f"{name}.py" for name in pure]:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         names |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
@@ -134,3 +148,25 @@ def test_modules_stay_small_and_the_top_stays_short() -> None:
     assert long == [], f"split these along their seams (at most {MAX_LINES} lines)"
     top = sorted(p.name for p in (ROOT / "feedback").glob("*.py"))
     assert len(top) <= MAX_TOP_MODULES, top
+
+
+def test_every_package_and_template_folder_is_shipped() -> None:
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    listed = set(config["tool"]["setuptools"]["packages"])
+    folders = {
+        ".".join(p.parent.relative_to(ROOT).parts)
+        for base in ("feedback", "dashboards", "seed")
+        for p in (ROOT / base).rglob("__init__.py")
+    }
+    folders |= {
+        "feedback.templates"
+        + "".join(f".{part}" for part in p.relative_to(ROOT / "templates").parts)
+        for p in (ROOT / "templates").rglob("*")
+        if p.is_dir() and any(p.glob("*.html"))
+    }
+    assert sorted(folders - listed) == [], "add these to [tool.setuptools] packages"
+    data = config["tool"]["setuptools"]["package-data"]
+    templates = {f for f in folders if f.startswith("feedback.templates")}
+    assert sorted(templates - set(data)) == [], "add their *.html to package-data"
