@@ -37,6 +37,7 @@ from feedback.core.settings import Settings
 from feedback.insight import alerts
 from feedback.integrations import webhook_delivery
 from feedback.routes import (
+    account,
     admin,
     analysis,
     api,
@@ -60,6 +61,7 @@ from feedback.routes import (
     responses,
     scorecard,
     share,
+    sso,
     tokens_admin,
     users,
     webhooks_admin,
@@ -158,6 +160,8 @@ def create_app(settings: Settings) -> Starlette:
         *builder.routes,
         *share.routes,
         *login.routes,
+        *sso.routes,
+        *account.routes,
         *dashboard.routes,
         *analysis.routes,
         *comments.routes,

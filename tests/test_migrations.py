@@ -9,13 +9,15 @@ from sqlmodel import SQLModel
 
 from feedback.core import schema
 from feedback.core.db import make_engine
+from feedback.core.models.comments import include_object
 
 
 def test_migrations_match_the_models(database_url: str) -> None:
     engine = make_engine(database_url)
     schema.upgrade(engine)
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+        context = MigrationContext.configure(conn, opts={"include_object": include_object})
+        diff = compare_metadata(context, SQLModel.metadata)
     engine.dispose()
     assert diff == []
 

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from feedback.answers import outbox
 from feedback.answers.intake import Rejected, Stored, Submission, check_open, validate
+from feedback.comments import index as comment_index
 from feedback.core.catalog import SCALE_RANGES
 from feedback.core.i18n import gettext_for
 from feedback.core.models import Answer, Question, Response, Survey
@@ -148,6 +149,7 @@ def amend(
         return Stored(id=response.id, created=False, removed=removed)
     # Take back what the response counted, change its rows, then count it again.
     rollups.remove_responses(session, [response.id])
+    comment_index.forget_responses(session, [response.id])
     for row in list(session.exec(select(Answer).where(Answer.response_id == response.id))):
         if row.question_id in stale:
             session.delete(row)
@@ -158,6 +160,7 @@ def amend(
     session.flush()
     rows = list(session.exec(select(Answer).where(Answer.response_id == response.id)))
     rollups.add_response(session, response, rows, questions)
+    comment_index.index_responses(session, [response.id])
     outbox.enqueue(
         session, survey=survey, response=response, accepted=accepted, event=outbox.EVENT_UPDATED
     )

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, delete, func, or_, select
 from sqlmodel import Session, col
 
+from feedback.comments import index as comment_index
 from feedback.core.db import session_scope
 from feedback.core.models import Answer, Response, Survey, WebhookDelivery
 from feedback.staff import audit
@@ -91,6 +92,7 @@ def purge(
             continue
         counts[survey_id] = n
         if not dry_run:
+            comment_index.forget(session, list(session.scalars(select(ids.c.id))))
             session.execute(delete(Answer).where(col(Answer.id).in_(select(ids.c.id))))
     hooks = _expired_deliveries(session, surveys, now).subquery()  # type: ignore[attr-defined]
     messages = int(session.execute(select(func.count()).select_from(hooks)).scalar_one())

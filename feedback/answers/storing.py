@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from feedback.answers import outbox
+from feedback.comments import index as comment_index
 from feedback.answers.intake import (
     LIMIT_WINDOW,
     Pending,
@@ -278,6 +279,7 @@ def _insert(
     if answers:
         _insert_answers(session, answers)
     rollups.add_many(session, counted)
+    comment_index.add_many(session, counted)  # inbox, search, term counts, urgent flag
     for item, row in zip(items, rows, strict=True):
         if not row.test:  # integrators never hear of preview answers
             outbox.enqueue(session, survey=item.survey, response=row, accepted=item.accepted)

@@ -3,7 +3,7 @@
 Small lists kept by hand: function words (articles, pronouns, prepositions, conjunctions,
 auxiliaries and common adverbs) and their contractions, so that what is left is what people
 talk about. Negations ("not", "pas") are stop words too: alone they say nothing about the
-topic. Words of two letters or fewer are dropped anyway (see dashboards.terms).
+topic. Words of two letters or fewer are dropped anyway (see comments.text).
 """
 
 from __future__ import annotations

@@ -37,7 +37,40 @@ class Settings(BaseSettings):
         default=64 * 1024, description="Largest request body accepted, in bytes (else 413)."
     )
     session_max_age: int = Field(
-        default=8 * 3600, description="Seconds a staff login lasts without activity."
+        default=8 * 3600,
+        ge=60,
+        description="Seconds a staff sign-in lasts at most, however active (then sign in again).",
+    )
+    session_idle: int = Field(
+        default=30 * 60,
+        ge=60,
+        description="Seconds without a request after which a staff session ends.",
+    )
+    require_2fa: bool = Field(
+        default=False,
+        description="Administrators who sign in with a password must use a second factor "
+        "(an authenticator app); one without it is sent to set it up before anything else.",
+    )
+    local_passwords: bool = Field(
+        default=True,
+        description="Staff may sign in with a username and password; turn off to allow only "
+        "single sign-on (FEEDBACK_OIDC_*).",
+    )
+    oidc_issuer: str | None = Field(
+        default=None,
+        description="OpenID Connect issuer URL for staff single sign-on (its "
+        "/.well-known/openid-configuration is read); off if unset.",
+    )
+    oidc_client_id: str | None = Field(default=None, description="Client id at the issuer.")
+    oidc_client_secret: str | None = Field(default=None, description="Client secret.")
+    oidc_name: str | None = Field(
+        default=None,
+        description="Name on the sign-in button (“Sign in with NAME”); the issuer's host if unset.",
+    )
+    oidc_roles_claim: str | None = Field(
+        default=None,
+        description="Claim holding the person's role (admin, manager, viewer or agent) and kept "
+        "in step at each sign-in; if unset, a new person gets no role until an admin grants one.",
     )
     smtp_host: str | None = Field(
         default=None, description="SMTP server for alert emails; no email is sent if unset."

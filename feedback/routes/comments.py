@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from dashboards import terms
+from feedback.comments import counts, followup
 from feedback.core.catalog import LANGUAGES
 from feedback.core.models import Service, StaffUser
 from feedback.core.numbers import whole_number
@@ -29,8 +30,6 @@ from feedback.surveys import definitions as surveys
 
 PER_PAGE = 25
 SEARCH_MAX = 100
-# Term counts read comment text; past this many (newest first) the rest are left out.
-TERMS_LIMIT = 20_000
 
 
 def _page_number(request: Request) -> int:
@@ -59,10 +58,19 @@ async def comments_page(request: Request) -> Response:
             offset=(number - 1) * PER_PAGE,
             limit=PER_PAGE,
         )
-        stream = comments.texts(
-            session, survey_id=survey.id, filters=view.filters, search=search, limit=TERMS_LIMIT
+        part = counts.Slice(
+            survey.id,
+            view.filters.since,
+            view.filters.until,
+            view.filters.channels,
+            view.filters.languages[0] if len(view.filters.languages) == 1 else None,
         )
-        periods = terms.by_period(stream, grain=view.grain, languages=LANGUAGES)
+        periods = [
+            terms.period_terms(start, by_language, top)
+            for start, by_language, top in counts.terms_by_period(
+                session, part, view.grain, LANGUAGES
+            )
+        ]
         context: dict[str, Any] = {
             "survey": survey,
             "service": session.get(Service, survey.service_id),
@@ -80,8 +88,6 @@ async def comments_page(request: Request) -> Response:
             "page": number,
             "pages": max(1, -(-total // PER_PAGE)),
             "periods": periods,
-            "terms_capped": total > TERMS_LIMIT,
-            "terms_limit": TERMS_LIMIT,
             "can_hide": can_edit(user, survey.service_id),
             "hidden_count": comments.hidden_count(session, survey_ids=[survey.id]),
             "just_hidden": request.query_params.get("hidden") == "1",
@@ -118,7 +124,7 @@ async def hide_comment(request: Request) -> Response:
             raise HTTPException(404)
         if not can_edit(user, survey.service_id):
             raise HTTPException(403)
-        if comments.hide(session, answer_id=answer_id, by=user.username):
+        if followup.hide(session, answer_id=answer_id, by=user.username):
             audit.record(session, user, "comment.hide", f"answer:{answer_id}", survey=survey.id)
     target = _safe_next(str(form.get("next") or ""), survey.id)
     target += ("&" if "?" in target else "?") + "hidden=1"

@@ -22,7 +22,7 @@ from feedback.core.models.responses import (
     ResponseDay,
     ResponseFacts,
 )
-from feedback.core.models.staff import AppSecret, AuditEntry, StaffUser
+from feedback.core.models.staff import AppSecret, AuditEntry, StaffSession, StaffUser
 from feedback.core.models.surveys import Question, Service, Survey
 
 __all__ = [
@@ -49,6 +49,7 @@ __all__ = [
     "ResponseFacts",
     "ScheduledJob",
     "Service",
+    "StaffSession",
     "StaffUser",
     "Survey",
     "Webhook",

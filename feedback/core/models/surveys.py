@@ -21,6 +21,10 @@ class Service(SQLModel, table=True):
     # IANA zone: every day, week, month and quarter shown or counted is local to it.
     time_zone: str = Field(default="UTC", max_length=64)
     created_at: datetime = utc_column()
+    # Who hears at once of an urgent comment (threat, self-harm, danger): an address and a
+    # webhook (signed like alert webhooks). None: nobody but the inbox.
+    urgent_email: str | None = Field(default=None, max_length=254)
+    urgent_webhook_url: str | None = Field(default=None, max_length=500)
 
 
 class Survey(SQLModel, table=True):

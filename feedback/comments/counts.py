@@ -1,0 +1,86 @@
+"""Term and comment counts read from the daily aggregates: O(days x terms), not O(comments)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session, col
+
+from feedback.comments.index import ALL
+from feedback.core import local_time
+from feedback.core.models import CommentTermDay, CommentThemeDay
+
+TOP = 8
+MAX_PERIODS = 40  # a ten-year window by month; older periods are left out
+
+
+@dataclass(frozen=True)
+class Slice:
+    """Which comments of a survey are counted: days (inclusive) and optional dimensions."""
+
+    survey_id: str
+    first: date
+    last: date
+    channels: tuple[str, ...] = ()
+    language: str | None = None
+
+
+def _where(model: type[CommentTermDay] | type[CommentThemeDay], part: Slice) -> list[Any]:
+    where: list[Any] = [
+        col(model.survey_id) == part.survey_id,
+        col(model.day) >= part.first,
+        col(model.day) <= part.last,
+    ]
+    if part.channels:
+        where.append(col(model.channel).in_(part.channels))
+    if part.language:
+        where.append(col(model.language) == part.language)
+    return where
+
+
+def top_terms(
+    session: Session, part: Slice, languages: Sequence[str], n: int = TOP
+) -> dict[str, list[tuple[str, int]]]:
+    """The `n` terms most comments mention, per language, ties alphabetical."""
+    out: dict[str, list[tuple[str, int]]] = {}
+    for lang in languages:
+        total = func.sum(CommentTermDay.n)
+        stmt = (
+            select(col(CommentTermDay.term), total)
+            .where(*_where(CommentTermDay, part), col(CommentTermDay.language) == lang)
+            .group_by(col(CommentTermDay.term))
+            .order_by(total.desc(), col(CommentTermDay.term))
+            .limit(n)
+        )
+        out[lang] = [(term, int(count)) for term, count in session.execute(stmt)]
+    return out
+
+
+def comments_by_language(session: Session, part: Slice) -> dict[str, int]:
+    """How many comments there are in each language."""
+    stmt = (
+        select(col(CommentThemeDay.language), func.sum(CommentThemeDay.n))
+        .where(*_where(CommentThemeDay, part), col(CommentThemeDay.theme_id) == ALL)
+        .group_by(col(CommentThemeDay.language))
+    )
+    return {lang: int(n) for lang, n in session.execute(stmt)}
+
+
+def terms_by_period(
+    session: Session, part: Slice, grain: str, languages: Sequence[str]
+) -> list[tuple[date, dict[str, int], dict[str, list[tuple[str, int]]]]]:
+    """Per period, newest first: comments per language and the top terms per language."""
+    out: list[tuple[date, dict[str, int], dict[str, list[tuple[str, int]]]]] = []
+    start = local_time.period_start(part.last, grain)
+    while start >= local_time.period_start(part.first, grain) and len(out) < MAX_PERIODS:
+        end = min(local_time.period_end(start, grain), part.last)
+        piece = Slice(part.survey_id, max(start, part.first), end, part.channels, part.language)
+        comments = comments_by_language(session, piece)
+        if any(comments.values()):
+            out.append((start, comments, top_terms(session, piece, languages)))
+        start = local_time.period_start(start - timedelta(days=1), grain)
+    return out

@@ -1,0 +1,273 @@
+"""Keep each comment's inbox row, search terms and counts in step with the answers.
+
+Storing a response calls `add_many` in the same transaction (a few statements per batch,
+whatever its size); amending one calls `reindex_responses`; hiding a comment and the
+retention purge call `forget`. Deleting an answer by any other path still deletes its inbox
+row and search entry (ON DELETE CASCADE and, on SQLite, the triggers of migration 0011).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col
+
+from feedback.comments import text, urgent
+from feedback.core.catalog import SCALE_RANGES
+from feedback.core.models import (
+    Answer,
+    Comment,
+    CommentTermDay,
+    CommentTheme,
+    CommentThemeDay,
+    Question,
+    Response,
+    Survey,
+)
+from feedback.core.times import as_utc
+from feedback.insight.rollups import Counted
+from feedback.surveys.definitions import headline_question
+
+ALL = 0  # CommentThemeDay's theme id for all comments (the denominator of theme shares)
+_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A comment to index: its answer and the response facts the inbox filters by."""
+
+    answer_id: int
+    response_id: int
+    survey_id: str
+    service_id: str
+    submitted_at: datetime
+    channel: str
+    language: str
+    text: str
+    score: float | None
+    score_pct: float | None
+
+
+def score_pct(kind: str | None, value: float | None) -> float | None:
+    """A headline answer as a share of its scale, 0-100 (yes is 100, no 0)."""
+    if value is None or kind is None:
+        return None
+    if kind == "yes_no":
+        return 100.0 * value
+    low, high = SCALE_RANGES.get(kind, (0, 1))
+    return 100.0 * (value - low) / (high - low)
+
+
+def add_many(session: Session, stored: Sequence[Counted]) -> None:
+    """Index the comments of responses just stored (storing.py calls this once a batch)."""
+    texts = {
+        int(q.id) for _, _, questions in stored for q in questions if q.kind == "text" and q.id
+    }
+    # Preview answers (test) are kept apart from everything staff read.
+    stored = [c for c in stored if not getattr(c[0], "test", False)]
+    wanted = [row.id for row, answers, _ in stored if any(_text_of(a) for a in answers)]
+    if not texts or not wanted:
+        return
+    # Answers are inserted without RETURNING; their ids are read back, one statement.
+    ids = {
+        (rid, qid): aid
+        for aid, rid, qid in session.execute(
+            select(col(Answer.id), col(Answer.response_id), col(Answer.question_id)).where(
+                col(Answer.response_id).in_(wanted), col(Answer.question_id).in_(texts)
+            )
+        )
+    }
+    services = _services(session, {row.survey_id for row, _, _ in stored})
+    incoming: list[Incoming] = []
+    for row, answers, questions in stored:
+        headline = headline_question(list(questions))
+        value = next(
+            (_value_of(a) for a in answers if headline and _question_of(a) == headline.id), None
+        )
+        for answer in answers:
+            said = _text_of(answer)
+            key = (row.id, _question_of(answer))
+            if said and key in ids:
+                incoming.append(
+                    Incoming(
+                        ids[key], int(row.id or 0), row.survey_id, services[row.survey_id],
+                        row.submitted_at, row.channel, row.language, said, value,
+                        score_pct(headline.kind if headline else None, value),
+                    )
+                )  # fmt: skip
+    add(session, incoming)
+
+
+def _text_of(answer: Any) -> str | None:
+    return answer["text"] if isinstance(answer, dict) else answer.text
+
+
+def _value_of(answer: Any) -> float | None:
+    return answer["value"] if isinstance(answer, dict) else answer.value
+
+
+def _question_of(answer: Any) -> int:
+    return int(answer["question_id"] if isinstance(answer, dict) else answer.question_id)
+
+
+def _services(session: Session, survey_ids: Iterable[str]) -> dict[str, str]:
+    stmt = select(col(Survey.id), col(Survey.service_id)).where(col(Survey.id).in_(survey_ids))
+    return {survey_id: service_id for survey_id, service_id in session.execute(stmt)}
+
+
+def add(session: Session, incoming: Sequence[Incoming]) -> None:
+    """Insert inbox rows (search terms, urgent flag) and count their terms and days."""
+    if not incoming:
+        return
+    rows = []
+    for c in incoming:
+        reason = urgent.reason(c.text)
+        rows.append(
+            {
+                "answer_id": c.answer_id, "response_id": c.response_id, "survey_id": c.survey_id,
+                "service_id": c.service_id, "submitted_at": c.submitted_at,
+                "channel": c.channel, "language": c.language, "score": c.score,
+                "score_pct": c.score_pct, "terms": text.index_terms(c.text), "status": "new",
+                "urgent": reason is not None, "urgent_reason": reason, "reviewed": False,
+            }
+        )  # fmt: skip
+    session.execute(insert(Comment), rows)
+    _count(session, incoming, +1)
+
+
+def _count(session: Session, comments: Sequence[Incoming], sign: int) -> None:
+    """Add (or take back) the comments' term counts and their all-comments day counts."""
+    term_counts: Counter[tuple[str, date, str, str, str]] = Counter()
+    for c in comments:
+        day = as_utc(c.submitted_at).date()
+        for term in text.terms(c.text, c.language):
+            term_counts[(c.survey_id, day, c.channel, c.language, term)] += sign
+    terms = [
+        {"survey_id": s, "day": d, "channel": ch, "language": lang, "term": t, "n": n}
+        for (s, d, ch, lang, t), n in term_counts.items()
+    ]
+    upsert(session, CommentTermDay, ["survey_id", "day", "channel", "language", "term"], terms)
+    add_theme_days(session, [(c, ALL) for c in comments], sign)
+
+
+def add_theme_days(session: Session, items: Sequence[tuple[Any, int]], sign: int) -> None:
+    """Add (sign +1) or take back (-1) comments (Incoming or Comment) under their theme."""
+    sums: dict[tuple[str, date, str, str, int], list[float]] = {}
+    for c, theme_id in items:
+        key = (c.survey_id, as_utc(c.submitted_at).date(), c.channel, c.language, theme_id)
+        acc = sums.setdefault(key, [0, 0, 0.0, 0.0])
+        acc[0] += sign
+        if c.score_pct is not None:
+            acc[1] += sign
+            acc[2] += sign * c.score_pct
+            acc[3] += sign * c.score_pct * c.score_pct
+    rows = [
+        {"survey_id": s, "day": d, "channel": ch, "language": lang, "theme_id": t,
+         "n": int(a[0]), "scored": int(a[1]), "score_sum": a[2], "score_sq": a[3]}
+        for (s, d, ch, lang, t), a in sums.items()
+    ]  # fmt: skip
+    upsert(
+        session,
+        CommentThemeDay,
+        ["survey_id", "day", "channel", "language", "theme_id"],
+        rows,
+        ("n", "scored", "score_sum", "score_sq"),
+    )
+
+
+_UPSERTS: dict[tuple[str, str], Any] = {}
+
+
+def upsert(
+    session: Session,
+    model: Any,
+    keys: list[str],
+    rows: list[dict[str, Any]],
+    adds: tuple[str, ...] = ("n",),
+) -> None:
+    """Add each row's counts to its aggregate row, in one statement for all rows."""
+    if not rows:
+        return
+    table = model.__table__
+    dialect = session.get_bind().dialect.name
+    stmt = _UPSERTS.get((dialect, table.name))
+    if stmt is None:
+        make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stmt = make(table)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=keys, set_={a: table.c[a] + stmt.excluded[a] for a in adds}
+        )
+        _UPSERTS[(dialect, table.name)] = stmt
+    for start in range(0, len(rows), _BATCH * 4):
+        session.execute(stmt, rows[start : start + _BATCH * 4])
+
+
+def _stored(session: Session, answer_ids: Sequence[int]) -> list[tuple[Incoming, list[int]]]:
+    """The indexed comments among `answer_ids` with their texts and theme ids."""
+    found = []
+    for start in range(0, len(answer_ids), _BATCH):
+        chunk = answer_ids[start : start + _BATCH]
+        stmt = (
+            select(Comment, col(Answer.text))
+            .join(Answer, col(Answer.id) == Comment.answer_id)
+            .where(col(Comment.answer_id).in_(chunk))
+        )
+        rows = session.execute(stmt).all()
+        themes: dict[int, list[int]] = {}
+        for aid, tid in session.execute(
+            select(col(CommentTheme.answer_id), col(CommentTheme.theme_id)).where(
+                col(CommentTheme.answer_id).in_(chunk)
+            )
+        ):
+            themes.setdefault(aid, []).append(tid)
+        for c, said in rows:
+            incoming = Incoming(
+                c.answer_id, c.response_id, c.survey_id, c.service_id, c.submitted_at,
+                c.channel, c.language, said or "", c.score, c.score_pct,
+            )  # fmt: skip
+            found.append((incoming, themes.get(c.answer_id, [])))
+    return found
+
+
+def forget(session: Session, answer_ids: Sequence[int]) -> int:
+    """Take comments out of the inbox, the search index and every count; how many."""
+    found = _stored(session, sorted(set(answer_ids)))
+    if not found:
+        return 0
+    _count(session, [c for c, _ in found], -1)
+    add_theme_days(session, [(c, t) for c, ts in found for t in ts], -1)
+    # Counts that reach zero are left out, as if never kept.
+    session.execute(delete(CommentTermDay).where(col(CommentTermDay.n) <= 0))
+    session.execute(delete(CommentThemeDay).where(col(CommentThemeDay.n) <= 0))
+    ids = [c.answer_id for c, _ in found]
+    for start in range(0, len(ids), _BATCH):
+        chunk = ids[start : start + _BATCH]
+        session.execute(delete(Comment).where(col(Comment.answer_id).in_(chunk)))
+    return len(ids)
+
+
+def forget_responses(session: Session, response_ids: Sequence[int]) -> int:
+    """Forget the comments of these responses (before an amend changes their answers)."""
+    stmt = select(col(Comment.answer_id)).where(col(Comment.response_id).in_(response_ids))
+    return forget(session, sorted(session.scalars(stmt)))
+
+
+def index_responses(session: Session, response_ids: Sequence[int]) -> None:
+    """Index these responses' comments anew (after an amend; follow-up starts over, which is
+    fine as amends come within minutes of the first answer, before anyone follows up)."""
+    counted: list[Counted] = []
+    for response in session.scalars(select(Response).where(col(Response.id).in_(response_ids))):
+        answers = list(
+            session.scalars(select(Answer).where(col(Answer.response_id) == response.id))
+        )
+        questions = list(
+            session.scalars(select(Question).where(col(Question.survey_id) == response.survey_id))
+        )
+        counted.append((response, [a for a in answers if not a.hidden], questions))
+    add_many(session, counted)
