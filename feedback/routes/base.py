@@ -24,7 +24,7 @@ from feedback.core.db import session_scope
 from feedback.core.i18n import N_, gettext_for, negotiate, other_language, pick
 from feedback.core.models import StaffUser, Survey
 from feedback.integrations import tokens
-from feedback.staff import auth
+from feedback.staff import auth, sessions
 from feedback.surveys import definitions as surveys
 
 log = logging.getLogger("feedback")
@@ -185,17 +185,30 @@ def open_survey(
         return survey, lang, error
 
 
+def session_policy(request: Request) -> sessions.Policy:
+    """How long staff sessions last, from the settings."""
+    settings = request.app.state.settings
+    return sessions.Policy(max_age=settings.session_max_age, idle=settings.session_idle)
+
+
+def current_session(request: Request) -> sessions.Current | None:
+    """The signed-in staff user and their session, read once per request (one indexed query)."""
+    if "staff_session" in request.state._state:
+        found: sessions.Current | None = request.state.staff_session
+        return found
+    token = request.session.get("sid") if "session" in request.scope else None
+    found = None
+    if token is not None:
+        with db(request) as session:
+            found = sessions.resolve(session, token, policy=session_policy(request))
+    request.state.staff_session = found
+    return found
+
+
 def current_user(request: Request) -> StaffUser | None:
-    """The logged-in staff user, read fresh from the database."""
-    user_id = request.session.get("user_id")
-    if not isinstance(user_id, int):
-        return None
-    with db(request) as session:
-        user = session.get(StaffUser, user_id)
-    if user is None or not user.active:
-        return None
-    # A new password ends the sessions started with the old one.
-    return user if request.session.get("stamp") == auth.session_stamp(user) else None
+    """The signed-in staff user, if their session is live on the server."""
+    found = current_session(request)
+    return found.user if found else None
 
 
 def requires(*roles: str) -> Callable[[Handler], Handler]:
@@ -210,6 +223,15 @@ def requires(*roles: str) -> Callable[[Handler], Handler]:
             if user is None:
                 target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
                 return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
+            if not user.role:
+                # Signed in through single sign-on, but no admin has granted a role yet.
+                context = {"user": user}
+                lang = language(request)
+                return render(request, "login_no_access.html", context, lang=lang, status_code=403)
+            if _must_enrol(request, user):
+                return RedirectResponse(
+                    f"/account/two-factor?lang={language(request)}", status_code=303
+                )
             if user.role not in roles:
                 raise HTTPException(403)
             request.state.user = user
@@ -225,6 +247,19 @@ def requires(*roles: str) -> Callable[[Handler], Handler]:
         return guarded
 
     return decorate
+
+
+def _must_enrol(request: Request, user: StaffUser) -> bool:
+    """An admin who signed in with only a password, where a second factor is required."""
+    found = current_session(request)
+    return bool(
+        request.app.state.settings.require_2fa
+        and user.role == "admin"
+        and not user.totp_secret
+        and found is not None
+        and found.method == "password"
+        and not request.url.path.startswith("/account/two-factor")
+    )
 
 
 def public(reason: str) -> Callable[[Handler], Handler]:

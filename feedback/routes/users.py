@@ -14,8 +14,8 @@ from starlette.routing import Route
 from feedback.core.i18n import N_, gettext_for
 from feedback.core.models import StaffUser
 from feedback.insight import summaries
-from feedback.routes.base import db, language, render, requires
-from feedback.staff import audit, auth
+from feedback.routes.base import db, language, render, requires, session_policy
+from feedback.staff import audit, auth, sessions, totp
 
 ROLE_LABELS = {
     "admin": N_("Administrator"),
@@ -29,7 +29,7 @@ ROLE_HINTS = {
     "viewer": N_("Dashboards of their services, read only."),
     "agent": N_("Assisted entry only: records answers for callers and visitors."),
 }
-DONE = ("added", "changed", "deactivated", "reactivated")
+DONE = ("added", "changed", "deactivated", "reactivated", "signed-out", "two-factor-reset")
 # A generated password is shown once: the page must not be kept by the browser or a proxy.
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -116,9 +116,12 @@ def _edit_page(request: Request, lang: str, **extra: Any) -> Response:
     with db(request) as session:
         user = _user(session, request)
         services = summaries.services(session)
+        policy = session_policy(request)
+        live = len(sessions.live(session, user.id or 0, policy=policy))
     me: StaffUser = request.state.user
     context = {
         "person": user,
+        "live_sessions": live,
         "is_me": user.id == me.id,
         "services": services,
         "roles": auth.ROLES,
@@ -160,7 +163,7 @@ async def change_user(request: Request) -> Response:
             message = _("You cannot change your own role. Ask another administrator.")
             return _edit_page(request, lang, errors={"role-admin": message})
         before = {"role": user.role, "services": list(user.service_ids)}
-        auth.change_user(session, user, role=role, service_ids=chosen)
+        auth.change_user(session, user, role=role, service_ids=chosen, keep=_mine(request, user))
         audit.record(
             session, me, "user.change", f"user:{user.username}",
             before=before, after={"role": role, "services": chosen},
@@ -195,9 +198,42 @@ async def reset_password(request: Request) -> Response:
     lang = _lang(request, form)
     with db(request) as session:
         user = _user(session, request)
-        password = auth.reset_password(session, user)
+        password = auth.reset_password(session, user, keep=_mine(request, user))
         audit.record(session, request.state.user, "user.password_reset", f"user:{user.username}")
     return _edit_page(request, lang, new_password=password)
+
+
+def _mine(request: Request, user: StaffUser) -> str | None:
+    """The admin's own session token when they act on themselves (it is kept), else None."""
+    token = request.session.get("sid")
+    return token if user.id == request.state.user.id and isinstance(token, str) else None
+
+
+async def end_sessions(request: Request) -> Response:
+    """POST /admin/users/{user}/sessions: sign the user out everywhere (not your own session)."""
+    form = await request.form()
+    lang = _lang(request, form)
+    with db(request) as session:
+        user = _user(session, request)
+        ended = sessions.end_all(session, user.id, keep=_mine(request, user))
+        audit.record(
+            session, request.state.user, "sessions.end_all", f"user:{user.username}", ended=ended
+        )
+        user_id = user.id
+    return RedirectResponse(f"/admin/users/{user_id}?lang={lang}&done=signed-out", status_code=303)
+
+
+async def reset_two_factor(request: Request) -> Response:
+    """POST /admin/users/{user}/two-factor: remove a lost second factor; they set it up again."""
+    form = await request.form()
+    lang = _lang(request, form)
+    with db(request) as session:
+        user = _user(session, request)
+        totp.turn_off(session, user, keep=_mine(request, user))
+        audit.record(session, request.state.user, "two_factor.reset", f"user:{user.username}")
+        user_id = user.id
+    done = "two-factor-reset"
+    return RedirectResponse(f"/admin/users/{user_id}?lang={lang}&done={done}", status_code=303)
 
 
 routes = [
@@ -207,4 +243,8 @@ routes = [
     Route("/admin/users/{user:int}", requires("admin")(change_user), methods=["POST"]),
     Route("/admin/users/{user:int}/active", requires("admin")(set_active), methods=["POST"]),
     Route("/admin/users/{user:int}/password", requires("admin")(reset_password), methods=["POST"]),
+    Route("/admin/users/{user:int}/sessions", requires("admin")(end_sessions), methods=["POST"]),
+    Route(
+        "/admin/users/{user:int}/two-factor", requires("admin")(reset_two_factor), methods=["POST"]
+    ),
 ]

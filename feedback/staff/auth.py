@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 
@@ -11,6 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, select
 
 from feedback.core.models import AppSecret, StaffUser
+from feedback.staff import sessions
 
 ROLES: tuple[str, ...] = ("admin", "manager", "viewer", "agent")
 # Roles that may read dashboards.
@@ -93,11 +93,6 @@ def can_see_service(user: StaffUser, service_id: str) -> bool:
     return user.role == "admin" or service_id in user.service_ids
 
 
-def session_stamp(user: StaffUser) -> str:
-    """A short fingerprint of the user's password hash, kept in their session cookie."""
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
-
-
 def new_csrf_token() -> str:
     """A fresh random CSRF token for a session."""
     return secrets.token_urlsafe(32)
@@ -125,19 +120,33 @@ def active_admins(session: Session) -> int:
     return sum(1 for u in found if u.active)
 
 
-def change_user(session: Session, user: StaffUser, *, role: str, service_ids: list[str]) -> None:
-    """Give a user another role or other services; takes effect on their next request."""
+def change_user(
+    session: Session,
+    user: StaffUser,
+    *,
+    role: str,
+    service_ids: list[str],
+    keep: str | None = None,
+) -> None:
+    """Give a user another role or other services; a change ends their sessions (but `keep`)."""
     if role not in ROLES:
         raise UserError(f"The role must be one of: {', '.join(ROLES)}.")
+    services = sorted(set(service_ids))
+    if (role, services) != (user.role, sorted(user.service_ids)):
+        # What a session may see was decided at sign-in by the person who signed in; any
+        # change of access starts again from a fresh sign-in.
+        sessions.end_all(session, user.id, keep=keep)
     user.role = role
-    user.service_ids = sorted(set(service_ids))
+    user.service_ids = services
     session.add(user)
 
 
 def set_active(session: Session, user: StaffUser, *, active: bool) -> None:
-    """Deactivate (signs them out on their next request) or reactivate a user."""
+    """Deactivate (ends all their sessions at once) or reactivate a user (who signs in anew)."""
     user.active = active
     session.add(user)
+    if not active:
+        sessions.end_all(session, user.id)
 
 
 def new_password() -> str:
@@ -145,9 +154,19 @@ def new_password() -> str:
     return secrets.token_urlsafe(16)
 
 
-def reset_password(session: Session, user: StaffUser) -> str:
-    """Give the user a fresh random password and return it, to be shown once."""
+def reset_password(session: Session, user: StaffUser, *, keep: str | None = None) -> str:
+    """Give the user a fresh random password, end their sessions (but `keep`), return it."""
     password = new_password()
+    set_password(session, user, password, keep=keep)
+    return password
+
+
+def set_password(
+    session: Session, user: StaffUser, password: str, *, keep: str | None = None
+) -> None:
+    """Store a new password (at least 10 characters); every other session of the user ends."""
+    if len(password) < 10:
+        raise UserError("The password must be at least 10 characters.")
     user.password_hash = hash_password(password)
     session.add(user)
-    return password
+    sessions.end_all(session, user.id, keep=keep)
