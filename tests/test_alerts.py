@@ -18,8 +18,10 @@ from html import unescape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import numpy as np
 import pytest
 from aiosmtpd.controller import Controller
+from scipy import stats
 from sqlmodel import select
 from starlette.testclient import TestClient
 
@@ -27,7 +29,7 @@ from feedback.app import create_app
 from feedback.cli import main
 from feedback.core.db import session_scope
 from feedback.core.models import AlertSignal, AlertSubscription, Answer, Response, StaffUser
-from feedback.insight import alerts, rollups
+from feedback.insight import alerts, rollups, watch
 from feedback.staff import auth
 from feedback.surveys import definitions as surveys
 
@@ -168,10 +170,14 @@ def test_one_signal_gives_one_email_and_one_signed_webhook_once(
     assert (found.channel, found.week, found.direction, found.x, found.n) == (
         "phone", LAST_WEEK, "down", 6, 20
     )  # fmt: skip
-    # p-chart by hand: centre 216/240 = 0.9, limits 0.9 +- 3 sqrt(0.9 * 0.1 / 20).
-    half = 3 * (0.9 * 0.1 / 20) ** 0.5
-    assert found.centre == pytest.approx(0.9)
-    assert (found.low, found.high) == (pytest.approx(0.9 - half), pytest.approx(1.0))
+    # Exact tails by scipy: the week's count against the 26 weeks before (216 of 240 good),
+    # beta-binomial predictive with Jeffreys' prior, each tail at most the designed budget.
+    assert found.centre == pytest.approx(0.9) and found.weeks == 1
+    ks = np.arange(21)
+    cdf = stats.betabinom.cdf(ks, 20, 216.5, 24.5)
+    sf = stats.betabinom.sf(ks - 1, 20, 216.5, 24.5)
+    low, high = ks[cdf > watch.tail()][0], ks[sf > watch.tail()][-1]
+    assert (found.low, found.high) == (pytest.approx(low / 20), pytest.approx(high / 20))
 
     report = alerts.run(alert_app.state.engine, alert_app.state.settings, today=TODAY, backoff=0)
     assert (report.signals, report.new, report.emails, report.webhooks) == (1, 1, 1, 1)

@@ -25,7 +25,7 @@ from feedback.core.settings import Settings
 
 log = logging.getLogger("feedback.alerts")
 
-BASELINE_WEEKS = 12
+BASELINE_WEEKS = 26  # feedback.insight.watch.BASELINE_WEEKS (watch imports nothing here)
 ATTEMPTS = 3
 
 
@@ -48,6 +48,7 @@ class Candidate:
     low: float
     high: float
     centre: float
+    weeks: int = 1  # the window that left its range: the week alone, or the last 4 or 13
 
     @property
     def direction(self) -> str:
@@ -92,17 +93,25 @@ def _email_text(c: Candidate, base_url: str, lang: str) -> tuple[str, str]:
         if c.direction == "down"
         else _("above the expected range of %(low)s to %(high)s")
     ) % {"low": pct(c.low), "high": pct(c.high)}
-    lines = [
-        _(
+    week = format_date(c.week, format="long", locale=lang)
+    if c.weeks == 1:
+        head = _(
             "The score of “%(survey)s” (%(service)s) on the channel “%(channel)s” left its "
-            "control limits in the week of %(week)s."
-        )
-        % {**names, "week": format_date(c.week, format="long", locale=lang)},
+            "expected range in the week of %(week)s."
+        ) % {**names, "week": week}
+    else:
+        head = _(
+            "The score of “%(survey)s” (%(service)s) on the channel “%(channel)s” left its "
+            "expected range over the %(n)s weeks up to the week of %(week)s."
+        ) % {**names, "week": week, "n": c.weeks}
+    lines = [
+        head,
         _("%(value)s of %(n)s answers were positive, %(where)s.")
         % {"value": pct(c.value), "n": c.n, "where": where},
         _(
             "The range comes from the %(weeks)s weeks before, when %(centre)s were positive. "
-            "A week outside it is unlikely to be chance alone."
+            "Alerts are set so that a channel that did not change sends a false alert about "
+            "once every two years: this is worth a look."
         )
         % {"weeks": BASELINE_WEEKS, "centre": pct(c.centre)},
         _("Question: “%(question)s”") % {"question": pick(c.question_text, lang)},
@@ -198,6 +207,7 @@ def webhook_body(c: Candidate, signal_id: int, base_url: str) -> bytes:
         "channel": c.channel,
         "week_start": c.week.isoformat(),
         "week_end": (c.week + timedelta(days=6)).isoformat(),
+        "window_weeks": c.weeks,
         "direction": c.direction,
         "positive": c.x,
         "answers": c.n,

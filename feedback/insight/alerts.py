@@ -1,42 +1,42 @@
-"""Control-limit alerts: find a channel's week outside its p-chart limits, record it once,
-and have it delivered to the service's subscribers; plus the subscriptions themselves.
+"""Alerts: find a channel whose headline share left its expected range, record it once, and
+have it delivered to the service's subscribers; plus the subscriptions themselves.
 
-A signal is the latest complete week (Monday to Sunday, UTC) of a live survey's headline
-score on one channel, outside the 3-sigma p-chart limits around the 12 weeks before it.
-The unique (question, channel, week) row is the claim: whichever process inserts it sends,
-so several servers checking at once still send each signal at most once.
+Each week (Monday to Sunday in the service's time zone) the latest whole week of a live
+survey's headline share on each channel is checked by feedback.insight.watch: the week
+alone and the last 4 and 13 weeks summed, against the 26 weeks before, with exact tails
+sized so that a channel that did not change alerts at most watch.RATE_PER_YEAR times a
+year. The unique (question, channel, week) row is the claim: whichever process inserts it
+sends, so several servers checking at once still send each signal at most once.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import time
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from feedback.core import local_time
 from feedback.core.db import session_scope
 from feedback.core.models import AlertSignal, AlertSubscription, Service, StaffUser, Survey, utcnow
 from feedback.core.settings import Settings
-from feedback.insight import alert_delivery, metrics, queries
-from feedback.insight.alert_delivery import BASELINE_WEEKS, Candidate
+from feedback.insight import alert_delivery, queries, watch
+from feedback.insight.alert_delivery import Candidate
 from feedback.insight.summaries import headline_interval
 from feedback.staff.auth import can_see_service
 from feedback.surveys import definitions as surveys
 
 log = logging.getLogger("feedback.alerts")
 
-# Below these counts a 3-sigma limit on a proportion is too rough to wake anyone for.
-MIN_WEEK_ANSWERS = 10
-MIN_BASELINE_ANSWERS = 50
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# After an alert, the same channel and direction stay quiet while the longest window
+# still holds the weeks that raised it: one shift, one message.
+QUIET_WEEKS = max(watch.WINDOWS)
 
 
 def latest_complete_week(today: date) -> date:
@@ -44,54 +44,110 @@ def latest_complete_week(today: date) -> date:
     return today - timedelta(days=today.weekday() + 7)
 
 
-def detect(session: Session, *, today: date) -> list[Candidate]:
-    """Every live survey's channel whose latest complete week is outside its limits."""
-    week = latest_complete_week(today)
-    first = week - timedelta(weeks=BASELINE_WEEKS)
-    window = queries.Filters(since=first, until=week + timedelta(days=6))
-    found = []
+def weekly_counts(
+    rows: list[tuple[date, str, str, int]], kind: str, first: date
+) -> dict[str, list[tuple[int, int]]]:
+    """(successes, answers) per channel for the HISTORY_WEEKS weeks from `first` (a Monday)."""
+    cells: dict[str, list[dict[str, int]]] = {}
+    for day, channel, value, n in rows:
+        index = (day - first).days // 7
+        if 0 <= index < watch.HISTORY_WEEKS:
+            weeks = cells.setdefault(channel, [{} for _ in range(watch.HISTORY_WEEKS)])
+            weeks[index][value] = weeks[index].get(value, 0) + n
+    out = {}
+    for channel, weeks in cells.items():
+        scores = [headline_interval(w, kind) for w in weeks]
+        out[channel] = [(round((s.estimate or 0) * s.n), s.n) for s in scores]
+    return out
+
+
+@dataclass(frozen=True)
+class Watched:
+    """One survey's channel as the weekly check sees it."""
+
+    survey: Survey
+    channel: str
+    week: date
+    check: watch.Check
+
+
+def watched(
+    session: Session,
+    *,
+    today: date | None = None,
+    now: datetime | None = None,
+    service_ids: list[str] | None = None,
+) -> list[tuple[Watched, Candidate | None]]:
+    """Every live survey's channels, checked; `today` (if given) is every service's local day."""
+    out: list[tuple[Watched, Candidate | None]] = []
     for survey in surveys.live_surveys(session):
+        if service_ids is not None and survey.service_id not in service_ids:
+            continue
         question = surveys.headline_question(surveys.questions_of(session, survey.id))
         if question is None or question.id is None:
             continue
         service = session.get(Service, survey.service_id)
-        cells: dict[str, list[dict[str, int]]] = defaultdict(
-            lambda: [defaultdict(int) for _ in range(BASELINE_WEEKS + 1)]
-        )
+        local = today or local_time.today(service.time_zone if service else None, now)
+        week = latest_complete_week(local)
+        first = week - timedelta(weeks=watch.HISTORY_WEEKS - 1)
+        window = queries.Filters(since=first, until=week + timedelta(days=6))
         rows = queries.daily_answers(session, question_id=question.id, filters=window)
-        for day, channel, value, n in rows:
-            cells[channel][(day - first).days // 7][value] += n
-        for channel, weeks in sorted(cells.items()):
-            scores = [headline_interval(w, question.kind) for w in weeks]
-            points = [(round((s.estimate or 0) * s.n), s.n) for s in scores]
-            if points[-1][1] < MIN_WEEK_ANSWERS:
-                continue
-            if sum(n for _, n in points[:-1]) < MIN_BASELINE_ANSWERS:
-                continue
-            chart = metrics.p_chart(points, baseline=slice(0, BASELINE_WEEKS))
-            last = chart.points[-1]
-            if not last.signal or last.p is None or last.low is None or last.high is None:
-                continue
-            found.append(
-                Candidate(
-                    survey.id,
-                    survey.title,
-                    survey.service_id,
+        for channel, weeks in sorted(weekly_counts(rows, question.kind, first).items()):
+            found = watch.check(weeks)
+            item = Watched(survey, channel, week, found)
+            f = found.finding
+            candidate = None
+            if f is not None:
+                candidate = Candidate(
+                    survey.id, survey.title, survey.service_id,
                     service.name if service else {"en": survey.service_id},
-                    question.id,
-                    question.key,
-                    question.text,
-                    channel,
-                    week,
-                    last.x,
-                    last.n,
-                    last.p,
-                    last.low,
-                    last.high,
-                    chart.centre or 0.0,
+                    question.id, question.key, question.text, channel, week,
+                    f.x, f.n, f.value, f.low, f.high, f.centre, f.weeks,
                 )  # fmt: skip
-            )
-    return found
+            out.append((item, candidate))
+    return out
+
+
+def _quiet(session: Session, c: Candidate) -> bool:
+    """The channel already alerted the same way within QUIET_WEEKS."""
+    stmt = select(AlertSignal.id).where(
+        AlertSignal.question_id == c.question_id,
+        AlertSignal.channel == c.channel,
+        AlertSignal.direction == c.direction,
+        col(AlertSignal.period) < c.week,
+        col(AlertSignal.period) >= c.week - timedelta(weeks=QUIET_WEEKS),
+    )
+    return session.exec(stmt).first() is not None
+
+
+def detect(
+    session: Session, *, today: date | None = None, now: datetime | None = None
+) -> list[Candidate]:
+    """Every live survey's channel whose latest whole week (or 4 or 13) left its range."""
+    found = [c for _, c in watched(session, today=today, now=now) if c is not None]
+    return [c for c in found if not _quiet(session, c)]
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What the alerts of some services promise: channels watched, false alerts a year."""
+
+    watched: int
+    thin: int
+    per_year: float
+
+
+def expectation(
+    session: Session, *, service_ids: list[str] | None, now: datetime | None = None
+) -> Expectation:
+    """How many channels are watched and how many false alerts a year to expect of them."""
+    items = [w for w, _ in watched(session, now=now, service_ids=service_ids)]
+    checks = [w.check for w in items]
+    return Expectation(
+        sum(c.watched for c in checks),
+        sum(not c.watched for c in checks),
+        watch.false_alerts_per_year(checks),
+    )
 
 
 def record(session: Session, candidate: Candidate) -> int | None:
@@ -198,7 +254,7 @@ def run(
     """Detect signals, record the new ones and deliver those this process recorded."""
     report = RunReport()
     with session_scope(engine) as session:
-        candidates = detect(session, today=today or utcnow().date())
+        candidates = detect(session, today=today)
     report.signals = len(candidates)
     for candidate in candidates:
         with session_scope(engine) as session:
@@ -222,52 +278,3 @@ def job(settings: Settings) -> Callable[[Engine], str]:
         return f"{r.signals} signals, {r.new} new, {r.emails} emails, {r.webhooks} webhooks sent"
 
     return check
-
-
-# ---- subscriptions and what the settings page shows ----
-
-
-def valid_email(text: str) -> bool:
-    """A plausible single email address."""
-    return len(text) <= 200 and bool(_EMAIL.fullmatch(text))
-
-
-def subscriptions(session: Session, *, user_id: int) -> dict[str, AlertSubscription]:
-    """A user's subscriptions by service id."""
-    stmt = select(AlertSubscription).where(AlertSubscription.user_id == user_id)
-    return {s.service_id: s for s in session.exec(stmt)}
-
-
-def save_settings(
-    session: Session,
-    *,
-    user_id: int,
-    email: str | None,
-    choices: dict[str, tuple[bool, str | None]],
-) -> None:
-    """Store a user's email and, per service, whether they want alerts and their webhook."""
-    user = session.get(StaffUser, user_id)
-    assert user is not None
-    user.email = email or None
-    session.add(user)
-    existing = subscriptions(session, user_id=user_id)
-    for service_id, (on, webhook_url) in choices.items():
-        found = existing.get(service_id)
-        if not on:
-            if found is not None:
-                session.delete(found)
-            continue
-        found = found or AlertSubscription(user_id=user_id, service_id=service_id)
-        found.webhook_url = webhook_url or None
-        session.add(found)
-
-
-def recent_signals(
-    session: Session, *, service_ids: list[str] | None, limit: int = 20
-) -> list[tuple[AlertSignal, Survey]]:
-    """The newest signals of some services (all when None), with their survey."""
-    stmt = select(AlertSignal, Survey).join(Survey, col(Survey.id) == AlertSignal.survey_id)
-    if service_ids is not None:
-        stmt = stmt.where(col(Survey.service_id).in_(service_ids))
-    stmt = stmt.order_by(col(AlertSignal.period).desc(), col(AlertSignal.id).desc()).limit(limit)
-    return [(signal, survey) for signal, survey in session.exec(stmt)]

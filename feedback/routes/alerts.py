@@ -7,14 +7,15 @@ from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from feedback.core.i18n import gettext_for
 from feedback.core.models import Service, StaffUser
-from feedback.insight import alerts, summaries
+from feedback.insight import alert_subscriptions, alerts, summaries, watch
 from feedback.integrations import webhooks
 from feedback.routes.base import db, language, render, requires
+from feedback.routes.dashboard_kit import wants_json
 from feedback.staff import audit, auth
 
 
@@ -38,17 +39,22 @@ def _page(
     user: StaffUser = request.state.user
     with db(request) as session:
         services = _services(session, user)
-        subs = alerts.subscriptions(session, user_id=user.id or 0)
-        signals = alerts.recent_signals(
+        subs = alert_subscriptions.subscriptions(session, user_id=user.id or 0)
+        signals = alert_subscriptions.recent_signals(
             session, service_ids=None if user.role == "admin" else list(user.service_ids)
         )
         stored_email = user.email
+        expect = alerts.expectation(
+            session, service_ids=None if user.role == "admin" else list(user.service_ids)
+        )
     if chosen is None:
         chosen = {
             s.id: (s.id in subs, (subs[s.id].webhook_url or "") if s.id in subs else "")
             for s in services
         }
     settings = request.app.state.settings
+    if wants_json(request) and not errors:
+        return JSONResponse(_json(signals, expect))
     context = {
         "services": services,
         "chosen": chosen,
@@ -60,8 +66,35 @@ def _page(
         "smtp_ready": bool(settings.smtp_host),
         "webhook_ready": bool(settings.alert_webhook_secret),
         "minimum": settings.scorecard_min_count,
+        "expect": expect,
     }
     return render(request, "alerts.html", context, lang=lang, status_code=400 if errors else 200)
+
+
+def _json(signals: list[tuple[Any, Any]], expect: alerts.Expectation) -> dict[str, Any]:
+    """The alerts page's figures: the design, what to expect, and the recent signals."""
+    return {
+        "view": "alerts",
+        "design": {
+            "windows_weeks": list(watch.WINDOWS),
+            "baseline_weeks": watch.BASELINE_WEEKS,
+            "false_alerts_per_channel_year": watch.RATE_PER_YEAR,
+            "tail_each_window_and_direction": watch.tail(),
+        },
+        "channels_watched": expect.watched,
+        "channels_too_thin": expect.thin,
+        "expected_false_alerts_per_year": round(expect.per_year, 2),
+        "signals": [
+            {
+                "survey": survey.id, "channel": s.channel, "week": s.period.isoformat(),
+                "direction": s.direction, "value": round(100 * s.value),
+                "low": round(100 * s.low), "high": round(100 * s.high),
+                "emailed_at": s.emailed_at.isoformat() if s.emailed_at else None,
+                "webhook_at": s.webhook_at.isoformat() if s.webhook_at else None,
+            }
+            for s, survey in signals
+        ],
+    }  # fmt: skip
 
 
 async def settings_page(request: Request) -> Response:
@@ -86,7 +119,7 @@ async def save_alerts(request: Request) -> Response:
     }
     # In the order of the page, so the summary reads top to bottom.
     errors: dict[str, str] = {}
-    if email and not alerts.valid_email(email):
+    if email and not alert_subscriptions.valid_email(email):
         errors["email"] = _("Enter an email address in the form name@example.ca.")
     elif not email and any(on and not url for on, url in chosen.values()):
         errors["email"] = _("Enter your email address, or a webhook address, to get alerts.")
@@ -105,7 +138,7 @@ async def save_alerts(request: Request) -> Response:
     if errors:
         return _page(request, lang=lang, email=email, chosen=chosen, errors=errors)
     with db(request) as session:
-        alerts.save_settings(
+        alert_subscriptions.save_settings(
             session,
             user_id=user.id or 0,
             email=email,
