@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from feedback.core.i18n import N_, gettext_for
+from feedback.core.i18n import N_, gettext_for, pick
+from feedback.core.models import ApiToken
+from feedback.core.numbers import whole_number
 from feedback.insight import summaries
 from feedback.integrations import tokens
 from feedback.routes.base import db, language, render, requires
@@ -84,12 +87,60 @@ async def create_token(request: Request) -> Response:
     return _page(request, lang, new_token=secret, new_name=token_name)
 
 
+def _token_id(request: Request) -> int:
+    """The token id in the path; 404 for anything that is not one."""
+    found = whole_number(request.path_params["id"], lo=1)
+    if found is None:
+        raise HTTPException(404)
+    return found
+
+
+@requires("admin")
+async def revoke_confirm(request: Request) -> Response:
+    """GET /admin/tokens/{id}/revoke: ask before revoking (a plain page, no script needed)."""
+    lang = _lang(request)
+    _ = gettext_for(lang).gettext
+    token_id = _token_id(request)
+    with db(request) as session:
+        token = next((t for t in tokens.listing(session) if t.id == token_id), None)
+        names = {s.id: s.name for s in summaries.services(session)}
+    if token is None:
+        raise HTTPException(404)
+    if token.revoked_at is not None:
+        return RedirectResponse(f"/admin/tokens?lang={lang}&done=revoked", status_code=303)
+    context = {
+        "heading": _("Revoke the token “%(name)s”?") % {"name": token.name},
+        "facts": _facts(token, names, lang),
+        "warning": _(
+            "Systems that use this token are refused at once, and it cannot be turned back "
+            "on. Give them a new token first if they must keep working."
+        ),
+        "action": f"/admin/tokens/{token.id}/revoke",
+        "button": _("Revoke the token"),
+        "cancel_url": f"/admin/tokens?lang={lang}",
+    }
+    return render(request, "admin/confirm.html", context, lang=lang, headers=NO_STORE)
+
+
+def _facts(token: ApiToken, names: dict[str, dict[str, str]], lang: str) -> list[tuple[str, str]]:
+    _ = gettext_for(lang).gettext
+    services = [pick(names[s], lang) if s in names else s for s in token.service_ids]
+    used = token.last_used_at.strftime("%Y-%m-%d %H:%M UTC") if token.last_used_at else _("Never")
+    return [
+        (_("Name"), token.name),
+        (_("Starts with"), f"{token.prefix}…"),
+        (_("May"), ", ".join(_(SCOPE_LABELS.get(s, s)) for s in token.scopes)),
+        (_("Services"), ", ".join(services) or _("All services")),
+        (_("Last used"), used),
+    ]
+
+
 @requires("admin")
 async def revoke_token(request: Request) -> Response:
     """POST /admin/tokens/{id}/revoke: the token stops working at once."""
     form = await request.form()
     lang = _lang(request, form)
-    token_id = request.path_params["id"]
+    token_id = _token_id(request)
     with db(request) as session:
         found = tokens.revoke(session, token_id=token_id, by=request.state.user)
     if found is None:
@@ -100,5 +151,6 @@ async def revoke_token(request: Request) -> Response:
 routes = [
     Route("/admin/tokens", tokens_page, methods=["GET"]),
     Route("/admin/tokens", create_token, methods=["POST"]),
-    Route("/admin/tokens/{id:int}/revoke", revoke_token, methods=["POST"]),
+    Route("/admin/tokens/{id}/revoke", revoke_confirm, methods=["GET"]),
+    Route("/admin/tokens/{id}/revoke", revoke_token, methods=["POST"]),
 ]

@@ -11,7 +11,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from feedback.core.i18n import N_, gettext_for
+from feedback.core.i18n import N_, gettext_for, pick
+from feedback.core.numbers import whole_number
 from feedback.insight import summaries
 from feedback.integrations import webhooks
 from feedback.routes.base import db, language, render, requires
@@ -82,15 +83,53 @@ async def add_webhook(request: Request) -> Response:
     return _page(request, lang, new_secret=secret, new_url=hook_url)
 
 
+def _webhook_id(request: Request) -> int:
+    """The webhook id in the path; 404 for anything that is not one."""
+    found = whole_number(request.path_params["id"], lo=1)
+    if found is None:
+        raise HTTPException(404)
+    return found
+
+
+@requires("admin")
+async def disable_confirm(request: Request) -> Response:
+    """GET /admin/webhooks/{id}/disable: ask before turning it off (no script needed)."""
+    lang = _lang(request)
+    _ = gettext_for(lang).gettext
+    hook_id = _webhook_id(request)
+    with db(request) as session:
+        hook = next((h for h in webhooks.listing(session) if h.id == hook_id), None)
+        names = {s.id: s.name for s in summaries.services(session)}
+    if hook is None:
+        raise HTTPException(404)
+    if not hook.active:
+        return RedirectResponse(f"/admin/webhooks?lang={lang}&done=disabled", status_code=303)
+    service = pick(names[hook.service_id], lang) if hook.service_id in names else hook.service_id
+    context = {
+        "heading": _("Turn off this webhook?"),
+        "facts": [
+            (_("Address"), hook.url),
+            (_("Service"), service),
+            (_("Added"), f"{hook.created_at:%Y-%m-%d} ({hook.created_by})"),
+        ],
+        "warning": _(
+            "No more messages are sent to this address, and messages still waiting are "
+            "given up. It cannot be turned back on: add the address again if it is needed."
+        ),
+        "action": f"/admin/webhooks/{hook.id}/disable",
+        "button": _("Turn off the webhook"),
+        "cancel_url": f"/admin/webhooks?lang={lang}",
+    }
+    return render(request, "admin/confirm.html", context, lang=lang, headers=NO_STORE)
+
+
 @requires("admin")
 async def disable_webhook(request: Request) -> Response:
     """POST /admin/webhooks/{id}/disable: no more messages; pending ones are given up."""
     form = await request.form()
     lang = _lang(request, form)
     with db(request) as session:
-        found = webhooks.disable(
-            session, webhook_id=request.path_params["id"], by=request.state.user
-        )
+        found = webhooks.disable(session, webhook_id=_webhook_id(request), by=request.state.user)
     if found is None:
         raise HTTPException(404)
     return RedirectResponse(f"/admin/webhooks?lang={lang}&done=disabled", status_code=303)
@@ -99,5 +138,6 @@ async def disable_webhook(request: Request) -> Response:
 routes = [
     Route("/admin/webhooks", webhooks_page, methods=["GET"]),
     Route("/admin/webhooks", add_webhook, methods=["POST"]),
-    Route("/admin/webhooks/{id:int}/disable", disable_webhook, methods=["POST"]),
+    Route("/admin/webhooks/{id}/disable", disable_confirm, methods=["GET"]),
+    Route("/admin/webhooks/{id}/disable", disable_webhook, methods=["POST"]),
 ]
