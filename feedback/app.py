@@ -60,6 +60,7 @@ from feedback.routes import (
     reach_api,
     responses,
     scorecard,
+    services_admin,
     share,
     sso,
     tokens_admin,
@@ -171,6 +172,7 @@ def create_app(settings: Settings) -> Starlette:
         *alert_routes.routes,
         *scorecard.routes,
         *users.routes,
+        *services_admin.routes,
         *audit_log.routes,
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
@@ -182,6 +184,7 @@ def create_app(settings: Settings) -> Starlette:
             max_bytes=settings.max_body_bytes,
             paths={
                 "/api/v1/responses": settings.bulk_max_bytes,
+                "/admin/services/logo": services_admin.LOGO_FORM_BYTES,
                 **dict.fromkeys(reach_api.BULK_PATHS, settings.bulk_max_bytes),
             },
         ),

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from collections.abc import Sequence
 
-from feedback.cli import integrations, privacy, reports, server, staff, surveys
+from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
+
+from feedback.cli import integrations, privacy, reports, server, services, staff, surveys
+from feedback.cli.common import SchemaOutdated, problem
+from feedback.core.settings import Settings
+
+DEFAULT_URL = str(Settings.model_fields["database_url"].default)
 
 # Each module adds its subcommands; a new group is one more module here.
-GROUPS = (server, staff, surveys, reports, privacy, integrations)
+GROUPS = (server, staff, surveys, services, reports, privacy, integrations)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,4 +34,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except (ValidationError, SQLAlchemyError, SchemaOutdated) as error:
+        # A setting or a database the command cannot use: one line that says which, no traceback.
+        url = getattr(args, "database_url", None) or os.environ.get("FEEDBACK_DATABASE_URL")
+        print(f"error: {problem(error, url or DEFAULT_URL)}", file=sys.stderr)
+        return 1

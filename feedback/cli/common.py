@@ -6,13 +6,44 @@ import argparse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from pydantic import ValidationError
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from feedback.core import schema
 from feedback.core.db import make_engine
 from feedback.core.settings import Settings
 
 Command = Callable[[argparse.Namespace], int]
+
+
+class SchemaOutdated(RuntimeError):
+    """The database holds an older schema: `feedback db upgrade` brings it up to date."""
+
+
+def safe_url(url: str) -> str:
+    """A database URL fit to print: its password hidden."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(not a database URL)"
+
+
+def problem(error: Exception, url: str | None = None) -> str:
+    """One line that says what is wrong with a setting or the database, for a person."""
+    if isinstance(error, ValidationError):
+        return "; ".join(
+            f"FEEDBACK_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+            for e in error.errors()
+        )
+    if isinstance(error, ArgumentError):
+        return f"the database URL cannot be used ({error}); check FEEDBACK_DATABASE_URL"
+    if isinstance(error, SQLAlchemyError):
+        cause = str(getattr(error, "orig", None) or error).strip().splitlines()
+        where = f" {safe_url(url)}" if url else ""
+        return f"cannot use the database{where}: {cause[0] if cause else type(error).__name__}"
+    return str(error)
 
 
 def settings_from(args: argparse.Namespace, **overrides: object) -> Settings:

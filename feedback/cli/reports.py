@@ -1,4 +1,4 @@
-"""Commands that read responses out: export, alerts, public scorecards."""
+"""Commands that read responses out: export and alerts."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from feedback.cli.common import adder, engine_for, group, settings_from
 from feedback.core.db import session_scope
-from feedback.insight import alerts, export, summaries
+from feedback.insight import alerts, export
 from feedback.surveys import definitions as surveys
 
 
@@ -64,23 +64,8 @@ def cmd_alerts_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_services_scorecard(args: argparse.Namespace) -> int:
-    """Publish or withdraw a service's public scorecard."""
-    settings = settings_from(args)
-    with engine_for(settings) as engine, session_scope(engine) as session:
-        found = summaries.set_scorecard(session, service_id=args.service, public=args.state == "on")
-    if found is None:
-        print(f"error: no service {args.service!r}", file=sys.stderr)
-        return 2
-    state = "now published at" if args.state == "on" else "withdrawn from"
-    print(
-        f"The scorecard of {args.service} is {state} {settings.base_url}/scorecard/{args.service}"
-    )
-    return 0
-
-
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Add `export`, `alerts run` and `services scorecard`."""
+    """Add `export` and `alerts run` (`services scorecard` is in feedback.cli.services)."""
     add = adder(sub)
     p = add("export", cmd_export, "export a survey's responses")
     p.add_argument("survey")
@@ -92,8 +77,3 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     alert = group(sub, "alerts", "control-limit alerts")
     p = add("run", cmd_alerts_run, "check for signals once and send the new ones", alert)
     p.add_argument("--today", type=date.fromisoformat, help="check as if on this day")
-
-    services = group(sub, "services", "services")
-    p = add("scorecard", cmd_services_scorecard, "publish or withdraw a public scorecard", services)
-    p.add_argument("service")
-    p.add_argument("state", choices=("on", "off"))

@@ -12,7 +12,15 @@ from typing import Any
 from sqlalchemy import inspect
 from sqlmodel import Session, select
 
-from feedback.cli.common import adder, engine_for, group, settings_from, upgrade
+from feedback.cli.common import (
+    SchemaOutdated,
+    adder,
+    engine_for,
+    group,
+    safe_url,
+    settings_from,
+    upgrade,
+)
 from feedback.core import logs, observability, schema
 from feedback.core.db import session_scope
 from feedback.core.models import Response, StaffUser
@@ -110,11 +118,25 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Serve the application; an empty database gets its schema first."""
+    """Serve the application; an empty database gets its schema first, and while nobody can
+    sign in as an administrator, the command that adds one is printed."""
     settings = settings_from(args)
     with engine_for(settings) as engine:
         if not inspect(engine).get_table_names():
             schema.upgrade(engine)
+        elif not schema.is_current(engine):
+            raise SchemaOutdated("the database schema is out of date: run `feedback db upgrade`")
+        with session_scope(engine) as session:
+            admin = session.exec(
+                select(StaffUser.id).where(StaffUser.role == "admin", StaffUser.active)
+            ).first()
+    if admin is None:
+        target = f" --database-url '{safe_url(args.database_url)}'" if args.database_url else ""
+        print(
+            "\n  No administrator yet. Add the first one (the password is read from standard"
+            f" input):\n\n    feedback users add NAME --role admin{target}\n",
+            flush=True,
+        )
     return serve(settings, args.host, args.port, args.workers)
 
 

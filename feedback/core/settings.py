@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from feedback.core.local_time import is_zone
 
 
 class Settings(BaseSettings):
@@ -26,6 +28,11 @@ class Settings(BaseSettings):
     base_url: str = Field(
         default="http://127.0.0.1:8000",
         description="Public URL of this server, used in snippets, links and QR codes.",
+    )
+    time_zone: str = Field(
+        default="UTC",
+        description="IANA time zone (such as America/Toronto) that new services start with; "
+        "each service's own zone is changed on /admin/services.",
     )
     admin_password: str | None = Field(
         default=None,
@@ -174,6 +181,13 @@ class Settings(BaseSettings):
         description="Seconds between the server's purges of comments past their survey's "
         "retention period; 0 stops them (run `feedback purge` instead).",
     )
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        if not is_zone(value):
+            raise ValueError(f"{value!r} is not an IANA time zone (such as America/Toronto)")
+        return value
 
     @property
     def https(self) -> bool:

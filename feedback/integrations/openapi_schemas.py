@@ -96,12 +96,16 @@ SCHEMAS: dict[str, Any] = {
         },
     ),
     "SurveyDefinition": _obj(
-        ["id", "languages", "title", "questions"],
+        ["id", "languages", "title", "service", "questions"],
         {
             "id": {"type": "string"},
             "languages": {"type": "array", "items": _LANGUAGE},
             "title": _ref("Text"),
             "channels": {"type": "array", "items": _CHANNEL},
+            "service": {
+                **_obj(["id", "name"], {"id": {"type": "string"}, "name": _ref("Text")}),
+                "description": "Who is asking: the service's id and its name per language.",
+            },
             "questions": {"type": "array", "items": _ref("Question")},
         },
     ),

@@ -15,6 +15,7 @@ from feedback.core.i18n import gettext_for
 from feedback.core.models import Survey
 from feedback.routes.base import api_error, db, language, open_survey, public
 from feedback.surveys import definitions as surveys
+from feedback.surveys import services
 
 EMBED_JS = Path(__file__).parent.parent / "static" / "embed.js"
 
@@ -95,6 +96,7 @@ async def survey_definition(request: Request) -> Response:
             message = gettext_for(lang).gettext("This site may not show this survey.")
             return api_error(403, "origin_not_allowed", message, headers={"Vary": "Origin"})
         body = surveys.definition(survey, surveys.questions_of(session, survey.id))
+        body["service"] = services.public_identity(services.get(session, survey.service_id))
     headers = {**_cors(request, survey), "Cache-Control": "no-cache"}
     return JSONResponse(body, headers=headers)
 

@@ -14,6 +14,7 @@ from feedback.answers import intake, protect
 from feedback.core.i18n import gettext_for, pick
 from feedback.core.models import Question, Survey
 from feedback.routes.base import db, open_survey, public, render
+from feedback.routes.services_admin import who_asks
 from feedback.surveys import definitions as surveys
 from feedback.surveys import forms, snippets
 
@@ -63,6 +64,7 @@ async def kiosk_page(request: Request) -> Response:
     touchpoint = (request.query_params.get("touchpoint") or "").strip()[: intake.TOUCHPOINT_MAX]
     context = {
         "survey": survey,
+        "service": who_asks(request, survey, lang),
         "fields": forms.fields(questions, lang),
         "missing": _missing(questions, lang),
         "channel": kiosk_channel(survey),

@@ -13,6 +13,7 @@ from feedback.answers import intake, protect
 from feedback.core.models import Survey
 from feedback.routes import reach_api
 from feedback.routes.base import db, language, open_survey, public, render
+from feedback.routes.services_admin import who_asks
 from feedback.surveys import definitions as surveys
 from feedback.surveys import forms, snippets
 
@@ -79,6 +80,7 @@ def _survey_page(
     """A hosted survey page, or the same page in another site's iframe (?embed=1)."""
     headers = dict(extra or {})
     context = {**context, "embedded": embed, "layout": "base.html"}
+    context["service"] = who_asks(request, survey, lang)  # its name, logo, colour, address
     if embed:
         # Minimal chrome, framable only by the survey's allowed origins.
         headers.update(snippets.frame_headers(survey))

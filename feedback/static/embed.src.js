@@ -161,7 +161,7 @@ dialog{margin:auto;width:40em;max-width:calc(100% - 1em)}::backdrop{background:#
       host.lang = lang;
       if (tab) tab.textContent = L.tab;
       box.replaceChildren(h("div", { class: "w", lang, dir: "ltr" },
-        div("hd", h("h2", { id: "t" }, t(sv.title)), other &&
+        div("hd", h("h2", { id: "t" }, h("span", { class: "pg" }, t(sv.service?.name)), t(sv.title)), other &&
           button("lk tg", T[other].name, () => { lang = other; errs = {}; note = null; draw(".tg"); }, { lang: other }),
           dlg && button("lk", L.close, () => dlg.close())),
         done ? h("div", { class: "ok", role: "status", tabindex: -1 }, P(0, L.thanks)) : form));

@@ -23,7 +23,7 @@ from feedback.core.models.responses import (
     ResponseFacts,
 )
 from feedback.core.models.staff import AppSecret, AuditEntry, StaffSession, StaffUser
-from feedback.core.models.surveys import Question, Service, Survey
+from feedback.core.models.surveys import Question, Service, ServiceLogo, Survey
 
 __all__ = [
     "AlertSignal",
@@ -49,6 +49,7 @@ __all__ = [
     "ResponseFacts",
     "ScheduledJob",
     "Service",
+    "ServiceLogo",
     "StaffSession",
     "StaffUser",
     "Survey",

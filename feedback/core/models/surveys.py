@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON
+from sqlalchemy import JSON, LargeBinary
 from sqlmodel import Field, SQLModel
 
 from feedback.core.models.base import json_field, utc_column
@@ -21,10 +21,26 @@ class Service(SQLModel, table=True):
     # IANA zone: every day, week, month and quarter shown or counted is local to it.
     time_zone: str = Field(default="UTC", max_length=64)
     created_at: datetime = utc_column()
+    # What citizens see of who is asking: a colour (#rrggbb, 4.5:1 on white), the service's
+    # own address per language, and a version of its logo (None: no logo) for cache-busting.
+    accent_colour: str | None = Field(default=None, max_length=7)
+    site_url: dict[str, str] | None = json_field(nullable=True)
+    logo_version: str | None = Field(default=None, max_length=16)
     # Who hears at once of an urgent comment (threat, self-harm, danger): an address and a
     # webhook (signed like alert webhooks). None: nobody but the inbox.
     urgent_email: str | None = Field(default=None, max_length=254)
     urgent_webhook_url: str | None = Field(default=None, max_length=500)
+
+
+class ServiceLogo(SQLModel, table=True):
+    """A service's logo, apart from the service so that reading a service never loads it."""
+
+    service_id: str = Field(primary_key=True, foreign_key="service.id", max_length=40)
+    content_type: str = Field(max_length=20)  # image/png | image/jpeg
+    content: bytes = Field(sa_type=LargeBinary, nullable=False)
+    width: int
+    height: int
+    updated_at: datetime = utc_column()
 
 
 class Survey(SQLModel, table=True):
