@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from feedback.core.catalog import CHANNELS, Text
 from feedback.core.models import AnswerDay, ChangeEvent, Question, ResponseDay, Service, Survey
-from feedback.insight import metrics, queries
+from feedback.insight import disclosure, metrics, queries
 from feedback.surveys import definitions as surveys
 
 # Kinds whose answers the quarterly summary counts, and the points each one has.
@@ -208,6 +208,8 @@ class PublicScore:
     overall: metrics.Interval
     channels: list[tuple[str, metrics.Interval]]
     quarters: list[tuple[Quarter, metrics.Interval]]
+    # Figures not shown: too few answers, or enough to work out one that has too few.
+    withheld: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -241,8 +243,13 @@ def set_scorecard(session: Session, *, service_id: str, public: bool) -> Service
     return service
 
 
-def scorecard(session: Session, *, service: Service, today: date) -> Scorecard:
-    """The year up to today: each live or closed survey's score; every change, newest first."""
+def scorecard(
+    session: Session, *, service: Service, today: date, minimum: int = 1
+) -> Scorecard:
+    """The year up to `today` (the service's local day; its quarter is marked "so far"):
+    each live or closed survey's score, with small figures withheld and any that would
+    reveal them (keys "overall", "channel:web", "quarter:2026-Q1"); every change, newest
+    first."""
     until = today
     since = until - timedelta(days=364)
     quarters = [Quarter.of(until)]
@@ -261,19 +268,22 @@ def scorecard(session: Session, *, service: Service, today: date) -> Scorecard:
         for q in quarters:
             inside = [r for r in rows if q.start <= r[0] <= q.end]
             per_quarter.append((q, headline_interval(_tally(inside)[""], question.kind)))
-        scores.append(
-            PublicScore(
-                survey=survey,
-                question=question,
-                overall=headline_interval(tally[""], question.kind),
-                # Channels in the vocabulary's order: self-service first, then assisted.
-                channels=[
-                    (c, headline_interval(tally[c], question.kind))
-                    for c in sorted((c for c in tally if c), key=_channel_order)
-                ],
-                quarters=per_quarter,
-            )
+        overall = headline_interval(tally[""], question.kind)
+        # Channels in the vocabulary's order: self-service first, then assisted.
+        channels = [
+            (c, headline_interval(tally[c], question.kind))
+            for c in sorted((c for c in tally if c), key=_channel_order)
+        ]
+        hidden = disclosure.withheld(
+            disclosure.Cell("overall", overall.n),
+            [
+                [disclosure.Cell(f"channel:{c}", iv.n) for c, iv in channels],
+                # Not always the same days as the year, but near enough to be treated alike.
+                [disclosure.Cell(f"quarter:{q}", iv.n) for q, iv in per_quarter],
+            ],
+            minimum,
         )
+        scores.append(PublicScore(survey, question, overall, channels, per_quarter, hidden))
     everything = queries.Filters(since=date(1970, 1, 1), until=until)
     changes = queries.change_events(session, service_id=service.id, filters=everything)
     return Scorecard(service, since, until, scores, list(reversed(changes)))

@@ -11,8 +11,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from feedback.core import local_time
 from feedback.core.i18n import gettext_for, pick
-from feedback.core.models import Question, Service, utcnow
+from feedback.core.models import Question, Service
 from feedback.insight import summaries
 from feedback.routes.base import db, language, public, render
 
@@ -52,7 +53,12 @@ async def service_card(request: Request) -> Response:
         service = session.get(Service, request.path_params["service"][:40])
         if service is None or not service.public_scorecard:
             raise HTTPException(404)
-        card = summaries.scorecard(session, service=service, today=utcnow().date())
+        card = summaries.scorecard(
+            session,
+            service=service,
+            today=local_time.today(service.time_zone),
+            minimum=request.app.state.settings.scorecard_min_count,
+        )
     context = {
         "card": card,
         "services": [],
