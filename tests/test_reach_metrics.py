@@ -5,8 +5,13 @@ from __future__ import annotations
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
-from feedback.insight.reach_metrics import NotWeighted, Weighted, post_stratify, response_rate
-from feedback.insight.reach_metrics import wilson_at
+from feedback.insight.reach_metrics import (
+    NotWeighted,
+    Weighted,
+    post_stratify,
+    response_rate,
+    wilson_at,
+)
 
 
 @pytest.mark.parametrize(("x", "n"), [(0, 10), (3, 10), (37, 412), (999, 1000), (5, 5)])

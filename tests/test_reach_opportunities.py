@@ -121,9 +121,7 @@ def test_integrators_counts_are_idempotent(client: TestClient, app: Any) -> None
     )
     errors = bad.json()["results"][0]["error"]["fields"]
     assert set(errors) == {"channel", "day", "count", "key"}
-    too_many = client.post(
-        "/api/v1/opportunities", json={"items": [item] * 1001}, headers=auth
-    )
+    too_many = client.post("/api/v1/opportunities", json={"items": [item] * 1001}, headers=auth)
     assert too_many.status_code == 422
     assert client.post("/api/v1/opportunities", json=item).status_code == 401
     read_only = {"Authorization": f"Bearer {make_token(app, ['read'])}"}

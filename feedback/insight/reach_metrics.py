@@ -64,6 +64,7 @@ class Weighted:
     raw: Interval
     shares: dict[str, float]  # each channel's share of the interactions served
     answer_shares: dict[str, float]  # each channel's share of the answers
+    scores: dict[str, float]  # each channel's own score
 
 
 @dataclass(frozen=True)
@@ -109,4 +110,5 @@ def post_stratify(
         raw=wilson(x_all, n_all),
         shares=shares,
         answer_shares={c: n / n_all for c, (_, n) in answered.items()},
+        scores={c: x / n for c, (x, n) in answered.items()},
     )

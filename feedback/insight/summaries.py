@@ -15,7 +15,16 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from feedback.core.catalog import CHANNELS, Text
-from feedback.core.models import AnswerDay, ChangeEvent, Question, ResponseDay, Service, Survey
+from feedback.core.models import (
+    AnswerDay,
+    ChangeEvent,
+    InteractionCount,
+    OpportunityDay,
+    Question,
+    ResponseDay,
+    Service,
+    Survey,
+)
 from feedback.insight import disclosure, metrics, queries
 from feedback.surveys import definitions as surveys
 
@@ -100,6 +109,15 @@ class SurveySummary:
     survey: Survey
     respondents: dict[str, int]
     questions: list[QuestionCounts]
+    # People offered the survey per channel (reach), and the service's customers served per
+    # channel over the quarter where its records were uploaded (spread evenly over each period).
+    offered: dict[str, int] = field(default_factory=dict)
+    served: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def channels(self) -> list[str]:
+        """Channels with respondents or offers, sorted."""
+        return sorted(set(self.respondents) | set(self.offered))
 
 
 @dataclass
@@ -137,6 +155,7 @@ def a11_summary(
     )
     for survey_id, channel, n in session.execute(per_channel):
         respondents[survey_id][channel] = int(n)
+    offered = _offered(session, wanted, quarter)
     counts: dict[int, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
     per_value = (
         select(
@@ -158,18 +177,57 @@ def a11_summary(
     out = []
     for service in found:
         summaries = []
+        served = _served(session, service.id, quarter)
         for survey in surveys.all_surveys(session, [service.id]):
-            if survey.id not in respondents:
+            if survey.id not in respondents and survey.id not in offered:
                 continue
             questions = [
                 QuestionCounts(q, points_of(q), dict(counts.get(q.id or 0, {})))
                 for q in surveys.questions_of(session, survey.id)
                 if q.kind in COUNTED_KINDS
             ]
-            summaries.append(SurveySummary(survey, respondents[survey.id], questions))
+            summaries.append(
+                SurveySummary(
+                    survey, respondents.get(survey.id, {}), questions,
+                    offered.get(survey.id, {}), served,
+                )
+            )  # fmt: skip
         if summaries:
             out.append(ServiceSummary(service, summaries))
     return out
+
+
+def _offered(
+    session: Session, service_ids: list[str], quarter: Quarter
+) -> dict[str, dict[str, int]]:
+    """People offered each survey per channel in the quarter (reach's daily counts)."""
+    out: dict[str, dict[str, int]] = defaultdict(dict)
+    stmt = (
+        select(
+            col(OpportunityDay.survey_id), col(OpportunityDay.channel), func.sum(OpportunityDay.n)
+        )
+        .join(Survey, col(Survey.id) == OpportunityDay.survey_id)
+        .where(col(Survey.service_id).in_(service_ids))
+        .where(OpportunityDay.day >= quarter.start, OpportunityDay.day <= quarter.end)
+        .group_by(col(OpportunityDay.survey_id), col(OpportunityDay.channel))
+    )
+    for survey_id, channel, n in session.execute(stmt):
+        out[survey_id][channel] = int(n)
+    return out
+
+
+def _served(session: Session, service_id: str, quarter: Quarter) -> dict[str, int]:
+    """Customers the service served per channel in the quarter, where records cover it."""
+    stmt = select(InteractionCount).where(
+        InteractionCount.service_id == service_id,
+        col(InteractionCount.start) <= quarter.end,
+        col(InteractionCount.end) >= quarter.start,
+    )
+    out: dict[str, float] = defaultdict(float)
+    for rec in session.exec(stmt):
+        inside = (min(rec.end, quarter.end) - max(rec.start, quarter.start)).days + 1
+        out[rec.channel] += rec.n * inside / ((rec.end - rec.start).days + 1)
+    return {channel: round(n) for channel, n in out.items()}
 
 
 def first_day(session: Session, service_ids: list[str] | None = None) -> date | None:

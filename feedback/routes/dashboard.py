@@ -20,6 +20,7 @@ from feedback.core.catalog import CHANNELS
 from feedback.core.i18n import pick
 from feedback.core.models import Question, Service, StaffUser
 from feedback.insight import comments, queries
+from feedback.reach import report as reach_report
 from feedback.routes import survey_page
 from feedback.routes.base import db, language, requires
 from feedback.routes.dashboard_kit import (
@@ -141,6 +142,7 @@ async def overview(request: Request) -> Response:
             items.append(item)
             by_service[survey.service_id]["cards"].append(item)
         touchpoints = queries.touchpoints(session, survey_ids=ids)
+        rates = reach_report.overview(session, survey_ids=ids, filters=view.filters)
     for item, judged in zip(items, cards.judge([i["card"] for i in items]), strict=True):
         item["card"] = judged
     data = _json(groups, w, zone, lang)
@@ -163,6 +165,8 @@ async def overview(request: Request) -> Response:
         "verdicts": verdict_labels(lang),
         "length": w.days,
     }
+    context["rates"] = rates
+    data["response_rates"] = {s: reach_report.rate_json(r) for s, r in rates.items()}
     return respond(request, "dashboard/overview.html", context, data, lang)
 
 

@@ -175,19 +175,20 @@ def a11_rows(report: list[summaries.ServiceSummary], quarter: summaries.Quarter,
 
     writer.writerow(
         ["quarter", "service_id", "service", "survey_id", "survey", "channel", "respondents",
-         "question", "kind", "wording", "value", "label", "count"]
+         "offered", "customers_served", "question", "kind", "wording", "value", "label", "count"]
     )  # fmt: skip
     for block in report:
         for item in block.surveys:
             for counts in item.questions:
                 q = counts.question
-                for channel in sorted(item.respondents):
+                for channel in item.channels:
                     for value, label in counts.points:
                         # Staff-written texts may start like a formula: neutralise them.
                         writer.writerow(
                             [str(quarter), block.service.id, cell(block.service.name),
                              item.survey.id, cell(item.survey.title), channel,
-                             item.respondents[channel], q.key, q.kind, cell(q.text),
+                             item.respondents.get(channel, 0), item.offered.get(channel, ""),
+                             item.served.get(channel, ""), q.key, q.kind, cell(q.text),
                              value, cell(label) if label else value,
                              counts.by_channel.get(channel, {}).get(value, 0)]
                         )  # fmt: skip

@@ -17,6 +17,7 @@ from feedback.core.catalog import CHANNELS
 from feedback.core.i18n import pick
 from feedback.core.models import Question, Service, StaffUser, Survey
 from feedback.insight import comments, metrics, queries, rollups
+from feedback.reach import report as reach_report
 from feedback.routes.base import db, language
 from feedback.routes.dashboard_kit import (
     figure_labels,
@@ -223,6 +224,10 @@ async def survey_detail(request: Request) -> Response:
             "since": f.since.isoformat(), "until": f.until.isoformat(), "grain": view.grain,
             "question_kind": question.kind if question else None, "responses": volume,
         }  # fmt: skip
+        reach = reach_report.survey(
+            session, survey=survey, filters=f, grain=view.grain, question=question
+        )
+        context["reach"], data["reach"] = reach, reach_report.survey_json(reach)
         known: dict[int, list[series.Row]] = {}
         if question is not None and question.id is not None and question.kind in series.VALID:
             found = _scored(session, survey, question, view, lang, today)
