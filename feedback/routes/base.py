@@ -26,6 +26,7 @@ from feedback.core.models import StaffUser, Survey
 from feedback.integrations import tokens
 from feedback.staff import auth, sessions
 from feedback.surveys import definitions as surveys
+from feedback.surveys import first_steps
 
 log = logging.getLogger("feedback")
 Handler = Callable[[Request], Awaitable[Response]]
@@ -95,10 +96,22 @@ def render(
         "url_with": lambda **kw: url_with(request, **kw),
         "user": getattr(request.state, "user", None),
         "csrf_token": request.session.get("csrf_token") if "session" in request.scope else None,
+        "next_step": lambda survey_id=None: next_step(request, survey_id),  # on empty pages
     }
     return request.app.state.templates.TemplateResponse(
         request, template, {**helpers, **context}, status_code=status_code, headers=headers
     )
+
+
+def next_step(request: Request, survey_id: str | None = None) -> first_steps.NextStep | None:
+    """What the signed-in person (or one survey) should do next, if a first step is open."""
+    user = getattr(request.state, "user", None)
+    if user is None:
+        return None
+    with db(request) as session:
+        if survey_id is not None:
+            return first_steps.for_survey(session, user=user, survey_id=survey_id)
+        return first_steps.next_step(session, user=user)
 
 
 def is_api(request: Request) -> bool:

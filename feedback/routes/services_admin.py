@@ -24,10 +24,10 @@ DONE = ("added", "changed", "deleted", "logo", "logo_removed")
 LOGO_FORM_BYTES = service_identity.LOGO_MAX_BYTES + 16 * 1024  # the file and the form around it
 
 
-def who_asks(request: Request, survey: Survey, lang: str) -> services.Identity | None:
+def who_asks(request: Request, survey: Survey, lang: str) -> service_identity.Identity | None:
     """The service behind a survey, as a citizen's page shows it in `lang`."""
     with db(request) as session:
-        return services.for_citizens(session, service_id=survey.service_id, lang=lang)
+        return service_identity.for_citizens(session, service_id=survey.service_id, lang=lang)
 
 
 def _lang(request: Request, form: FormData | None = None) -> str:

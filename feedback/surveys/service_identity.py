@@ -1,4 +1,5 @@
-"""What citizens see of the service asking: the checks on its accent colour, address and logo.
+"""What citizens see of the service asking: its name, logo, colour and address, and the checks
+on the colour, the address and the logo.
 
 The colour must keep WCAG's 4.5:1 contrast with white, the page behind it and the text put on
 it. A logo is a PNG or JPEG, recognised by its first bytes, decoded whole by Pillow within a
@@ -15,8 +16,10 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from PIL import Image, UnidentifiedImageError
+from sqlmodel import Session
 
-from feedback.core.i18n import N_
+from feedback.core.i18n import N_, pick
+from feedback.core.models import Service
 
 MIN_CONTRAST = 4.5
 COLOUR_RE = re.compile(r"^#[0-9a-f]{6}$")
@@ -146,3 +149,29 @@ def darker(colour: str, factor: float = 0.75) -> str:
 def theme_css(colour: str) -> str:
     """The stylesheet that gives citizens' pages a service's accent colour."""
     return f":root{{--accent:{colour};--accent-dark:{darker(colour)}}}\n"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who is asking, as a citizen's page shows it, in one language."""
+
+    id: str
+    name: str
+    url: str | None
+    logo_url: str | None
+    theme_url: str | None
+
+
+def for_citizens(session: Session, *, service_id: str, lang: str) -> Identity | None:
+    """The service's name, address, logo and colour for a citizen's page in `lang`."""
+    service = session.get(Service, service_id)
+    if service is None:
+        return None
+    urls = service.site_url or {}
+    return Identity(
+        id=service.id,
+        name=pick(service.name, lang),
+        url=urls.get(lang) or next(iter(urls.values()), None),
+        logo_url=f"/logos/{service.id}/{service.logo_version}" if service.logo_version else None,
+        theme_url=f"/themes/{service.accent_colour[1:]}.css" if service.accent_colour else None,
+    )

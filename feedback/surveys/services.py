@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from feedback.core.catalog import LANGUAGES
-from feedback.core.i18n import N_, gettext_for, pick
+from feedback.core.i18n import N_, gettext_for
 from feedback.core.local_time import is_zone
 from feedback.core.models import (
     AlertSubscription,
@@ -111,32 +111,6 @@ def public_identity(service: Service | None) -> dict[str, Any] | None:
     if service is None:
         return None
     return {"id": service.id, "name": dict(service.name)}
-
-
-@dataclass(frozen=True)
-class Identity:
-    """Who is asking, as a citizen's page shows it, in one language."""
-
-    id: str
-    name: str
-    url: str | None
-    logo_url: str | None
-    theme_url: str | None
-
-
-def for_citizens(session: Session, *, service_id: str, lang: str) -> Identity | None:
-    """The service's name, address, logo and colour for a citizen's page in `lang`."""
-    service = session.get(Service, service_id)
-    if service is None:
-        return None
-    urls = service.site_url or {}
-    return Identity(
-        id=service.id,
-        name=pick(service.name, lang),
-        url=urls.get(lang) or next(iter(urls.values()), None),
-        logo_url=f"/logos/{service.id}/{service.logo_version}" if service.logo_version else None,
-        theme_url=f"/themes/{service.accent_colour[1:]}.css" if service.accent_colour else None,
-    )
 
 
 def missing_logo_message(lang: str) -> str:
