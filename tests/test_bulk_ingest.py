@@ -135,7 +135,9 @@ def test_per_item_results_mix_errors_duplicates_and_stores(client: TestClient, a
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # PostgreSQL: nothing new
-def test_assisted_defaults_to_the_channel_and_time_is_kept(client: TestClient, app: Any) -> None:
+def test_assisted_is_what_the_sender_says_apart_from_the_channel_mode(
+    client: TestClient, app: Any
+) -> None:
     token = make_token(app, ["ingest", "read"])
     y = SPRING
     survey = app.state.ids["counter"]
@@ -149,12 +151,17 @@ def test_assisted_defaults_to_the_channel_and_time_is_kept(client: TestClient, a
     page = client.get(
         f"/api/v1/surveys/{survey}/responses", headers={"Authorization": f"Bearer {token}"}
     ).json()
-    by_time = [(i["submitted_at"][:19], i["assisted"], i["channel"]) for i in page["items"]]
-    assert by_time[:2] == [
-        (f"{y}-03-31T14:05:00", True, "phone"),
-        (f"{y}-03-31T14:05:00", False, "ivr"),
+    by_time = [
+        (i["submitted_at"][:19], i["assisted"], i["channel"], i["channel_mode"])
+        for i in page["items"]
     ]
-    assert by_time[2][1] is True
+    # A phone answer pushed by a system was not typed in for anyone unless the sender says so;
+    # the phone is an assisted channel all the same (its mode).
+    assert by_time[:2] == [
+        (f"{y}-03-31T14:05:00", False, "phone", "assisted"),
+        (f"{y}-03-31T14:05:00", False, "ivr", "self_service"),
+    ]
+    assert by_time[2][1:] == (True, "ivr", "self_service")
 
 
 def test_a_time_long_before_the_survey_is_refused_per_item(client: TestClient, app: Any) -> None:

@@ -113,10 +113,12 @@ def test_csv_xlsx_and_json_match_the_database(staff: TestClient, app: Any) -> No
     assert got.headers["content-type"].startswith("application/vnd.openxmlformats")
     sheets = read_xlsx(got.content)
     header, *body = sheets["Responses"]
-    assert header[:6] == [
+    assert header[:8] == [
         "id",
         "submitted_at (UTC)",
+        "submitted_local",
         "channel",
+        "channel_mode",
         "language",
         "touchpoint",
         "assisted",

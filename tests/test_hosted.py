@@ -105,12 +105,17 @@ def test_accessible_structure(client: TestClient, app: Any) -> None:
     assert "How we use your answers" in page  # the privacy notice is in the form
 
 
-def test_unknown_channel_falls_back_and_bad_posts_never_500(client: TestClient, app: Any) -> None:
+def test_unknown_channel_is_refused_and_bad_posts_never_500(client: TestClient, app: Any) -> None:
     survey = app.state.ids["page"]
-    page = client.get(f"/s/{survey}?channel=carrier-pigeon&touchpoint=" + "x" * 500)
+    page = client.get(f"/s/{survey}?channel=carrier-pigeon&lang=fr")
+    assert page.status_code == 404
+    assert "Ce lien n'est pas configuré pour ce sondage." in unescape(page.text)
+    page = client.get(f"/s/{survey}?channel=web&touchpoint=" + "x" * 500)
     hidden = form_fields(page.text)
     assert hidden["channel"] == "web" and len(hidden["touchpoint"]) == 100
     junk = client.post(f"/s/{survey}", data={"q_found": "maybe", "lang": "xx", "channel": "??"})
+    assert junk.status_code == 404 and stored(app, survey) == []
+    junk = client.post(f"/s/{survey}", data={"q_found": "maybe", "lang": "xx", "channel": "web"})
     assert junk.status_code == 422
     assert "Answer yes or no." in junk.text
     raw = client.post(

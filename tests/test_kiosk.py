@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterator
+from html import unescape
 from typing import Any
 
 import pytest
@@ -38,9 +39,10 @@ def test_kiosk_page_headers_channel_and_closed_surveys(client: TestClient, app: 
     assert 'name="touchpoint" value="Desk 3"' in page.text
     assert '<html lang="fr">' in page.text and "Envoyer" in page.text
     assert 'href="/k/' in page.text and "home=fr" in page.text  # the toggle keeps the home
-    # A survey not offered at kiosks is answered on its first channel.
-    web_only = client.get(f"/k/{ids['page']}")
-    assert 'name="channel" value="web"' in web_only.text
+    # A survey not offered at kiosks has no kiosk page: never another channel instead.
+    web_only = client.get(f"/k/{ids['page']}?lang=fr")
+    assert web_only.status_code == 404 and web_only.headers["cache-control"] == "no-store"
+    assert "Ce lien n'est pas configuré pour ce sondage." in unescape(web_only.text)
     assert client.get(f"/k/{ids['closed']}").status_code == 410
     assert client.get("/k/nosuchsurvey").status_code == 404
     assert client.get(f"/k/{ids['draft']}").status_code == 404

@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 
 from feedback.answers import intake, outbox, storing
 from feedback.core import observability
-from feedback.core.catalog import CHANNELS, LANGUAGES
+from feedback.core.catalog import LANGUAGES
 from feedback.core.i18n import gettext_for
 from feedback.core.models import Answer, Question, Response, Survey, utcnow
 from feedback.core.times import as_utc
@@ -117,9 +117,10 @@ def item_from_json(body: Any, lang: str) -> Item:
     if errors:
         raise intake.Rejected(422, "invalid", invalid, errors)
     submission = intake.submission_from_json(body, lang=lang)
-    if assisted is None:  # by default, what the channel says (a phone agent assists)
-        channel = CHANNELS.get(submission.channel)
-        assisted = channel is not None and channel.mode == "assisted"
+    if assisted is None:
+        # Only the sender knows whether a person typed the answers in for someone (an agent
+        # in a call-centre system): the channel's mode is another thing (channel_mode).
+        assisted = False
     return Item(
         survey_id=body["survey"],
         key=key,

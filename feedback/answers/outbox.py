@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from feedback.core.catalog import CHANNELS
 from feedback.core.models import Question, ResponseFacts, Survey, Webhook, WebhookDelivery
 from feedback.core.times import iso_utc
 
@@ -49,6 +50,8 @@ def enqueue(
             "id": str(response.id),
             "submitted_at": iso_utc(response.submitted_at),
             "channel": response.channel,
+            # The channel's mode, apart from `assisted` (a person entered it for someone).
+            "channel_mode": CHANNELS[response.channel].mode if response.channel in CHANNELS else "",
             "language": response.language,
             "touchpoint": response.touchpoint,
             "assisted": response.assisted,

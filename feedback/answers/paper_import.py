@@ -89,7 +89,9 @@ def _item(row: dict[str, str], line: int, digest: str, kinds: dict[str, str], su
     try:
         item = bulk.item_from_json(body, lang)
         return dataclasses.replace(
-            item, submission=dataclasses.replace(item.submission, source="paper")
+            # Staff typed in what a person wrote: entered on their behalf (assisted).
+            item,
+            submission=dataclasses.replace(item.submission, source="paper", assisted=True),
         )
     except intake.Rejected as error:
         return error

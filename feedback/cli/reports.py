@@ -18,7 +18,9 @@ from feedback.surveys import definitions as surveys
 
 
 def _export_xlsx(args: argparse.Namespace, session: Session) -> None:
-    selection = export.Selection(since=args.since, until=args.until)
+    selection = export.Selection(
+        since=args.since, until=args.until, include_tests=args.include_tests
+    )
     if args.output:
         export.write_xlsx(session, survey_id=args.survey, out=args.output, selection=selection)
         return
@@ -43,7 +45,9 @@ def cmd_export(args: argparse.Namespace) -> int:
             else nullcontext(sys.stdout)
         )
         with target as out:
-            selection = export.Selection(since=args.since, until=args.until)
+            selection = export.Selection(
+                since=args.since, until=args.until, include_tests=args.include_tests
+            )
             export.write_text(
                 session, survey_id=args.survey, out=out, format=args.format, selection=selection
             )
@@ -72,6 +76,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--format", choices=("csv", "xlsx", "json"), default="csv")
     p.add_argument("--since", type=date.fromisoformat)
     p.add_argument("--until", type=date.fromisoformat)
+    p.add_argument(
+        "--include-tests",
+        action="store_true",
+        help="include test answers sent from previews (marked in a `test` column)",
+    )
     p.add_argument("-o", "--output")
 
     alert = group(sub, "alerts", "control-limit alerts")

@@ -9,7 +9,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from feedback.cli.common import adder, engine_for, group, settings_from
+from feedback.core.catalog import CHANNELS
 from feedback.core.db import session_scope
+from feedback.staff import audit
 from feedback.surveys import definitions as surveys
 from feedback.surveys import qr, snippets
 
@@ -53,15 +55,44 @@ def cmd_surveys_allow_origin(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_surveys_enable_channel(args: argparse.Namespace) -> int:
+    """Offer a survey on one more channel (audited as done from the command line)."""
+    if args.channel not in CHANNELS:
+        print(f"error: unknown channel (channels: {', '.join(CHANNELS)})", file=sys.stderr)
+        return 2
+    with engine_for(settings_from(args)) as engine, session_scope(engine) as session:
+        survey = surveys.get_survey(session, args.survey)
+        if survey is None:
+            print(f"error: no survey {args.survey!r}", file=sys.stderr)
+            return 2
+        before = list(survey.channels)
+        if args.channel not in before:
+            survey.channels = [c for c in CHANNELS if c in {*before, args.channel}]
+            session.add(survey)
+            audit.record(
+                session,
+                "cli",
+                "survey.channel_enable",
+                f"survey:{survey.id}",
+                channel=args.channel,
+                before=before,
+            )
+    state = "is now" if args.channel not in before else "was already"
+    print(f"Survey {args.survey} {state} offered on {args.channel}.")
+    return 0
+
+
 def cmd_qr(args: argparse.Namespace) -> int:
     """Write a QR code of a survey's hosted link (SVG or PNG) for posters and letters."""
     settings = settings_from(args)
     with engine_for(settings) as engine, session_scope(engine) as session:
         survey = surveys.get_survey(session, args.survey)
         channels = list(survey.channels) if survey else []
-    if survey is None or (args.channel and args.channel not in channels):
+    # A link without a channel is a web link: offered only if the survey is on the web.
+    if survey is None or (args.channel or "web") not in channels:
         problem = f"no survey {args.survey!r}" if survey is None else "channel not offered"
-        print(f"error: {problem} (channels: {', '.join(channels)})", file=sys.stderr)
+        hint = f"; offer it with: feedback surveys enable-channel {args.survey} CHANNEL"
+        print(f"error: {problem} (channels: {', '.join(channels)}{hint})", file=sys.stderr)
         return 2
     where = {"lang": args.lang, "channel": args.channel, "touchpoint": args.touchpoint}
     url = snippets.hosted_url(settings.base_url, args.survey, **where)
@@ -79,6 +110,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = add("allow-origin", cmd_surveys_allow_origin, "let a site embed a survey", srv)
     p.add_argument("survey")
     p.add_argument("origin")
+    p = add("enable-channel", cmd_surveys_enable_channel, "offer a survey on a channel", srv)
+    p.add_argument("survey")
+    p.add_argument("channel")
 
     p = add("qr", cmd_qr, "write a QR code of a survey's link for posters and letters")
     p.add_argument("survey")

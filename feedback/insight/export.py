@@ -1,7 +1,12 @@
 """Streamed exports of a survey's responses: CSV and XLSX (spreadsheet-safe) and JSON.
 
 Rows are read in keyset-paged batches and written as they come, so a million responses
-never sit in memory. Hidden (moderated) comments are never exported.
+never sit in memory. Hidden (moderated) comments are never exported. Columns:
+`submitted_at` is the UTC instant, `submitted_local` the same instant in the service's zone
+(its date is the day dashboards count it on); `channel_mode` is the channel's mode
+(`self_service` or `assisted`); `assisted` says a person entered the answers on someone's behalf
+(an agent, or staff typing in a paper form); `test` (only when test answers are included)
+marks answers sent from a staff preview.
 """
 
 from __future__ import annotations
@@ -10,145 +15,44 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC
 from typing import IO, Any, TextIO
 
 import xlsxwriter
-from sqlalchemy import select, tuple_
-from sqlmodel import Session, col
+from sqlmodel import Session
 
-from feedback.core.models import Answer, Question, Response, Survey
-from feedback.insight.queries import by_dimensions
+from feedback.core.models import Question
+from feedback.insight.export_rows import (
+    EVERYTHING,
+    ExportRow,
+    Selection,
+    iter_rows,
+    open_survey,
+    safe_cell,
+)
 from feedback.surveys import definitions as surveys
 
-# A cell starting with these is run as a formula by spreadsheets; a leading quote defuses it.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+__all__ = ["ExportRow", "Selection", "iter_rows", "json_item", "safe_cell", "write_xlsx"]
+
 FORMATS = ("csv", "xlsx", "json")
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "json": "application/json",
 }
-_FIXED = ["id", "submitted_at", "channel", "language", "touchpoint", "assisted"]
+_FIXED = [
+    "id",
+    "submitted_at",
+    "submitted_local",
+    "channel",
+    "channel_mode",
+    "language",
+    "touchpoint",
+    "assisted",
+]
 # Excel's sheet holds 1,048,576 rows; one is the header.
 XLSX_MAX_ROWS = 1_048_575
 _CHUNK_CHARS = 64 * 1024
-
-
-def safe_cell(value: Any) -> Any:
-    """Neutralise spreadsheet formula injection in a text cell."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-@dataclass(frozen=True)
-class ExportRow:
-    """One response with its answers keyed by question key (lists for multi)."""
-
-    id: int
-    submitted_at: datetime
-    channel: str
-    language: str
-    touchpoint: str | None
-    assisted: bool
-    answers: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Selection:
-    """Which responses to export: the dashboard's filters, each optional."""
-
-    since: date | None = None
-    until: date | None = None
-    channels: tuple[str, ...] = ()
-    languages: tuple[str, ...] = ()
-    touchpoint: str | None = None
-
-
-def iter_rows(
-    session: Session,
-    *,
-    survey: Survey,
-    questions: list[Question],
-    selection: Selection = Selection(),
-    batch: int = 5000,
-    after: tuple[datetime, int] | None = None,
-) -> Iterator[ExportRow]:
-    """Every selected response in time order, fetched in keyset-paged batches.
-
-    `after` (submitted_at, id) starts past a row already seen: the API's page cursor.
-    """
-    by_id = {q.id: (q, surveys.answer_key(q, questions)) for q in questions}
-    base = select(
-        col(Response.id),
-        col(Response.submitted_at),
-        col(Response.channel),
-        col(Response.language),
-        col(Response.touchpoint),
-        col(Response.assisted),
-    ).where(col(Response.survey_id) == survey.id)
-    # Bounds on submitted_at walk the (survey_id, submitted_at) index on both databases.
-    if selection.since:
-        base = base.where(col(Response.submitted_at) >= datetime.combine(selection.since, time.min))
-    if selection.until:
-        end = datetime.combine(selection.until + timedelta(days=1), time.min)
-        base = base.where(col(Response.submitted_at) < end)
-    base = by_dimensions(base, Response, selection)
-    last = after
-    while True:
-        stmt = base
-        if last is not None:
-            stmt = stmt.where(tuple_(Response.submitted_at, Response.id) > tuple_(*last))
-        rows = session.execute(
-            stmt.order_by(col(Response.submitted_at), col(Response.id)).limit(batch)
-        ).all()
-        if not rows:
-            return
-        answers: dict[int, dict[str, Any]] = {r[0]: {} for r in rows}
-        found = select(
-            col(Answer.response_id),
-            col(Answer.question_id),
-            col(Answer.value),
-            col(Answer.option),
-            col(Answer.text),
-        ).where(col(Answer.response_id).in_(list(answers)), col(Answer.hidden).is_(False))
-        for response_id, question_id, value, option, text in session.execute(found):
-            found_q = by_id.get(question_id)
-            if found_q is not None:
-                _put(answers[response_id], *found_q, value, option, text)
-        for rid, submitted, channel, language, touchpoint, assisted in rows:
-            yield ExportRow(
-                rid, _utc(submitted), channel, language, touchpoint, assisted, answers[rid]
-            )
-        last = (rows[-1][1], rows[-1][0])
-
-
-def _put(target: dict[str, Any], q: Question, key: str, value: Any, option: Any, text: Any) -> None:
-    """Store one answer under `key`, typed as the API shapes it."""
-    if q.kind == "multi":
-        target.setdefault(key, []).append(option)
-    elif q.kind == "yes_no":
-        target[key] = bool(value)
-    elif q.kind == "choice":
-        target[key] = option
-    elif q.kind == "text":
-        target[key] = text
-    else:
-        target[key] = int(value) if value is not None else None
-
-
-def _utc(moment: datetime) -> datetime:
-    # SQLite hands timestamps back without their zone; every stored time is UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _open(session: Session, survey_id: str) -> tuple[Survey, list[Question]]:
-    survey = surveys.get_survey(session, survey_id)
-    if survey is None:
-        raise LookupError(survey_id)
-    return survey, surveys.every_version_of(session, survey_id)
 
 
 def _cells(row: ExportRow, questions: list[Question]) -> list[Any]:
@@ -164,26 +68,36 @@ def _cells(row: ExportRow, questions: list[Question]) -> list[Any]:
     return cells
 
 
+def header(questions: list[Question], selection: Selection) -> list[str]:
+    """The column names of a CSV or XLSX export."""
+    fixed = [*_FIXED, "test"] if selection.include_tests else list(_FIXED)
+    return fixed + [surveys.answer_key(q, questions) for q in questions]
+
+
+def _fixed_cells(row: ExportRow, selection: Selection) -> list[Any]:
+    cells = [
+        row.id,
+        row.submitted_at.isoformat(),
+        row.submitted_local.isoformat(),
+        row.channel,
+        row.channel_mode,
+        row.language,
+        safe_cell(row.touchpoint or ""),
+        "yes" if row.assisted else "no",
+    ]
+    return [*cells, "yes" if row.test else "no"] if selection.include_tests else cells
+
+
 def csv_chunks(
-    session: Session, *, survey_id: str, selection: Selection = Selection()
+    session: Session, *, survey_id: str, selection: Selection = EVERYTHING
 ) -> Iterator[str]:
     """The CSV export as text chunks of about 64 KB, header first."""
-    survey, questions = _open(session, survey_id)
+    survey, questions = open_survey(session, survey_id)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(_FIXED + [surveys.answer_key(q, questions) for q in questions])
+    writer.writerow(header(questions, selection))
     for row in iter_rows(session, survey=survey, questions=questions, selection=selection):
-        writer.writerow(
-            [
-                row.id,
-                row.submitted_at.isoformat(),
-                row.channel,
-                row.language,
-                safe_cell(row.touchpoint or ""),
-                "yes" if row.assisted else "no",
-                *_cells(row, questions),
-            ]
-        )
+        writer.writerow([*_fixed_cells(row, selection), *_cells(row, questions)])
         if buffer.tell() > _CHUNK_CHARS:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -191,30 +105,35 @@ def csv_chunks(
     yield buffer.getvalue()
 
 
-def json_item(row: ExportRow, survey_id: str) -> dict[str, Any]:
-    """One response as the JSON export and the API shape it."""
-    return {
+def json_item(row: ExportRow, survey_id: str, *, with_test: bool = False) -> dict[str, Any]:
+    """One response as the JSON export and the API shape it (`test` when tests are included)."""
+    item = {
         "id": str(row.id),
         "survey": survey_id,
         "submitted_at": row.submitted_at.isoformat(),
+        "submitted_local": row.submitted_local.isoformat(),
         "channel": row.channel,
+        "channel_mode": row.channel_mode,
         "language": row.language,
         "touchpoint": row.touchpoint,
         "assisted": row.assisted,
         "answers": row.answers,
     }
+    if with_test:
+        item["test"] = row.test
+    return item
 
 
 def json_chunks(
-    session: Session, *, survey_id: str, selection: Selection = Selection()
+    session: Session, *, survey_id: str, selection: Selection = EVERYTHING
 ) -> Iterator[str]:
     """A JSON array of responses shaped like the API's, as text chunks."""
-    survey, questions = _open(session, survey_id)
+    survey, questions = open_survey(session, survey_id)
     parts: list[str] = ["["]
     size = 1
     rows = iter_rows(session, survey=survey, questions=questions, selection=selection)
     for count, row in enumerate(rows):
-        item = json_item(row, survey.id)
+        item = json_item(row, survey.id, with_test=selection.include_tests)
         text = ("," if count else "") + "\n" + json.dumps(item, ensure_ascii=False)
         parts.append(text)
         size += len(text)
@@ -244,14 +163,14 @@ def write_xlsx(
     *,
     survey_id: str,
     out: str | IO[bytes],
-    selection: Selection = Selection(),
+    selection: Selection = EVERYTHING,
 ) -> int:
     """Write an XLSX workbook (responses, then the questions' wording); returns the row count.
 
     XlsxWriter in constant_memory mode writes each row to a temporary file as soon as the
     next one starts and stores strings inline, so memory stays flat however many rows.
     """
-    survey, questions = _open(session, survey_id)
+    survey, questions = open_survey(session, survey_id)
     book = xlsxwriter.Workbook(
         out,
         {
@@ -264,16 +183,17 @@ def write_xlsx(
     )
     bold = book.add_format({"bold": True})
     when = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
-    header = _FIXED + [surveys.answer_key(q, questions) for q in questions]
-    header[1] = "submitted_at (UTC)"
+    names = header(questions, selection)
+    names[1] = "submitted_at (UTC)"
+    names[2] = "submitted_local"
 
     def new_sheet(number: int) -> Any:
         sheet = book.add_worksheet("Responses" if number == 1 else f"Responses {number}")
         sheet.set_column(0, 0, 10)
-        sheet.set_column(1, 1, 20)
-        sheet.set_column(2, len(header) - 1, 14)
+        sheet.set_column(1, 2, 20)
+        sheet.set_column(3, len(names) - 1, 14)
         sheet.freeze_panes(1, 0)
-        for c, name in enumerate(header):
+        for c, name in enumerate(names):
             sheet.write_string(0, c, name, bold)
         return sheet
 
@@ -286,13 +206,14 @@ def write_xlsx(
             sheet, r = new_sheet(sheets), 0
         r += 1
         count += 1
+        fixed = _fixed_cells(row, selection)
         sheet.write_number(r, 0, row.id)
         sheet.write_datetime(r, 1, row.submitted_at.astimezone(UTC).replace(tzinfo=None), when)
-        sheet.write_string(r, 2, row.channel)
-        sheet.write_string(r, 3, row.language)
-        sheet.write_string(r, 4, safe_cell(row.touchpoint or ""))
-        sheet.write_string(r, 5, "yes" if row.assisted else "no")
-        for c, value in enumerate(_cells(row, questions), start=6):
+        # The service's wall-clock time (a spreadsheet date has no zone).
+        sheet.write_datetime(r, 2, row.submitted_local.replace(tzinfo=None), when)
+        for c, value in enumerate(fixed[3:], start=3):
+            sheet.write_string(r, c, str(value))
+        for c, value in enumerate(_cells(row, questions), start=len(fixed)):
             if isinstance(value, int | float):
                 sheet.write_number(r, c, value)
             elif value != "":

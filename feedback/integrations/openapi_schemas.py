@@ -39,6 +39,16 @@ _ANSWERS = {
 }
 _CHANNEL = {"type": "string", "enum": list(CHANNELS)}
 _LANGUAGE = {"type": "string", "enum": list(LANGUAGES)}
+_CHANNEL_MODE = {
+    "type": "string",
+    "enum": ["self_service", "assisted"],
+    "description": "The channel's mode: whether the channel itself is served by a person.",
+}
+_ASSISTED = {
+    "type": "boolean",
+    "description": "A person entered these answers on someone's behalf (an agent, staff "
+    "typing in a paper form).",
+}
 _TOUCHPOINT = {"type": ["string", "null"], "maxLength": intake.TOUCHPOINT_MAX}
 _KEY = {"type": "string", "minLength": 1, "maxLength": intake.IDEMPOTENCY_KEY_MAX}
 # The widget asks for a preview so people see what would be removed before it is stored.
@@ -161,7 +171,10 @@ SCHEMAS: dict[str, Any] = {
             },
             "assisted": {
                 "type": "boolean",
-                "description": "A person helped; by default, true on assisted channels.",
+                "description": (
+                    "A person entered these answers on someone's behalf (an agent, staff "
+                    "typing in a paper form); false if not given. Not the channel's mode."
+                ),
             },
             "answers": _ANSWERS,
         },
@@ -204,7 +217,9 @@ SCHEMAS: dict[str, Any] = {
             "id",
             "survey",
             "submitted_at",
+            "submitted_local",
             "channel",
+            "channel_mode",
             "language",
             "touchpoint",
             "assisted",
@@ -213,11 +228,17 @@ SCHEMAS: dict[str, Any] = {
         {
             "id": {"type": "string"},
             "survey": {"type": "string"},
-            "submitted_at": {"type": "string", "format": "date-time"},
+            "submitted_at": {"type": "string", "format": "date-time", "description": "In UTC."},
+            "submitted_local": {
+                "type": "string",
+                "format": "date-time",
+                "description": "The same instant in the service's time zone, with its offset.",
+            },
             "channel": _CHANNEL,
+            "channel_mode": _CHANNEL_MODE,
             "language": _LANGUAGE,
             "touchpoint": _TOUCHPOINT,
-            "assisted": {"type": "boolean"},
+            "assisted": _ASSISTED,
             "answers": _ANSWERS,
         },
     ),

@@ -30,7 +30,9 @@ async def survey_qr(request: Request) -> Response:
     lang = params.get("lang") or None
     touchpoint = (params.get("touchpoint") or "").strip() or None
     if (
-        (channel is not None and (channel not in CHANNELS or channel not in survey.channels))
+        # No channel is a web link: refused, as the page would be, where web is not offered.
+        (channel or "web") not in CHANNELS
+        or (channel or "web") not in survey.channels
         or (lang is not None and lang not in survey.languages)
         or (touchpoint is not None and len(touchpoint) > intake.TOUCHPOINT_MAX)
     ):

@@ -59,6 +59,7 @@ def _selection(request: Request, lang: str, errors: Errors) -> export.Selection:
         channels=tuple(c for c in params.getlist("channel") if c in CHANNELS),
         languages=tuple(v for v in params.getlist("language") if v in LANGUAGES),
         touchpoint=(params.get("touchpoint") or "").strip()[:100] or None,
+        include_tests=params.get("include_tests") == "1",
     )
 
 

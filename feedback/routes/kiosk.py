@@ -12,19 +12,15 @@ from starlette.routing import Route
 
 from feedback.answers import intake, protect
 from feedback.core.i18n import gettext_for, pick
-from feedback.core.models import Question, Survey
+from feedback.core.models import Question
 from feedback.routes.base import db, open_survey, public, render
+from feedback.routes.public import not_offered_page, offered_channel
 from feedback.routes.services_admin import who_asks
 from feedback.surveys import definitions as surveys
 from feedback.surveys import forms, snippets
 
 # Never kept by the browser, so the back button cannot show the previous person's answers.
 NO_STORE = {"Cache-Control": "no-store"}
-
-
-def kiosk_channel(survey: Survey) -> str:
-    """The kiosk channel if the survey is offered on it, else the survey's first channel."""
-    return "kiosk" if "kiosk" in survey.channels else survey.channels[0]
 
 
 def _missing(questions: list[Question], lang: str) -> dict[str, str]:
@@ -56,6 +52,9 @@ async def kiosk_page(request: Request) -> Response:
                 headers=NO_STORE,
             )
         assert survey is not None
+        if offered_channel(survey, "kiosk") is None:
+            # Never another channel instead: a kiosk's answers are kiosk answers or none.
+            return not_offered_page(request, lang, NO_STORE)
         questions = surveys.questions_of(session, survey.id)
         # Lets the posts of this page (and its offline queue) use the kiosk rate limit.
         kiosk_proof = protect.kiosk_proof(session, survey_id=survey.id)
@@ -67,7 +66,7 @@ async def kiosk_page(request: Request) -> Response:
         "service": who_asks(request, survey, lang),
         "fields": forms.fields(questions, lang),
         "missing": _missing(questions, lang),
-        "channel": kiosk_channel(survey),
+        "channel": "kiosk",
         "honeypot": protect.HONEYPOT,
         "kiosk_proof": kiosk_proof,
         "touchpoint": touchpoint,

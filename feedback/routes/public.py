@@ -9,7 +9,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from feedback.answers import intake, protect
+from feedback.answers import intake, protect, test_answers
+from feedback.core.catalog import CHANNELS
+from feedback.core.i18n import gettext_for
 from feedback.core.models import Survey
 from feedback.routes import reach_api
 from feedback.routes.base import db, language, open_survey, public, render
@@ -18,11 +20,29 @@ from feedback.surveys import definitions as surveys
 from feedback.surveys import forms, snippets
 
 
-def _channel(survey: Survey, requested: str | None) -> str:
-    """The channel asked for if the survey allows it, else web, else its first channel."""
-    if requested in survey.channels:
-        return str(requested)
-    return "web" if "web" in survey.channels else survey.channels[0]
+def offered_channel(survey: Survey, requested: str | None) -> str | None:
+    """The channel a link names (web when it names none) if the survey is offered on it.
+
+    None otherwise: the answers are never stored under another channel instead.
+    """
+    channel = requested or "web"
+    return channel if channel in CHANNELS and channel in survey.channels else None
+
+
+def not_offered_page(
+    request: Request, lang: str, headers: dict[str, str] | None = None
+) -> Response:
+    """404: the link names a channel (or a kiosk) the survey is not offered on."""
+    message = gettext_for(lang).gettext(
+        "This link is not set up for this survey. Ask the service for the right link."
+    )
+    context = {"status": 404, "message": message}
+    return render(request, "errors.html", context, lang=lang, status_code=404, headers=headers)
+
+
+def _is_test(request: Request, survey: Survey, token: str | None) -> bool:
+    """True for answers from a staff preview (a valid preview token for this survey)."""
+    return test_answers.read_token(request.app.state.secret, token, survey.id)
 
 
 def _touchpoint(requested: str | None) -> str:
@@ -45,6 +65,7 @@ def _form_page(
     check: str = "",
     checked: tuple[str, ...] = (),
     busy: intake.Rejected | None = None,
+    preview: str = "",
 ) -> Response:
     """The form; `check` says what the scrubber removed from the `checked` comments; `busy`
     is a 429: the answers stay in the form, to send again in a minute."""
@@ -60,6 +81,8 @@ def _form_page(
         "checked": checked,
         "honeypot": protect.HONEYPOT,
         "busy": busy.message if busy else "",
+        "preview": preview,  # a staff preview's token: its answers are test answers
+        "preview_param": test_answers.PARAM,
     }
     extra = protect.retry_headers(busy) if busy else {}
     return _survey_page(
@@ -110,10 +133,15 @@ async def survey_form(request: Request) -> Response:
             return _closed_page(request, closed, lang)
         assert survey is not None
         questions = surveys.questions_of(session, survey.id)
-        channel = _channel(survey, request.query_params.get("channel"))
+        channel = offered_channel(survey, request.query_params.get("channel"))
+        if channel is None:
+            return not_offered_page(request, lang)
         touchpoint = _touchpoint(request.query_params.get("touchpoint"))
-        # The page shown is one person offered the survey (bounded per client).
-        reach_api.count_shown(request, session, survey, channel, touchpoint)
+        preview = request.query_params.get(test_answers.PARAM)
+        test = _is_test(request, survey, preview)
+        if not test:  # a staff preview offers the survey to no one
+            # The page shown is one person offered the survey (bounded per client).
+            reach_api.count_shown(request, session, survey, channel, touchpoint)
     return _form_page(
         request,
         survey,
@@ -125,6 +153,7 @@ async def survey_form(request: Request) -> Response:
         errors={},
         submission_id=secrets.token_urlsafe(16),
         embed=_embedded(request),
+        preview=preview if test else "",
     )
 
 
@@ -143,7 +172,11 @@ async def survey_post(request: Request) -> Response:
         except intake.Rejected as error:
             return _closed_page(request, error, lang)
         questions = surveys.questions_of(session, survey.id)
-        channel = _channel(survey, str(form.get("channel") or ""))
+        channel = offered_channel(survey, str(form.get("channel") or ""))
+        if channel is None:
+            return not_offered_page(request, lang)  # nothing stored
+        preview = str(form.get(test_answers.PARAM) or "")
+        test = _is_test(request, survey, preview)
         touchpoint = _touchpoint(str(form.get("touchpoint") or ""))
         submission_id = str(form.get("submission_id") or "")[:64] or None
         if protect.is_bot(values):
@@ -165,6 +198,7 @@ async def survey_post(request: Request) -> Response:
             answers=intake.answers_from_form(questions, values),
             # The kiosk page posts here with its proof; anything else is the hosted page.
             source="kiosk" if form.get(protect.KIOSK_PROOF) else "hosted",
+            test=test,
         )
         try:
             pending = intake.prepare(
@@ -210,6 +244,7 @@ async def survey_post(request: Request) -> Response:
                 check=check,
                 checked=checked,
                 busy=error if error.status == 429 else None,
+                preview=preview if test else "",
             )
     return _thanks(request, survey, lang, stored.removed)
 
