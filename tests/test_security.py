@@ -22,7 +22,16 @@ from conftest import login, make_settings, seed_minimal
 IP = "203.0.113.77"
 AGENT = "Mozilla/5.0 (X11; Linux x86_64; canary-ua-7731) Gecko/20100101 Firefox/130.0"
 # Sign-in pages set the session cookie that carries the CSRF token: staff, not public.
-SESSION_PAGES = {"/login", "/logout"}
+# Sign-in and sign-out set the staff session cookie by design (single sign-on keeps its state
+# and PKCE verifier there; the second step its pending sign-in).
+SESSION_PAGES = {
+    "/login",
+    "/logout",
+    "/login/two-factor",
+    "/login/sso",
+    "/login/sso/callback",
+    "/account/sessions",
+}
 
 
 @pytest.fixture

@@ -85,6 +85,7 @@ async def callback(request: Request) -> Response:
         log.info("single sign-on refused: %s", type(error).__name__)
         return _failed(request, lang, 400)
     claims = dict(token.get("userinfo") or {})
+    claims.update(await _userinfo(client, token, str(claims.get("sub") or "")))
     issuer = str(claims.get("iss") or settings.oidc_issuer or "")
     with db(request) as session:
         try:
@@ -102,6 +103,21 @@ async def callback(request: Request) -> Response:
     return finish_sign_in(
         request, user, method="sso", target=str(request.session.get("sso_next") or "")
     )
+
+
+async def _userinfo(client: object, token: dict[str, object], subject: str) -> dict[str, object]:
+    """The provider's userinfo claims about the same subject (some put names and roles only
+    there); {} if it has no such endpoint or answers about someone else."""
+    try:
+        found = dict(await client.userinfo(token=token))  # type: ignore[attr-defined]
+    except (OAuthError, OSError, ValueError, KeyError, RuntimeError) as error:
+        log.info("single sign-on: no userinfo (%s)", type(error).__name__)
+        return {}
+    # OpenID Connect Core 5.3.2: a userinfo answer about another subject must not be used.
+    if str(found.get("sub") or "") != subject:
+        return {}
+    found.pop("iss", None)
+    return found
 
 
 routes = [
