@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session
+from test_rollups import snapshot
 
 from feedback.answers import intake, storing
 from feedback.core import local_time
@@ -18,7 +19,6 @@ from feedback.core.db import session_scope
 from feedback.core.models import Answer, Response, ResponseDay, Service
 from feedback.insight import rollups
 from feedback.surveys import definitions as surveys
-from tests.test_rollups import snapshot
 
 TORONTO = "America/Toronto"
 
