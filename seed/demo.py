@@ -22,6 +22,7 @@ from sqlalchemy import func, select, text
 from sqlmodel import Session, SQLModel, col
 from sqlmodel import select as select_models
 
+from feedback.comments import rebuild as comments_rebuild
 from feedback.core import local_time
 from feedback.core.catalog import CHANNELS, Text
 from feedback.core.models import Answer, ChangeEvent, Question, Response, Service, Survey
@@ -323,6 +324,7 @@ def seed_responses(
             sequence = f"pg_get_serial_sequence('{name}', 'id')"
             conn.execute(text(f"SELECT setval({sequence}, (SELECT max(id) FROM {name}))"))
     rollups.rebuild(session)
+    comments_rebuild.rebuild(session, first_answer=first_answer)  # inbox, search, themes
     by_survey: Counter[str] = Counter()
     by_channel: Counter[str] = Counter()
     for cell, count in enumerate(counts):

@@ -126,6 +126,9 @@ def test_first_sign_in_makes_an_account_without_a_role_until_an_admin_grants_one
     assert page.url.startswith(server.url)
     assert page.get_by_role("heading", level=1).inner_text() == "Ask an administrator for access"
     assert axe_violations(page) == []
+    shots = os.environ.get("FEEDBACK_SCREENSHOTS")
+    if shots:
+        page.screenshot(path=str(Path(shots) / "security-signin-no-access-en.png"))
     person = _user(app, oidc_issuer=provider.issuer)
     assert person.oidc_subject == "u-4821" and person.role == ""
     assert person.username == "amelie.roy-2" and person.password_hash == ""

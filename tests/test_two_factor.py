@@ -5,6 +5,7 @@ required for administrators when FEEDBACK_REQUIRE_2FA is on. On SQLite and Postg
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import re
 from collections.abc import Iterator
@@ -14,6 +15,8 @@ from typing import Any
 
 import pyotp
 import pytest
+import zxingcpp
+from PIL import Image
 from starlette.testclient import TestClient
 
 from feedback.app import create_app
@@ -261,12 +264,23 @@ def test_two_step_pages_pass_axe_in_both_languages(live_app: Any, browser: Any) 
         assert axe_violations(page) == [], ("enrol", lang)
         _shot(page, shots, f"security-signin-enrol-{lang}.png")
         secret = page.locator("#manual-key").inner_text().replace(" ", "")
+        # The QR code as drawn on screen reads back as the same key for the same account.
+        drawn = Image.open(io.BytesIO(page.locator(".totp-qr svg").screenshot()))
+        [read] = zxingcpp.read_barcodes(drawn)
+        assert read.text == pyotp.TOTP(secret).provisioning_uri(
+            name="manager", issuer_name="Service feedback"
+        )
     page.fill("#code", pyotp.TOTP(secret).at(_Clock.at))
     page.press("#code", "Enter")
     page.wait_for_load_state()
     assert page.locator(".recovery-codes li").count() == totp.RECOVERY_CODES
     assert axe_violations(page) == [], "recovery codes"
     _shot(page, shots, "security-signin-recovery-codes-fr.png")
+    for lang in ("en", "fr"):
+        page.goto(f"{server.url}/account?lang={lang}")
+        assert page.locator(".sessions-table tbody tr").count() == 1
+        assert axe_violations(page) == [], ("account", lang)
+        _shot(page, shots, f"security-account-{lang}.png")
     context.close()
     for lang in ("en", "fr"):
         context = browser.new_context(viewport={"width": 1000, "height": 700})

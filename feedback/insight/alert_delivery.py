@@ -172,7 +172,13 @@ def sign(secret: str, body: bytes) -> str:
 
 
 def post_webhook(
-    url: str, body: bytes, secret: str, *, allow_private: bool = False, timeout: float = 10
+    url: str,
+    body: bytes,
+    secret: str,
+    *,
+    allow_private: bool = False,
+    timeout: float = 10,
+    event: str = "control_limit_signal",
 ) -> None:
     """POST the signed JSON body; raises on a refused address, a network error or a non-2xx."""
     # Checked at send time too: a name may have been pointed at a private address since.
@@ -184,7 +190,7 @@ def post_webhook(
     headers = {
         "Content-Type": "application/json",
         "User-Agent": "feedback-collector alerts",
-        "X-Feedback-Event": "control_limit_signal",
+        "X-Feedback-Event": event,
         "X-Feedback-Signature": sign(secret, body),
     }
     # Sent to the addresses just checked, so DNS cannot answer differently in between.

@@ -50,7 +50,7 @@ def qr_svg(uri: str) -> str:
     """The QR code of `uri` as an SVG document (no XML declaration), to inline in a page."""
     out = io.BytesIO()
     segno.make(uri, error="m").save(
-        out, kind="svg", scale=5, border=2, xmldecl=False, svgns=True, nl=False
+        out, kind="svg", border=2, xmldecl=False, svgns=True, nl=False, omitsize=True
     )
     return out.getvalue().decode()
 
