@@ -24,6 +24,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from feedback.answers import group_commit, protect, retention
+from feedback.comments import classifier, urgent_delivery
 from feedback.core import jobs, observability, schema
 from feedback.core.db import make_engine, session_scope
 from feedback.core.middleware import (
@@ -51,6 +52,7 @@ from feedback.routes import (
     entries,
     events,
     exports,
+    inbox,
     kiosk,
     login,
     metrics,
@@ -63,6 +65,7 @@ from feedback.routes import (
     services_admin,
     share,
     sso,
+    themes_admin,
     tokens_admin,
     users,
     webhooks_admin,
@@ -113,6 +116,9 @@ def background_jobs(settings: Settings) -> list[jobs.Job]:
         out.append(
             jobs.Job("webhooks.deliver", settings.webhook_interval, webhook_delivery.job(settings))
         )
+    # Comments: urgent ones told to their service's contact, themes suggested for new ones.
+    out.append(jobs.Job("comments.urgent", urgent_delivery.EVERY, urgent_delivery.job(settings)))
+    out.append(jobs.Job("comments.classify", 60, classifier.run))
     return out
 
 
@@ -166,6 +172,8 @@ def create_app(settings: Settings) -> Starlette:
         *dashboard.routes,
         *analysis.routes,
         *comments.routes,
+        *inbox.routes,
+        *themes_admin.routes,
         *events.routes,
         *plotly_assets.routes,
         *exports.routes,

@@ -161,3 +161,38 @@ def pool(*, language: str, tone: str, channel: str, service: str) -> list[str]:
         ):
             out.append(said)
     return out
+
+
+# The themes of each demo comment, by its position in COMMENTS (feedback.comments.themes
+# keys; "" for none). bench/themes_quality.py holds these back from the classifier's
+# training and measures its suggestions against them, per theme and language.
+# fmt: off
+THEMES: tuple[str, ...] = (
+    "waiting_time phone_access", "phone_access", "staff_knowledge phone_access",
+    "online_forms", "phone_access", "phone_access", "online_forms", "online_forms documents",
+    "finding_information documents", "finding_information", "online_forms",
+    "waiting_time", "staff_knowledge", "online_forms", "waiting_time staff_knowledge",
+    "online_forms", "waiting_time", "online_forms", "online_forms", "", "waiting_time",
+    "outcome", "fees", "language_of_service waiting_time", "staff_knowledge waiting_time",
+    "documents", "finding_information staff_knowledge", "waiting_time", "staff_knowledge",
+    "waiting_time", "staff_courtesy waiting_time", "finding_information",
+    "staff_courtesy waiting_time", "online_forms", "online_forms", "outcome waiting_time",
+    "staff_knowledge", "finding_information", "phone_access", "online_forms",
+    "staff_knowledge staff_courtesy", "waiting_time", "staff_courtesy", "waiting_time",
+    "online_forms", "finding_information", "online_forms documents",
+    "staff_courtesy phone_access outcome", "phone_access waiting_time", "staff_knowledge",
+    "waiting_time", "staff_courtesy staff_knowledge", "", "waiting_time", "", "waiting_time",
+    "online_forms waiting_time", "language_of_service", "", "", "waiting_time outcome",
+)
+# fmt: on
+assert len(THEMES) == len(COMMENTS)
+
+
+def labelled() -> list[tuple[str, str, tuple[str, ...]]]:
+    """(language, text, theme keys) of every demo comment in each language it is said in."""
+    out = []
+    for (_tone, _tags, en, fr), keys in zip(COMMENTS, THEMES, strict=True):
+        for lang, said in (("en", en), ("fr", fr)):
+            if said is not None:
+                out.append((lang, said, tuple(keys.split())))
+    return out

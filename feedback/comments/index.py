@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from feedback.comments import text, urgent
+from feedback.core import local_time
 from feedback.core.catalog import SCALE_RANGES
 from feedback.core.models import (
     Answer,
@@ -28,9 +29,9 @@ from feedback.core.models import (
     CommentThemeDay,
     Question,
     Response,
+    Service,
     Survey,
 )
-from feedback.core.times import as_utc
 from feedback.insight.rollups import Counted
 from feedback.surveys.definitions import headline_question
 
@@ -121,6 +122,15 @@ def _services(session: Session, survey_ids: Iterable[str]) -> dict[str, str]:
     return {survey_id: service_id for survey_id, service_id in session.execute(stmt)}
 
 
+def _zones(session: Session, service_ids: Iterable[str]) -> dict[str, str]:
+    """Each service's time zone: counts are kept per local day, as every page shows days."""
+    wanted = sorted(set(service_ids))
+    if not wanted:
+        return {}
+    stmt = select(col(Service.id), col(Service.time_zone)).where(col(Service.id).in_(wanted))
+    return {service_id: zone for service_id, zone in session.execute(stmt)}
+
+
 def add(session: Session, incoming: Sequence[Incoming]) -> None:
     """Insert inbox rows (search terms, urgent flag) and count their terms and days."""
     if not incoming:
@@ -144,8 +154,9 @@ def add(session: Session, incoming: Sequence[Incoming]) -> None:
 def _count(session: Session, comments: Sequence[Incoming], sign: int) -> None:
     """Add (or take back) the comments' term counts and their all-comments day counts."""
     term_counts: Counter[tuple[str, date, str, str, str]] = Counter()
+    zones = _zones(session, {c.service_id for c in comments})
     for c in comments:
-        day = as_utc(c.submitted_at).date()
+        day = local_time.local_day(c.submitted_at, zones.get(c.service_id))
         for term in text.terms(c.text, c.language):
             term_counts[(c.survey_id, day, c.channel, c.language, term)] += sign
     terms = [
@@ -159,8 +170,10 @@ def _count(session: Session, comments: Sequence[Incoming], sign: int) -> None:
 def add_theme_days(session: Session, items: Sequence[tuple[Any, int]], sign: int) -> None:
     """Add (sign +1) or take back (-1) comments (Incoming or Comment) under their theme."""
     sums: dict[tuple[str, date, str, str, int], list[float]] = {}
+    zones = _zones(session, {c.service_id for c, _ in items})
     for c, theme_id in items:
-        key = (c.survey_id, as_utc(c.submitted_at).date(), c.channel, c.language, theme_id)
+        day = local_time.local_day(c.submitted_at, zones.get(c.service_id))
+        key = (c.survey_id, day, c.channel, c.language, theme_id)
         acc = sums.setdefault(key, [0, 0, 0.0, 0.0])
         acc[0] += sign
         if c.score_pct is not None:

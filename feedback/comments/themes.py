@@ -44,6 +44,11 @@ def ensure_built_in(session: Session) -> None:
     session.flush()
 
 
+def get(session: Session, theme_id: int) -> Theme | None:
+    """A theme by id."""
+    return session.get(Theme, theme_id)
+
+
 def all_themes(session: Session) -> list[Theme]:
     """Every theme, in the order they were made (built-in first)."""
     return list(session.scalars(select(Theme).order_by(col(Theme.id))))

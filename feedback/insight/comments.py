@@ -7,9 +7,9 @@ out of every read here, so no page shows it again.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
@@ -181,18 +181,6 @@ def latest(
     stmt, _ = _statement(survey_id, filters, Search(headline_id=headline_id), within)
     ordered = stmt.order_by(col(Response.submitted_at).desc(), col(Response.id).desc())
     return [_comment(r) for r in session.execute(ordered.limit(limit))]
-
-
-def texts(
-    session: Session, *, survey_id: str, filters: Filters, search: Search, limit: int
-) -> Iterator[tuple[date, str, str]]:
-    """(day, language, text) of up to `limit` newest matching comments, streamed."""
-    stmt, _ = _statement(survey_id, filters, search)
-    ordered = stmt.order_by(col(Response.submitted_at).desc(), col(Response.id).desc())
-    result = session.execute(ordered.limit(limit).execution_options(yield_per=2000))
-    for row in result:
-        moment: datetime = row[2]
-        yield moment.date(), row[4], row[6]
 
 
 def survey_of(session: Session, answer_id: int) -> Survey | None:
