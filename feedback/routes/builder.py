@@ -19,13 +19,14 @@ from feedback.core.models import Question, Service, Survey
 from feedback.routes import builder_views as views
 from feedback.routes.base import db, language, render, requires
 from feedback.routes.filtering import DRIVER_NAMES
-from feedback.surveys import builder, forms
+from feedback.surveys import builder, builder_review, forms
 from feedback.surveys import builder_questions as bq
 from feedback.surveys import definitions as surveys
 from feedback.surveys.builder import Form, Invalid
 from feedback.surveys.survey_templates import TEMPLATES
 
-DONE = ("created", "saved", "added", "moved", "deleted", "retired", "live", "closed")
+DONE: tuple[str, ...] = ("created", "saved", "added", "moved", "deleted", "retired", "live")
+DONE += ("closed", "duplicated", "confirmed")  # the last two from builder_actions
 
 
 async def _form(request: Request) -> dict[str, list[str]]:
@@ -33,7 +34,7 @@ async def _form(request: Request) -> dict[str, list[str]]:
     return {key: [str(v) for v in data.getlist(key)] for key in data}
 
 
-def _survey(request: Request, session: Session) -> Survey:
+def survey_to_edit(request: Request, session: Session) -> Survey:
     """The survey in the path, if this user may edit it; else 404 or 403."""
     survey = surveys.get_survey(session, request.path_params["survey"])
     if survey is None:
@@ -50,7 +51,8 @@ def _question(session: Session, survey: Survey, key: str) -> Question:
     return question
 
 
-def _to_edit(survey: Survey, lang: str, done: str, anchor: str = "") -> RedirectResponse:
+def to_edit(survey: Survey, lang: str, done: str, anchor: str = "") -> RedirectResponse:
+    """Back to the survey's builder page, with a one-word outcome to confirm."""
     url = f"/admin/surveys/{survey.id}?lang={lang}&done={done}" + (f"#{anchor}" if anchor else "")
     return RedirectResponse(url, status_code=303)
 
@@ -93,7 +95,7 @@ async def survey_new(request: Request) -> Response:
     except Invalid as error:
         with db(request) as session:
             return _new_page(request, session, lang, form, error.errors)
-    return _to_edit(survey, lang, "created")
+    return to_edit(survey, lang, "created")
 
 
 def _edit_page(
@@ -126,6 +128,7 @@ def _edit_page(
         "survey": survey,
         "service": session.get(Service, survey.service_id),
         "questions": cards,
+        "reviews": builder_review.items(survey, questions, lang),
         "retired": bq.retired_of(session, survey.id),
         "failed": failed,
         "errors": errors or {},
@@ -148,7 +151,7 @@ async def survey_edit(request: Request) -> Response:
     """GET /admin/surveys/{survey}: the builder, English and French side by side."""
     lang = language(request)
     with db(request) as session:
-        survey = _survey(request, session)
+        survey = survey_to_edit(request, session)
         return _edit_page(request, session, survey, lang)
 
 
@@ -160,14 +163,14 @@ async def _change(
     form = await _form(request)
     try:
         with db(request) as session:
-            survey = _survey(request, session)
+            survey = survey_to_edit(request, session)
             outcome = action(session, survey, form, lang)
             builder.ensure_ready_if_live(session, survey, lang)
     except Invalid as error:
         with db(request) as session:
-            survey = _survey(request, session)
+            survey = survey_to_edit(request, session)
             return _edit_page(request, session, survey, lang, scope, form, error.errors)
-    return _to_edit(survey, lang, outcome or done, anchor)
+    return to_edit(survey, lang, outcome or done, anchor)
 
 
 async def save_settings(request: Request) -> Response:
@@ -256,7 +259,7 @@ async def preview(request: Request) -> Response:
     """GET /admin/surveys/{survey}/preview?lang=: the survey as people see it, nothing sent."""
     lang = language(request)
     with db(request) as session:
-        survey = _survey(request, session)
+        survey = survey_to_edit(request, session)
         questions = surveys.questions_of(session, survey.id)
     context = {
         "survey": survey,

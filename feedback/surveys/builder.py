@@ -13,8 +13,9 @@ from sqlmodel import Session, col, select
 
 from feedback.core.catalog import CHANNELS, LANGUAGES
 from feedback.core.i18n import gettext_for
-from feedback.core.models import Service, StaffUser, Survey
+from feedback.core.models import Question, Service, StaffUser, Survey
 from feedback.staff import audit, auth
+from feedback.surveys import builder_review
 from feedback.surveys import definitions as surveys
 from feedback.surveys.builder_checks import missing_for_live
 from feedback.surveys.survey_templates import TEMPLATES
@@ -184,6 +185,7 @@ def update_settings(
     if errors:
         raise Invalid(errors)
     before = {"channels": survey.channels, "origins": survey.allowed_origins}
+    builder_review.note_changes(survey, {"title": survey.title}, {"title": title})
     survey.title = title
     survey.channels = [c for c in CHANNELS if c in channels]
     survey.allowed_origins = origins
@@ -211,7 +213,7 @@ def set_status(
     if status not in TRANSITIONS.get(survey.status, ()):
         raise Invalid({"status": _("This survey cannot change to that status.")})
     if status == "live":
-        missing = missing_for_live(session, survey, lang)
+        missing = missing_for_live(session, survey, lang, reviews=True)
         if missing:
             raise Invalid({f"live_{i}": message for i, message in enumerate(missing)})
     before = survey.status
@@ -226,3 +228,30 @@ def ensure_ready_if_live(session: Session, survey: Survey, lang: str) -> None:
         missing = missing_for_live(session, survey, lang)
         if missing:
             raise Invalid({f"live_{i}": message for i, message in enumerate(missing)})
+
+
+def duplicate_survey(session: Session, *, user: StaffUser, survey: Survey) -> Survey:
+    """A new draft with the same settings, questions and translations, and none of its answers."""
+    title = {
+        code: gettext_for(code).gettext("Copy of %(title)s") % {"title": text}
+        for code, text in (survey.title or {}).items()
+    }
+    copy = Survey(
+        id=surveys.new_survey_id(),
+        service_id=survey.service_id,
+        template=survey.template,
+        title={k: v[:TITLE_MAX] for k, v in title.items()},
+        languages=list(survey.languages),
+        channels=list(survey.channels),
+        allowed_origins=list(survey.allowed_origins),
+        retention_days=survey.retention_days,
+        client_limit_per_minute=survey.client_limit_per_minute,
+        needs_review=[dict(m) for m in survey.needs_review or []] or None,
+    )
+    session.add(copy)
+    for question in surveys.questions_of(session, survey.id):
+        fields = question.model_dump(exclude={"id", "survey_id", "retired", "version"})
+        session.add(Question(survey_id=copy.id, **fields))
+    session.flush()
+    audit.record(session, user, "survey.duplicate", copy.id, source=survey.id)
+    return copy

@@ -7,6 +7,7 @@ from sqlmodel import Session
 from feedback.core.catalog import SCALE_RANGES
 from feedback.core.i18n import gettext_for, pick
 from feedback.core.models import Question, Survey
+from feedback.surveys import builder_review
 from feedback.surveys import definitions as surveys
 
 
@@ -82,9 +83,18 @@ def _values(question: Question) -> set[str]:
 
 
 def missing_for_live(
-    session: Session, survey: Survey, lang: str, *, title: dict[str, str] | None = None
+    session: Session,
+    survey: Survey,
+    lang: str,
+    *,
+    title: dict[str, str] | None = None,
+    reviews: bool = False,
 ) -> list[str]:
-    """Why the survey cannot take answers yet, one message each; empty when it can."""
+    """Why the survey cannot take answers yet, one message each; empty when it can.
+
+    `reviews`: also each translation marked for review (checked when going live; a live
+    survey's edits are not refused for them, or fixing one wording would be impossible).
+    """
     _ = gettext_for(lang).gettext
     out: list[str] = []
     title = survey.title if title is None else title
@@ -102,4 +112,6 @@ def missing_for_live(
         out.extend(
             question_problems(question, index + 1, questions[:index], survey.languages, lang)
         )
+    if reviews:
+        out.extend(builder_review.messages(survey, questions, lang))
     return out
