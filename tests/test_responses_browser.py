@@ -15,6 +15,7 @@ from feedback.core.db import session_scope
 from feedback.core.models import Service, StaffUser, Survey
 from feedback.integrations import tokens, webhooks
 from feedback.staff import auth
+from feedback.surveys import builder_review
 from feedback.surveys import definitions as surveys
 
 from conftest import ADMIN_PASSWORD, axe_violations
@@ -188,3 +189,41 @@ def test_copy_buttons_copy_and_announce_and_are_absent_without_javascript(
     assert page.locator(".copy-button").count() == 0
     assert page.locator("#link-en").is_visible()  # still there, to select by hand
     plain.close()
+
+
+def test_builder_lists_translations_to_check(live_app: Any, browser: Any) -> None:
+    app, server = live_app
+    draft = app.state.ids["draft"]
+    with session_scope(app.state.engine) as session:
+        survey = session.get(Survey, draft)
+        assert survey is not None
+        question = surveys.questions_of(session, draft)[0]
+        before = builder_review.question_texts(question)
+        question.text = {**question.text, "en": "How likely are you to recommend our office?"}
+        session.add(question)
+        builder_review.note_changes(survey, before, builder_review.question_texts(question))
+        session.add(survey)
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    _login(page, server.url, "admin")
+    for lang, button in (
+        ("en", "The French is still right"),
+        ("fr", "Le français est encore juste"),
+    ):
+        page.goto(f"{server.url}/admin/surveys/{draft}?lang={lang}")
+        assert page.get_by_role("button", name=button).is_visible()
+        assert axe_violations(page) == [], lang
+        page.locator("#review").scroll_into_view_if_needed()
+        _shot(page, f"builder-needs-review-{lang}.png", full=False)
+        # Going live is refused while it waits, with the reason in the list.
+        page.get_by_role(
+            "button", name="Make the survey live" if lang == "en" else "Mettre le sondage en ligne"
+        ).click()
+        page.wait_for_load_state()
+        assert axe_violations(page) == []
+    page.goto(f"{server.url}/admin/surveys/{draft}?lang=en")
+    page.get_by_role("button", name="The French is still right").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("The translation is marked as checked.").is_visible()
+    assert page.locator("#review").count() == 0
+    context.close()
