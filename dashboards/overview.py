@@ -60,11 +60,12 @@ class Card:
 
 def card(rows: Sequence[Row], kind: str, w: Window, *, today: date, by_channel: bool) -> Card:
     """A card from daily (day, channel, value, count) rows covering `w.first_day`..`w.until`."""
-    now = [r for r in rows if w.since <= r[0] <= w.until]
-    then = [r for r in rows if w.before <= r[0] < w.since]
-    weekly = [r for r in rows if w.spark_since <= r[0] <= w.until]
+    since, until, before, spark = w.since, w.until, w.before, w.spark_since
+    now = [r for r in rows if since <= r[0] <= until]
+    then = [r for r in rows if before <= r[0] < since]
+    weekly = [r for r in rows if spark <= r[0] <= until]
     weeks = series.by_channel(
-        weekly, kind, since=w.spark_since, until=w.until, grain="week", today=today
+        weekly, kind, since=spark, until=until, grain="week", today=today
     ).get(series.ALL, [])
     channels = []
     if by_channel:

@@ -12,6 +12,7 @@ never judged. docs/statistics.md#control-charts has the reasoning.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -48,10 +49,11 @@ def limits(n: int, base_x: int, base_n: int, tail: float = PER_TAIL) -> Limits:
         raise ValueError("need answers in the period and in the baseline")
     a, b = base_x + 0.5, base_n - base_x + 0.5
     lower, upper, first = betabinom_tails(n, a, b)
-    # low: the smallest count whose lower tail P(X <= k) is above `tail` (k below it is a mark).
-    low = next((first + i for i, v in enumerate(lower) if v > tail), n)
-    # high: the largest count whose upper tail P(X >= k) is above `tail`.
-    high = next((first + i for i in range(len(upper) - 1, -1, -1) if upper[i] > tail), 0)
+    # low: the smallest count whose lower tail P(X <= k) is above `tail` (k below it is a mark);
+    # high: the largest count whose upper tail P(X >= k) is above `tail`. Both tails are
+    # monotone, so a binary search finds them.
+    low = min(n, first + bisect_right(lower, tail))
+    high = max(0, first + len(upper) - 1 - bisect_right(upper[::-1], tail))
     below = lower[low - first - 1] if low - 1 >= first else 0.0
     above = upper[high - first + 1] if high + 1 - first < len(upper) else 0.0
     return Limits(low, high, n, below + above)

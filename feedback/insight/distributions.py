@@ -8,12 +8,13 @@ against scipy.stats.
 from __future__ import annotations
 
 import math
+from itertools import accumulate
 from statistics import NormalDist
 
 # Above this many degrees of freedom a normal-based expansion replaces the exact t quantile.
 _NORMAL_DF = 1e4
 # Terms further than this many standard deviations from the mean add less than 1e-20.
-_SPAN_SD = 14
+_SPAN_SD = 12
 
 
 def _betacf(a: float, b: float, x: float) -> float:
@@ -130,13 +131,15 @@ def betabinom_tails(n: int, a: float, b: float) -> tuple[list[float], list[float
     var = n * a * b * (a + b + n) / ((a + b) ** 2 * (a + b + 1))
     span = _SPAN_SD * math.sqrt(var) + 10
     first, last = max(0, math.floor(mean - span)), min(n, math.ceil(mean + span))
-    pmf = [betabinom_pmf(k, n, a, b) for k in range(first, last + 1)]
-    lower, acc = [], 0.0
-    for value in pmf:
-        acc += value
-        lower.append(min(1.0, acc))
-    upper, acc = [0.0] * len(pmf), 0.0
-    for i in range(len(pmf) - 1, -1, -1):
-        acc += pmf[i]
-        upper[i] = min(1.0, acc)
+    # One exact term near the mean, the rest by the ratio of neighbours (no lgamma per term).
+    mid = min(last, max(first, round(mean)))
+    pmf = [0.0] * (last - first + 1)
+    pmf[mid - first] = betabinom_pmf(mid, n, a, b)
+    for k in range(mid, last):
+        pmf[k + 1 - first] = pmf[k - first] * (n - k) * (k + a) / ((k + 1) * (n - k - 1 + b))
+    for k in range(mid, first, -1):
+        pmf[k - 1 - first] = pmf[k - first] * k * (n - k + b) / ((n - k + 1) * (k - 1 + a))
+    # Float sums may pass 1 by a few ulps; callers compare tails with small probabilities.
+    lower = list(accumulate(pmf))
+    upper = list(accumulate(reversed(pmf)))[::-1]
     return lower, upper, first
