@@ -1,0 +1,186 @@
+"""Theme trends: each theme's share of comments over time and by channel, with Wilson
+intervals, and how the headline score differs between comments with and without it.
+
+Read from the daily theme counts (CommentThemeDay), so the cost is O(days x themes x
+channels) whatever the number of comments. A theme's share counts each comment once per
+theme (a comment may carry several themes, so shares do not add up to 100 %). Themes are
+those staff confirmed plus the classifier's suggestions on comments not yet reviewed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session, col
+
+from feedback.comments.index import ALL
+from feedback.core import local_time
+from feedback.core.models import CommentThemeDay, Theme
+from feedback.insight.distributions import t_quantile
+from feedback.insight.intervals import Interval, wilson
+
+MIN_SCORED = 10  # fewer scored comments on either side: no score comparison shown
+
+
+@dataclass(frozen=True)
+class Moments:
+    """Count, sum and sum of squares of scores (0-100), and how many comments in all."""
+
+    n: int = 0
+    scored: int = 0
+    total: float = 0.0
+    squares: float = 0.0
+
+    def __sub__(self, other: Moments) -> Moments:
+        return Moments(
+            self.n - other.n,
+            self.scored - other.scored,
+            self.total - other.total,
+            self.squares - other.squares,
+        )
+
+    @property
+    def mean(self) -> float | None:
+        """Mean score, or None without scores."""
+        return self.total / self.scored if self.scored else None
+
+    @property
+    def variance(self) -> float | None:
+        """Sample variance, or None under two scores."""
+        if self.scored < 2:
+            return None
+        return max(0.0, (self.squares - self.total**2 / self.scored) / (self.scored - 1))
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Mean score with the theme minus without, in points of 100, with a Welch 95% interval."""
+
+    with_theme: float
+    without: float
+    difference: float
+    low: float
+    high: float
+
+    @property
+    def significant(self) -> bool:
+        """The interval leaves out zero."""
+        return self.low > 0 or self.high < 0
+
+
+def score_gap(theme: Moments, rest: Moments, level: float = 0.95) -> Gap | None:
+    """Welch's comparison of mean scores (None when either side has too few scores)."""
+    if theme.scored < MIN_SCORED or rest.scored < MIN_SCORED:
+        return None
+    v1, v2 = theme.variance or 0.0, rest.variance or 0.0
+    a, b = v1 / theme.scored, v2 / rest.scored
+    m1, m2 = theme.mean or 0.0, rest.mean or 0.0
+    diff = m1 - m2
+    if a + b == 0:
+        return Gap(m1, m2, diff, diff, diff)
+    # Welch-Satterthwaite degrees of freedom.
+    df = (a + b) ** 2 / (a**2 / (theme.scored - 1) + b**2 / (rest.scored - 1))
+    half = t_quantile(0.5 + level / 2, df) * math.sqrt(a + b)
+    return Gap(m1, m2, diff, diff - half, diff + half)
+
+
+@dataclass
+class ThemeTrend:
+    """One theme's figures on the trends page."""
+
+    theme: Theme
+    overall: Interval
+    periods: dict[date, Interval] = field(default_factory=dict)
+    channels: dict[str, Interval] = field(default_factory=dict)
+    gap: Gap | None = None
+
+    @property
+    def priority(self) -> float:
+        """How much fixing it could lift the average: share x score points lost (0 if none)."""
+        if self.gap is None or self.overall.estimate is None or self.gap.difference >= 0:
+            return 0.0
+        return self.overall.estimate * -self.gap.difference
+
+
+@dataclass
+class Trends:
+    """Every theme's trend for a set of surveys and dates."""
+
+    periods: list[date]
+    channels: list[str]
+    comments: int
+    themes: list[ThemeTrend]
+
+
+def _rows(
+    session: Session, survey_ids: Sequence[str], first: date, last: date, channels: Sequence[str]
+) -> list[Any]:
+    stmt = (
+        select(
+            col(CommentThemeDay.theme_id),
+            col(CommentThemeDay.day),
+            col(CommentThemeDay.channel),
+            func.sum(CommentThemeDay.n),
+            func.sum(CommentThemeDay.scored),
+            func.sum(CommentThemeDay.score_sum),
+            func.sum(CommentThemeDay.score_sq),
+        )  # fmt: skip
+        .where(
+            col(CommentThemeDay.survey_id).in_(survey_ids),
+            col(CommentThemeDay.day) >= first,
+            col(CommentThemeDay.day) <= last,
+        )
+        .group_by(
+            col(CommentThemeDay.theme_id), col(CommentThemeDay.day), col(CommentThemeDay.channel)
+        )
+    )
+    if channels:
+        stmt = stmt.where(col(CommentThemeDay.channel).in_(channels))
+    return list(session.execute(stmt).all())
+
+
+def trends(
+    session: Session,
+    *,
+    survey_ids: Sequence[str],
+    first: date,
+    last: date,
+    grain: str = "month",
+    channels: Sequence[str] = (),
+) -> Trends:
+    """Each theme's share overall, per period and per channel, and its score gap."""
+    totals: dict[int, Moments] = defaultdict(Moments)
+    by_period: dict[tuple[int, date], int] = defaultdict(int)
+    by_channel: dict[tuple[int, str], int] = defaultdict(int)
+    for theme_id, day, channel, n, scored, total, squares in _rows(
+        session, survey_ids, first, last, channels
+    ):
+        start = local_time.period_start(date.fromisoformat(str(day)), grain)
+        m = Moments(int(n or 0), int(scored or 0), float(total or 0), float(squares or 0))
+        t = totals[theme_id]
+        totals[theme_id] = Moments(
+            t.n + m.n, t.scored + m.scored, t.total + m.total, t.squares + m.squares
+        )
+        by_period[(theme_id, start)] += m.n
+        by_channel[(theme_id, channel)] += m.n
+    everything = totals.get(ALL, Moments())
+    periods = sorted({p for t, p in by_period if t == ALL})
+    seen_channels = sorted({c for t, c in by_channel if t == ALL})
+    out = []
+    for theme in session.scalars(select(Theme).order_by(col(Theme.id))):
+        mine = totals.get(theme.id or -1, Moments())
+        trend = ThemeTrend(theme, wilson(mine.n, everything.n) if everything.n else wilson(0, 0))
+        for p in periods:
+            trend.periods[p] = wilson(by_period.get((theme.id or -1, p), 0), by_period[(ALL, p)])
+        for c in seen_channels:
+            trend.channels[c] = wilson(by_channel.get((theme.id or -1, c), 0), by_channel[(ALL, c)])
+        trend.gap = score_gap(mine, everything - mine)
+        out.append(trend)
+    out.sort(key=lambda t: (-t.priority, -(t.overall.estimate or 0.0)))
+    return Trends(periods, seen_channels, everything.n, out)
