@@ -4,6 +4,8 @@ zone change rebuilds them exactly. Test answers are never counted."""
 
 from __future__ import annotations
 
+import csv
+import io
 import random
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
@@ -11,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session
+from test_bulk_ingest import make_token
 from test_rollups import snapshot
 
 from feedback.answers import intake, storing
@@ -19,6 +22,8 @@ from feedback.core.db import session_scope
 from feedback.core.models import Answer, Response, ResponseDay, Service
 from feedback.insight import rollups
 from feedback.surveys import definitions as surveys
+
+from conftest import login
 
 TORONTO = "America/Toronto"
 
@@ -181,3 +186,42 @@ def test_offsets_name_each_daylight_saving_change() -> None:
         (datetime(2026, 11, 1, 6, tzinfo=UTC), -5 * 3600),
     ]
     assert local_time.offsets("UTC", datetime(2020, 1, 1), datetime(2030, 1, 1)) == [(None, 0)]
+
+
+def test_the_toronto_night_on_the_dashboard_and_in_the_export(client: Any, app: Any) -> None:
+    """03:30 UTC on 1 December is 22:30 on 30 November in Toronto: the dashboard's JSON and
+    the export both put it there, and date filters are the service's local days."""
+    set_zone(app, "licences", TORONTO)
+    survey = app.state.ids["page"]
+    at = datetime(2025, 12, 1, 3, 30, tzinfo=UTC)
+    with session_scope(app.state.engine) as session:
+        rid = store(session, survey, {"found": True}, at, channel="web")
+    login(client)
+
+    def board(day: str) -> Any:
+        got = client.get(f"/dashboard/surveys/{survey}?format=json&since={day}&until={day}")
+        assert got.status_code == 200
+        return got.json()
+
+    assert board("2025-11-30")["responses"] == {"web": 1}
+    assert board("2025-11-30")["time_zone"] == TORONTO
+    assert not board("2025-12-01")["responses"].get("web")
+
+    def export(day: str) -> list[dict[str, str]]:
+        got = client.get(
+            f"/dashboard/exports/responses?survey={survey}&format=csv&since={day}&until={day}"
+        )
+        return list(csv.DictReader(io.StringIO(got.text.lstrip("\ufeff"))))
+
+    (row,) = export("2025-11-30")
+    assert int(row["id"]) == rid
+    assert row["submitted_at"] == "2025-12-01T03:30:00+00:00"
+    assert row["submitted_local"] == "2025-11-30T22:30:00-05:00"
+    assert row["channel_mode"] == "self_service" and row["assisted"] == "no"
+    assert export("2025-12-01") == []
+    token = make_token(app, ["read"])
+    api = client.get(
+        f"/api/v1/surveys/{survey}/responses?since=2025-11-30&until=2025-11-30",
+        headers={"Authorization": f"Bearer {token}"},
+    ).json()
+    assert [i["submitted_local"] for i in api["items"]] == ["2025-11-30T22:30:00-05:00"]
