@@ -79,6 +79,23 @@ def serve(settings: Settings, host: str, port: int, workers: int = 1) -> int:
     return 0
 
 
+def free_port(host: str) -> int:
+    """A port free on `host` now, for `--port 0` (the address printed is then the real one)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def public_base(settings: Settings, host: str, port: int) -> str:
+    """The address people open: FEEDBACK_BASE_URL when set, else the one being served."""
+    if "base_url" in settings.model_fields_set:
+        return settings.base_url.rstrip("/")
+    # A wildcard address is where the server listens, not an address to open.
+    shown = "127.0.0.1" if host in ("", "0.0.0.0") else "::1" if host == "::" else host
+    return f"http://{f'[{shown}]' if ':' in shown else shown}:{port}"
+
+
 def _has_responses(session: Session, survey_id: str) -> bool:
     found = session.exec(select(Response.id).where(Response.survey_id == survey_id)).first()
     return found is not None
@@ -88,7 +105,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """Create and seed the embedded database if needed, create `admin`, print URLs, serve."""
     from seed.demo import ensure_demo, seed_responses
 
-    base = f"http://127.0.0.1:{args.port}"
+    port = args.port or free_port("127.0.0.1")
+    base = public_base(settings_from(args), "127.0.0.1", port)
     # A person reads the demo's log in a terminal: plain lines, unless asked otherwise.
     log_format = None if "FEEDBACK_LOG_FORMAT" in os.environ else "text"
     settings = settings_from(args, base_url=base, demo=True, log_format=log_format)
@@ -113,14 +131,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"  Sign in as:       admin / {password}")
     else:
         print("  Sign in as:       admin (password unchanged from the earlier run)")
-    print(f"  Database:         {settings.database_url}\n", flush=True)
-    return serve(settings, "127.0.0.1", args.port)
+    print(f"  Database:         {safe_url(settings.database_url)}\n", flush=True)
+    return serve(settings, "127.0.0.1", port)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the application; an empty database gets its schema first, and while nobody can
     sign in as an administrator, the command that adds one is printed."""
+    port = args.port or free_port(args.host)
     settings = settings_from(args)
+    # Links, snippets and QR codes name FEEDBACK_BASE_URL, else the address served here.
+    settings = settings_from(args, base_url=public_base(settings, args.host, port))
     with engine_for(settings) as engine:
         if not inspect(engine).get_table_names():
             schema.upgrade(engine)
@@ -137,7 +158,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f" input):\n\n    feedback users add NAME --role admin{target}\n",
             flush=True,
         )
-    return serve(settings, args.host, args.port, args.workers)
+    print(f"\n  Serving on {settings.base_url}  (staff: {settings.base_url}/login)\n", flush=True)
+    return serve(settings, args.host, port, args.workers)
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
