@@ -148,3 +148,17 @@ def test_empty_install_says_what_to_do(tmp_path: Path, browser: Any, lang: str) 
         assert axe_violations(page) == []
         context.close()
     app.state.engine.dispose()
+
+
+def test_the_widget_heading_names_the_service(live_app: Any, browser: Any) -> None:
+    app, server = live_app
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{server.url}/demo?lang=fr")  # the demo host page embeds the page survey
+    heading = page.locator("h2#t")  # Playwright's locators pierce the widget's shadow root
+    heading.wait_for()
+    assert heading.locator(".pg").inner_text() == "Renouvellement de permis"
+    assert heading.inner_text().endswith("Rétroaction sur la page")
+    assert axe_violations(page) == []
+    shoot(page, "services-widget-fr")
+    context.close()
