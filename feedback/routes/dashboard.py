@@ -21,7 +21,7 @@ from feedback.core.i18n import pick
 from feedback.core.models import Question, Service, StaffUser
 from feedback.insight import comments, queries
 from feedback.reach import report as reach_report
-from feedback.routes import survey_page
+from feedback.routes import methods, survey_page
 from feedback.routes.base import db, language, requires
 from feedback.routes.dashboard_kit import (
     measure_labels,
@@ -172,6 +172,7 @@ async def overview(request: Request) -> Response:
 
 routes = [
     Route("/dashboard", requires(*auth.DASHBOARD_ROLES)(overview)),
+    Route("/dashboard/statistics", requires(*auth.DASHBOARD_ROLES)(methods.statistics_page)),
     Route(
         "/dashboard/surveys/{survey}", requires(*auth.DASHBOARD_ROLES)(survey_page.survey_detail)
     ),
