@@ -232,6 +232,28 @@ def test_turn_off_and_admin_reset_after_a_lost_phone(app: Any, pinned: Any) -> N
     assert _password(_fresh(app), "manager").headers["location"] == "/dashboard"
 
 
+def test_an_operator_can_remove_a_lost_second_factor_from_the_command_line(
+    app: Any, capsys: Any
+) -> None:
+    """The last admin lost their phone and codes: the command line is the way back in."""
+    from feedback.cli import main
+
+    admin = _fresh(app)
+    login(admin)
+    _enrol(admin)
+    url = str(app.state.settings.database_url)
+    assert main(["users", "reset-2fa", "nobody", "--database-url", url]) == 2
+    assert main(["users", "reset-2fa", "admin", "--database-url", url]) == 0
+    assert "Removed two-step sign-in of admin" in capsys.readouterr().out
+    assert _user(app).totp_secret is None and _user(app).recovery_codes == []
+    assert admin.get("/account").status_code == 303
+    assert _password(_fresh(app)).headers["location"] == "/dashboard"
+    login(admin)
+    assert main(["users", "sign-out", "admin", "--database-url", url]) == 0
+    assert "sessions ended: 2." in capsys.readouterr().out  # this one and the one above
+    assert admin.get("/account").status_code == 303
+
+
 def _user(app: Any, username: str = "admin") -> Any:
     with session_scope(app.state.engine) as session:
         found = auth.find_user(session, username)
