@@ -11,8 +11,8 @@ import pytest
 from sqlmodel import Session, func, select
 from starlette.testclient import TestClient
 
-from feedback.answers.privacy import ip_hash
 from feedback.core import limits
+from feedback.core.client_keys import ip_hash
 from feedback.core.db import session_scope
 from feedback.core.models import AppSecret, RateCounter, Response, Survey
 

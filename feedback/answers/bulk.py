@@ -19,7 +19,7 @@ from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from feedback.answers import intake, outbox, storing
+from feedback.answers import admission, intake, outbox, storing
 from feedback.core import observability
 from feedback.core.catalog import LANGUAGES
 from feedback.core.i18n import gettext_for
@@ -136,19 +136,21 @@ class _Surveys:
         self.session = session
         self.found: dict[str, tuple[Survey | None, list[Question]]] = {}
 
-    def known(self, items: Sequence[Item | intake.Rejected]) -> dict[tuple[str, str], int]:
-        """Response ids already stored under these items' keys: one read per survey."""
+    def known(
+        self, items: Sequence[Item | intake.Rejected]
+    ) -> dict[tuple[str, str], tuple[int, str | None]]:
+        """Response ids (and body hashes) stored under these items' keys: one read per survey."""
         wanted: dict[str, set[str]] = {}
         for item in items:
             if isinstance(item, Item) and item.key:
                 wanted.setdefault(item.survey_id, set()).add(item.key)
-        found: dict[tuple[str, str], int] = {}
+        found: dict[tuple[str, str], tuple[int, str | None]] = {}
         for survey_id, keys in wanted.items():
-            stmt = select(Response.id, Response.idempotency_key).where(
+            stmt = select(Response.id, Response.idempotency_key, Response.idempotency_hash).where(
                 Response.survey_id == survey_id, col(Response.idempotency_key).in_(keys)
             )
-            for response_id, key in self.session.execute(stmt):
-                found[(survey_id, key)] = response_id
+            for response_id, key, digest in self.session.execute(stmt):
+                found[(survey_id, key)] = (response_id, digest)
         return found
 
     def get(self, survey_id: str) -> tuple[Survey | None, list[Question]]:
@@ -229,6 +231,7 @@ def _batch(
     new: list[_Valid] = []
     first: dict[tuple[str, str], Result] = {}  # a key twice in one chunk: stored once
     repeats: list[tuple[Result, Result]] = []
+    first_hash: dict[tuple[str, str], str] = {}
     for index, item in chunk:
         try:
             if isinstance(item, intake.Rejected):
@@ -236,9 +239,14 @@ def _batch(
             survey, questions, item_lang = _check(cache, item, lang, service_ids)
             key = (survey.id, item.key or "")
             if key in known:
-                results.append(Result(index, 200, id=known[key]))
+                # The same key with another body is refused: a key is not a password.
+                if not admission.same_body(known[key][1], intake.body_hash(item.submission)):
+                    raise admission.mismatch(item_lang)
+                results.append(Result(index, 200, id=known[key][0]))
                 continue
             if key in first:
+                if first_hash[key] != intake.body_hash(item.submission):
+                    raise admission.mismatch(item_lang)
                 results.append(Result(index, 200))
                 repeats.append((results[-1], first[key]))
                 continue
@@ -248,6 +256,7 @@ def _batch(
             continue
         results.append(Result(index, 201))
         first[key] = results[-1]
+        first_hash[key] = intake.body_hash(item.submission)
         new.append((results[-1], item, survey, accepted))
     if new and store:
         _insert(session, new)
@@ -268,6 +277,7 @@ def _insert(session: Session, new: list[_Valid]) -> None:
             assisted=item.submission.assisted,
             submitted_at=item.submitted_at or now,
             idempotency_key=item.key,
+            idempotency_hash=intake.body_hash(item.submission) if item.key else None,
             source=item.submission.source,
             entered_by=item.submission.entered_by,
         )

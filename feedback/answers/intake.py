@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+import hashlib
+import json
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
-
 from feedback.answers.privacy import scrub
-from feedback.core import limits
 from feedback.core.catalog import CHANNELS, SCALE_RANGES, TEXT_MAX_LENGTH
 from feedback.core.i18n import gettext_for, pick
 from feedback.core.models import Question, Survey, utcnow
@@ -36,6 +35,13 @@ class Submission:
     entered_by: int | None = None
     # Sent from a staff preview (a signed preview token the route checked): stored apart.
     test: bool = False
+
+    def __post_init__(self) -> None:
+        # Agents type the touchpoint in assisted entry and anyone can put one in a link: it is
+        # scrubbed wherever a submission is made (a too-long one is refused by `validate`).
+        touchpoint = self.touchpoint
+        if isinstance(touchpoint, str) and len(touchpoint) <= TOUCHPOINT_MAX:
+            object.__setattr__(self, "touchpoint", scrub(touchpoint, self.language).text or None)
 
 
 @dataclass(frozen=True)
@@ -136,6 +142,7 @@ def validate(
     partial: bool = False,
     kept: Collection[str] = (),
     preview: bool = False,
+    scrub_texts: bool = True,
 ) -> tuple[list[tuple[Question, Any]], tuple[str, ...]]:
     """Check a submission against its survey; return the answers to store and what was scrubbed.
 
@@ -143,6 +150,7 @@ def validate(
     `kept`: keys whose values are already stored and clean, so they are not scrubbed again.
     `preview`: if scrubbing changed a text, refuse (422 personal_information) with the scrubbed
     texts in `fields`, so the person sees what will be removed before anything is stored.
+    `scrub_texts=False`: texts are left as sent, for `scrub_pending` to clean later.
     """
     _ = gettext_for(lang).gettext
     errors: dict[str, str] = {}
@@ -183,7 +191,7 @@ def validate(
         if error:
             errors[question.key] = error
             continue
-        if question.kind == "text":
+        if question.kind == "text" and scrub_texts:
             scrubbed = scrub(clean, submission.language)
             clean = scrubbed.text
             removed.extend(k for k in scrubbed.removed if k not in removed)
@@ -195,12 +203,32 @@ def validate(
     if errors:
         raise Rejected(422, "invalid", _("Some answers need your attention."), errors)
     if preview and scrubbed_texts:
-        message = _(
-            "To protect your privacy, we removed personal information from your comment. "
-            "Check it, then send it again."
-        )
-        raise Rejected(422, "personal_information", message, scrubbed_texts, removed=tuple(removed))
+        raise personal_information(lang, scrubbed_texts, tuple(removed))
     return accepted, tuple(removed)
+
+
+def personal_information(lang: str, texts: dict[str, str], removed: tuple[str, ...]) -> Rejected:
+    _ = gettext_for(lang).gettext
+    message = _(
+        "To protect your privacy, we removed personal information from your comment. "
+        "Check it, then send it again."
+    )
+    return Rejected(422, "personal_information", message, texts, removed=removed)
+
+
+def body_hash(submission: Submission) -> str:
+    """SHA-256 of a submission's canonical form, stored with its idempotency key: the same
+    key with another body is refused, so a key is never a way into someone else's answers."""
+    body = {
+        "channel": submission.channel,
+        "language": submission.language,
+        "touchpoint": submission.touchpoint,
+        "assisted": submission.assisted,
+        "answers": submission.answers,
+    }
+    # ensure_ascii: a lone surrogate (which JSON can carry) still hashes.
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
 def answer_rows(response_id: int, accepted: list[tuple[Question, Any]]) -> list[dict[str, Any]]:
@@ -222,9 +250,6 @@ def answer_rows(response_id: int, accepted: list[tuple[Question, Any]]) -> list[
     return rows
 
 
-LIMIT_WINDOW = 60  # seconds: the per-client and per-survey limits are per minute
-
-
 @dataclass(frozen=True)
 class Pending:
     """A checked submission, ready to store: what `prepare` made of it, with no database read."""
@@ -239,6 +264,11 @@ class Pending:
     idempotency_key: str | None = None
     # (counter key, limit per minute) pairs this submission counts against.
     checks: tuple[tuple[str, int], ...] = ()
+    # The body's hash, stored with the idempotency key (see body_hash).
+    body_hash: str | None = None
+    # False until scrub_pending has cleaned the texts (after the cheap refusals).
+    scrubbed: bool = True
+    preview: bool = False
 
 
 def check_open(survey: Survey | None, lang: str) -> Survey:
@@ -249,38 +279,6 @@ def check_open(survey: Survey | None, lang: str) -> Survey:
     if survey.status != "live":
         raise Rejected(410, "closed", _("This survey is closed. Thank you for your interest."))
     return survey
-
-
-def too_many(lang: str, wait: int) -> Rejected:
-    _ = gettext_for(lang).gettext
-    message = _("Too many answers were sent from here. Please try again in a minute.")
-    return Rejected(429, "too_many", message, retry_after=wait)
-
-
-def throttle(session: Session, *, checks: Sequence[tuple[str, int]], lang: str) -> None:
-    """Count one hit on each (key, limit per minute); over any limit, roll back and refuse (429).
-
-    The counters live in the database, so every worker sees the same counts.
-    """
-    # One statement for all counters, locked in the same (sorted) order as a batch of
-    # submissions locks them, so PostgreSQL never finds the two waiting on each other.
-    counts, wait = limits.count_many(session, {key: 1 for key, _ in checks}, window=LIMIT_WINDOW)
-    if any(counts[key] > limit for key, limit in checks):
-        session.rollback()  # a refused attempt does not count, nor extend the wait
-        raise too_many(lang, wait)
-
-
-def client_checks(
-    survey: Survey, client: str | None, client_limit: int | None = None, survey_cap: int = 0
-) -> tuple[tuple[str, int], ...]:
-    """The counters a submission from `client` (a salted hash, see protect.py) counts against:
-    the client's (default limit: the survey's) and, if `survey_cap` > 0, the survey's own."""
-    if client is None:
-        return ()
-    checks = [(f"submit:{survey.id}:{client}", client_limit or survey.client_limit_per_minute)]
-    if survey_cap > 0:
-        checks.append((f"submit:{survey.id}", survey_cap))
-    return tuple(checks)
 
 
 def prepare(
@@ -307,14 +305,17 @@ def prepare(
     ):
         _ = gettext_for(lang).gettext
         raise Rejected(400, "bad_idempotency_key", _("The Idempotency-Key header is not valid."))
+    # Texts are scrubbed later (scrub_pending), after the replay and rate-limit checks.
     accepted, removed = validate(
-        survey, questions, submission, lang, partial=partial, preview=preview
+        survey, questions, submission, lang, partial=partial, scrub_texts=False
     )
     # Stored in UTC: SQLite keeps no offset, and daily aggregates are UTC days.
     moment = as_utc(submitted_at) if submitted_at else utcnow()
+    digest = body_hash(submission) if idempotency_key is not None else None
     return Pending(
-        survey, questions, submission, accepted, removed, moment, lang, idempotency_key, checks
-    )
+        survey, questions, submission, accepted, removed, moment, lang, idempotency_key, checks,
+        body_hash=digest, scrubbed=False, preview=preview,
+    )  # fmt: skip
 
 
 def submission_from_json(body: Any, *, lang: str, source: str | None = None) -> Submission:

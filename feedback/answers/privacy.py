@@ -1,15 +1,26 @@
-"""Remove personal information from free-text comments and hash IPs for rate limits.
+"""Remove personal information from free-text comments, in time linear in the text.
 
-Only standard-library regular expressions: detection is deliberately conservative where a false
-positive would mangle ordinary feedback (years, amounts, dates, counts), and strict where the
-shape is unambiguous (Luhn-checked SIN and card numbers, postal codes).
+Only standard-library regular expressions, written so that no pattern can backtrack more
+than a bounded amount at any position: every run of spaces, digits or letters that two
+parts of a pattern could share is matched possessively (`\\s++`, Python 3.11), and the
+separators between parts are single characters. tests/test_privacy_speed.py times crafted
+worst cases against ordinary text of the same length, and bench/scrub_speed.py prints the
+ratios. Detection is conservative where a false positive would mangle ordinary feedback
+(years, amounts, dates, counts) and strict where the shape is unambiguous (Luhn-checked SIN
+and card numbers, postal codes).
+
+Text is matched in its NFKC form (full-width digits and `＠` read as ASCII ones, no-break
+spaces as spaces), and each match is replaced in the original text, so nothing a person
+wrote is changed except what is removed.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Canonical order of `Scrubbed.removed`, so the UI message does not depend on detection order.
 KINDS: tuple[str, ...] = ("email", "phone", "sin", "card", "passport", "postal_code", "address")
@@ -35,58 +46,89 @@ MARKERS_FR: dict[str, str] = {
     "address": "[adresse retirée]",
 }
 
+# Dashes people type between digit groups once NFKC has made ASCII of what it can
+# (hyphen, figure dash, en dash, em dash, horizontal bar, minus).
+_DASHES = "\\-\u2010\u2012\u2013\u2014\u2015\u2212"
+_SEP = f"[ .{_DASHES}]"  # one separator between digit groups
+
 # The lookbehind keeps the scan linear: a match may only start where a local part can start.
-EMAIL_RE = re.compile(r"(?<![\w.%+-])[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}")
+# " @ " with one space each side is an email written to dodge filters ("john @ example.com").
+EMAIL_RE = re.compile(r"(?<![\w.%+-])[\w.%+-]++ ?@ ?[\w-]++(?:\.[\w-]++)*\.[^\W\d_]{2,}")
 # What is removed: the email plus the rest of its token ("a@b.ca2@c.ca"), so no leftover
 # fragment can read as an email once a marker stands before it.
-_EMAIL_SPAN_RE = re.compile(EMAIL_RE.pattern + r"(?:[\w%+@-]|\.(?=[\w.%+@-]))*")
+_EMAIL_SPAN_RE = re.compile(EMAIL_RE.pattern + r"(?:[\w%+@-]|\.(?=[\w.%+@-]))*+")
 
-# Maximal runs of digit groups joined by one space, no-break space or dash. Cards and SINs are
-# looked for group by group inside a run, so a failed candidate never hides an overlapping real
-# one ("000 046 454 286") and a card followed by another number ("... 1111 2 times") is found.
-_DIGIT_RUN_RE = re.compile(r"(?<!\d)\d+(?:[ \u00a0-]\d+)*(?!\d)")
-_RUN_SEP_RE = re.compile(r"([ \u00a0-])")
+# Maximal runs of digit groups joined by one separator. Cards and SINs are looked for group
+# by group inside a run, so a failed candidate never hides an overlapping real one
+# ("000 046 454 286") and a card followed by another number ("... 1111 2 times") is found.
+_DIGIT_RUN_RE = re.compile(rf"(?<!\d)\d++(?:{_SEP}\d++)*+")
+_GROUP_RE = re.compile(r"\d+")
+_THREE_DIGITS = re.compile(r"\d{3}")  # a run without one holds neither a card nor a SIN
 
 # NANP: area code and exchange start with 2-9, which spares most 10-digit reference numbers.
 _PHONE_RE = re.compile(
-    r"(?<!\d)(?:\+?1[ .\u00a0-]?)?(?:\([2-9]\d{2}\)|[2-9]\d{2})[ .\u00a0-]?[2-9]\d{2}"
-    r"[ .\u00a0-]?\d{4}(?!\d)(?:\s*(?i:ext\.?|extension|x|poste)\s*#?\s*\d{1,6}(?!\d))?"
+    rf"(?<!\d)(?:\+?1{_SEP}?)?(?:\([2-9]\d{{2}}\)|[2-9]\d{{2}}){_SEP}?+[2-9]\d{{2}}"
+    rf"{_SEP}?+\d{{4}}(?!\d)(?:\s*+(?i:ext\.?|extension|x|poste)\s*+#?+\s*+\d{{1,6}}(?!\d))?+"
 )
 
-_PASSPORT_RE = re.compile(r"\b[A-Za-z]{2}\d{6}\b")
+# Two letters and six digits; with a space between, the letters must be capitals and not a
+# common word or abbreviation ("ID 123456", "no 123456" are file numbers).
+_NOT_PASSPORT = "ID|NO|NR|PO|TO|IS|IN|ON|AT|OF|OR|BY|AN|AS|IT|DE|DU|LA|LE|ET|EN|AU|UN|SI|CE|QC"
+_PASSPORT_RE = re.compile(rf"\b(?:[A-Za-z]{{2}}|(?!(?:{_NOT_PASSPORT}) )[A-Z]{{2}} )\d{{6}}\b")
 
 # Canada Post never uses D F I O Q U, and W Z never start a code.
 _POSTAL_RE = re.compile(
-    r"\b[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z][ \u00a0-]?\d[ABCEGHJ-NPRSTV-Z]\d\b", re.IGNORECASE
+    r"\b[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z][ -]?\d[ABCEGHJ-NPRSTV-Z]\d\b", re.IGNORECASE
 )
 
-# Street names must be capitalised (or ordinals like 5th / 3e): lowercase prose such as
-# "3 hours on the road" then never reads as an address.
-_NAME = r"(?:[A-ZÀ-ÖØ-Þ][\w'’]*(?:[.-][\w'’]+)*|\d+(?:st|nd|rd|th|e|er|re)\b)"
-_UNIT = r"\b(?i:apt|apartment|unit|suite|app|appartement|bureau|logement)\.?\s*#?\s*\d{1,5}\w?\b"
-_CIVIC = rf"(?:{_UNIT},?\s+)?\b\d{{1,6}}(?:-\d{{1,6}})?[A-Za-z]?\b,?"
-_TAIL = rf"(?:\s+(?:East|West|North|South|Est|Ouest|Nord|Sud|[NSEWO])(?![\w-]))?(?:,?\s+{_UNIT})?"
+# Street names written with a capital (or ordinals like 5th / 3e) may be anything; names in
+# lower case must not be common words, so "3 hours down the road" never reads as an address.
+_NAME = r"(?:[A-ZÀ-ÖØ-Þ][\w'’]*+(?:[.-][\w'’]++)*+|\d++(?:st|nd|rd|th|e|er|re)\b)"
+_STOP = (
+    "the|a|an|on|in|at|to|of|for|by|from|with|and|or|but|my|our|your|his|her|their|this|that|"
+    "these|those|down|up|along|across|over|off|into|onto|per|each|every|more|less|than|other|"
+    "same|wrong|long|short|whole|full|extra|hours?|hrs?|mins?|minutes?|days?|weeks?|months?|"
+    "years?|times?|people|persons?|calls?|km|miles?|blocks?|steps?|seconds?|secs?|lines?|pages?"
+)
+_LOW_NAME = rf"(?:(?!(?:{_STOP})\b)[a-zß-öø-ÿ][\w'’]*+(?:[.-][\w'’]++)*+)"
+_UNIT = (
+    r"\b(?i:apt|apartment|unit|suite|app|appartement|bureau|logement)\.?+\s*+#?+\s*+\d{1,5}\w?\b"
+)
+_CIVIC = rf"(?:{_UNIT},?+\s++)?\b\d{{1,6}}(?:-\d{{1,6}})?[A-Za-z]?\b,?+"
+_TAIL = (
+    rf"(?:\s++(?:East|West|North|South|Est|Ouest|Nord|Sud|[NSEWO])(?![\w-]))?(?:,?+\s++{_UNIT})?"
+)
 _EN_TYPES = (
     "street|st|avenue|ave|road|rd|boulevard|blvd|drive|dr|lane|ln|crescent|cres|court|ct|way|"
     "place|pl|terrace|parkway|pkwy|highway|hwy|circle|cir|trail|square|sq"
 )
+# Types that follow lower-case names: never a common word after one ("2 more at the court").
+_EN_STRONG = "street|st|avenue|ave|road|rd|boulevard|blvd|drive|crescent|cres|lane|parkway|pkwy"
 # Types that are never English words after a number, so "45 rue principale" may be lowercase.
 _FR_ONLY = "rue|boul|boulevard|bd|chemin|ch|rang|rte|montée|côte|allée|impasse"
 _FR_TYPES = f"{_FR_ONLY}|avenue|av|route|place|pl|promenade|prom|croissant|terrasse|carré"
 # Between a French type and the name: "boul. ", "chemin du ", "rue de l'".
-_FR_GLUE = r"\b\.?\s+(?:(?:de|du|des|la|le|les)\s+|[ldLD]['’])*"
+_FR_GLUE = r"\b\.?+\s++(?:(?:de|du|des|la|le|les)\s++|[ldLD]['’])*+"
+# The same with at least one article: "45 avenue des pins" may then be lowercase too.
+_FR_ARTICLE = r"\b\.?+\s++(?:(?:de|du|des|la|le|les)\s++|[ldLD]['’])++"
+_FR_WORD = r"[^\W\d_][\w'’]*+(?:-[\w'’]++)*+"
 # English puts the type after the name ("123 Main Street"), French before ("45 rue Sainte-...").
 _ADDRESS_RE = re.compile(
-    rf"{_CIVIC}\s+(?:{_NAME}(?:\s+{_NAME}){{0,2}}\s+(?i:{_EN_TYPES})\b"
-    rf"|(?:(?i:{_FR_ONLY}){_FR_GLUE}[^\W\d_][\w'’]*(?:-[\w'’]+)*"
-    rf"|(?i:{_FR_TYPES}){_FR_GLUE}{_NAME})(?: +{_NAME}){{0,2}}){_TAIL}"
+    rf"{_CIVIC}\s++(?:{_NAME}(?:\s++{_NAME}){{0,2}}\s++(?i:{_EN_TYPES})\b"
+    rf"|{_LOW_NAME}(?:\s++{_LOW_NAME}){{0,2}}\s++(?i:{_EN_STRONG})\b"
+    rf"|(?:(?i:{_FR_ONLY}){_FR_GLUE}{_FR_WORD}|(?i:{_FR_TYPES}){_FR_ARTICLE}{_FR_WORD}"
+    rf"|(?i:{_FR_TYPES}){_FR_GLUE}{_NAME})(?: ++{_NAME}){{0,2}}){_TAIL}"
 )
 
-
+_DOUBLED = str.maketrans("0123456789", "0246813579")
 _ANY_DIGIT_RE = re.compile(r"\d")  # the same digits as the patterns' \d
+_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]+")
+_MASK = "\x00"  # stands in for removed text: no pattern matches it, positions stay put
 
 # Given a run's digit groups and a start index, the index of the group ending a match, or None.
 _EndFinder = Callable[[list[str], int], int | None]
+# A pass: the (start, end) spans to remove from the (normalised, masked) text.
+_Finder = Callable[[str], Iterator[tuple[int, int]]]
 
 
 @dataclass(frozen=True)
@@ -102,17 +144,19 @@ def luhn_valid(digits: str) -> bool:
     # isdecimal() matches exactly what `\d` matches, so every regex hit can be checked here.
     if not digits or not digits.isdecimal():
         return False
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
+    if not digits.isascii():  # other scripts' decimal digits, as `\d` matches them
+        digits = "".join(str(int(ch)) for ch in digits)
+    # Every second digit from the right doubled (less 9 past 9), by table: run on every
+    # candidate of every digit run, so kept to a few C-level calls.
+    backwards = digits[::-1]
+    doubled = backwards[1::2].translate(_DOUBLED)
+    return (sum(map(int, backwards[0::2])) + sum(map(int, doubled))) % 10 == 0
 
 
 def _card_end(groups: list[str], start: int) -> int | None:
     """Index of the last group of the longest Luhn-valid card starting at `start`, if any."""
+    if len(groups[start]) < 4:
+        return None  # the loop below would stop at once: spare the call's work
     best = None
     total = 0
     for j in range(start, len(groups)):
@@ -130,9 +174,14 @@ def _card_end(groups: list[str], start: int) -> int | None:
 
 def _sin_end(groups: list[str], start: int) -> int | None:
     """Index of the last group of a Luhn-valid SIN (9 digits or 3-3-3) at `start`, if any."""
-    if len(groups[start]) == 9:
+    size = len(groups[start])
+    if size == 9:
         end = start
-    elif [len(g) for g in groups[start : start + 3]] == [3, 3, 3]:
+    elif (
+        size == 3
+        and start + 2 < len(groups)
+        and len(groups[start + 1]) == 3 == len(groups[start + 2])
+    ):
         end = start + 2
     else:
         return None
@@ -140,58 +189,126 @@ def _sin_end(groups: list[str], start: int) -> int | None:
     return end if luhn_valid("".join(groups[start : end + 1])) else None
 
 
-def _run_replacer(kind: str, find_end: _EndFinder) -> Callable[[re.Match[str]], str]:
-    """Replacement function rewriting a digit run with each `kind` span found by `find_end`."""
+def _run_finder(find_end: _EndFinder) -> _Finder:
+    """A pass removing, inside each digit run, the groups `find_end` says make one number."""
 
-    def replace(match: re.Match[str]) -> str:
-        parts = _RUN_SEP_RE.split(match.group(0))
-        groups, seps = parts[0::2], parts[1::2]
-        pieces: list[str] = []
-        i = 0
-        while i < len(groups):
-            end = find_end(groups, i)
-            pieces.append(groups[i] if end is None else MARKERS[kind])
-            i = (i if end is None else end) + 1
-            if i < len(groups):
-                pieces.append(seps[i - 1])
-        return "".join(pieces)
+    def find(text: str) -> Iterator[tuple[int, int]]:
+        for run in _DIGIT_RUN_RE.finditer(text):
+            digits = run.group(0)
+            if _THREE_DIGITS.search(digits) is None:
+                continue  # "1 2 3 4 ...": nothing to find, however long
+            spans = [g.span() for g in _GROUP_RE.finditer(digits)]
+            groups = [digits[a:b] for a, b in spans]
+            i = 0
+            while i < len(groups):
+                end = find_end(groups, i)
+                if end is not None:
+                    yield run.start() + spans[i][0], run.start() + spans[end][1]
+                    i = end
+                i += 1
 
-    return replace
+    return find
 
 
-def _marker(kind: str) -> Callable[[re.Match[str]], str]:
-    """Replacement function that always substitutes the marker of `kind`."""
-    return lambda _match: MARKERS[kind]
+def _pattern_finder(pattern: re.Pattern[str]) -> _Finder:
+    return lambda text: (m.span() for m in pattern.finditer(text))
 
 
 # Detection order: emails first (they may hold digits), then cards (the longest digit runs),
 # then Luhn-checked SINs, then phones, so no shorter pattern eats part of a longer number.
-_PASSES: tuple[tuple[str, re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
-    ("email", _EMAIL_SPAN_RE, _marker("email")),
-    ("card", _DIGIT_RUN_RE, _run_replacer("card", _card_end)),
-    ("sin", _DIGIT_RUN_RE, _run_replacer("sin", _sin_end)),
-    ("phone", _PHONE_RE, _marker("phone")),
-    ("passport", _PASSPORT_RE, _marker("passport")),
-    ("postal_code", _POSTAL_RE, _marker("postal_code")),
-    ("address", _ADDRESS_RE, _marker("address")),
+_PASSES: tuple[tuple[str, _Finder], ...] = (
+    ("email", _pattern_finder(_EMAIL_SPAN_RE)),
+    ("card", _run_finder(_card_end)),
+    ("sin", _run_finder(_sin_end)),
+    ("phone", _pattern_finder(_PHONE_RE)),
+    ("passport", _pattern_finder(_PASSPORT_RE)),
+    ("postal_code", _pattern_finder(_POSTAL_RE)),
+    ("address", _pattern_finder(_ADDRESS_RE)),
 )
+
+
+@lru_cache(maxsize=4096)
+def _nfkc(ch: str) -> str:
+    return unicodedata.normalize("NFKC", ch)
+
+
+def _one_to_one() -> dict[int, str]:
+    """Characters whose NFKC form is one ASCII character: spaces, full-width forms, `＠`."""
+    table = {}
+    for code in [0xA0, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000, *range(0xFF01, 0xFF5F)]:
+        form = unicodedata.normalize("NFKC", chr(code))
+        if len(form) == 1 and form.isascii():
+            table[code] = form
+    table[0xFE6B] = "@"  # small commercial at
+    return table
+
+
+_ONE_TO_ONE = _one_to_one()
+
+
+def _normalised(text: str) -> tuple[str, list[int] | None]:
+    """`text` in NFKC, character by character, and the original index of each character
+    (None when every character kept its place); only non-ASCII characters that the common
+    one-to-one table does not cover are looked at one by one."""
+    if text.isascii():
+        return text, None
+    text = text.translate(_ONE_TO_ONE)  # the same length: positions unchanged
+    if text.isascii() or unicodedata.is_normalized("NFKC", text):
+        return text, None
+    parts: list[str] = []
+    origin: list[int] = []
+    pos = 0
+    for run in _NON_ASCII_RE.finditer(text):
+        parts.append(text[pos : run.start()])
+        origin.extend(range(pos, run.start()))
+        for i in range(run.start(), run.end()):
+            # A mark that NFKC drops, or a character with no form, stays as it is.
+            form = _nfkc(text[i]) or text[i]
+            parts.append(form)
+            origin.extend([i] * len(form))
+        pos = run.end()
+    parts.append(text[pos:])
+    origin.extend(range(pos, len(text)))
+    return "".join(parts), origin
+
+
+def _masked(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` with each span overwritten by the mask, in one pass."""
+    pieces, pos = [], 0
+    for start, end in spans:
+        pieces += [text[pos:start], _MASK * (end - start)]
+        pos = end
+    pieces.append(text[pos:])
+    return "".join(pieces)
 
 
 def scrub(text: str, lang: str = "en") -> Scrubbed:
     """Replace personal information with markers written in `lang`; list the kinds removed."""
-    found: set[str] = set()
     # Every pass needs an "@" (email) or a digit (the others): most comments have neither,
     # and are then left as they are without running seven patterns over them.
-    has_at, has_digit = "@" in text, _ANY_DIGIT_RE.search(text) is not None
-    for kind, pattern, replace in _PASSES:
+    norm, origin = _normalised(text)
+    has_at, has_digit = "@" in norm, _ANY_DIGIT_RE.search(norm) is not None
+    if not has_at and not has_digit:
+        return Scrubbed(text=text, removed=())
+    found: list[tuple[int, int, str]] = []
+    for kind, find in _PASSES:
         if not (has_at if kind == "email" else has_digit):
             continue
-        new_text = pattern.sub(replace, text)
-        # Luhn-checked passes may leave every candidate untouched, so compare, don't count.
-        if new_text != text:
-            found.add(kind)
-            text = new_text
-    if lang == "fr":
-        for kind in found:
-            text = text.replace(MARKERS[kind], MARKERS_FR[kind])
-    return Scrubbed(text=text, removed=tuple(k for k in KINDS if k in found))
+        spans = list(find(norm))
+        if spans:
+            found += [(start, end, kind) for start, end in spans]
+            norm = _masked(norm, spans)  # later passes never see what was removed
+    if not found:
+        return Scrubbed(text=text, removed=())
+    markers = MARKERS_FR if lang == "fr" else MARKERS
+    pieces, pos = [], 0
+    for start, end, kind in sorted(found):
+        if origin is not None:
+            start, end = origin[start], origin[end - 1] + 1
+        if start < pos:  # two spans inside one original character: already replaced
+            continue
+        pieces += [text[pos:start], markers[kind]]
+        pos = end
+    pieces.append(text[pos:])
+    kinds = {kind for _start, _end, kind in found}
+    return Scrubbed(text="".join(pieces), removed=tuple(k for k in KINDS if k in kinds))

@@ -1,9 +1,8 @@
 """The public routes' guard against floods and bots: per-client limits and a honeypot.
 
-A client is a salted hash of its IP address (limits.client_key), never the address. The
-address is what Starlette puts in `request.client`: behind a reverse proxy, uvicorn's
---proxy-headers/--forwarded-allow-ips decide whether X-Forwarded-For is believed, so a
-visitor cannot pick their own address by sending that header.
+A client is a salted hash of its address (limits.client_key), never the address. Which
+address, core/client_keys.client_address decides: X-Forwarded-For only from trusted proxies,
+IPv6 by its /64, so a visitor can pick neither their own address nor a fresh one per post.
 
 Kiosk tablets at one counter share an address and send their offline queue in a burst when
 the network comes back, so kiosk posts have their own, higher limit (Settings.
@@ -25,7 +24,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from feedback.answers import intake
+from feedback.answers import admission, intake
 from feedback.core import limits
 from feedback.core.db import session_scope
 from feedback.core.i18n import N_, gettext_for
@@ -136,7 +135,7 @@ def check(session: Session, *, survey: Survey, guard: Guard, lang: str) -> None:
     checks = [(f"submit:{survey.id}:{guard.client}", guard.client_limit)]
     if guard.survey_cap > 0:
         checks.append((f"submit:{survey.id}", guard.survey_cap))
-    intake.throttle(session, checks=checks, lang=lang)
+    admission.throttle(session, checks=checks, lang=lang)
 
 
 def is_bot(form: Mapping[str, list[str]]) -> bool:

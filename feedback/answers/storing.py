@@ -14,23 +14,13 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, TypeDecorator, bindparam, insert, select
+from sqlalchemy import String, TypeDecorator, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from feedback.answers import outbox
+from feedback.answers import admission, outbox
+from feedback.answers.intake import Pending, Rejected, Stored, Submission, answer_rows, prepare
 from feedback.comments import index as comment_index
-from feedback.answers.intake import (
-    LIMIT_WINDOW,
-    Pending,
-    Rejected,
-    Stored,
-    Submission,
-    answer_rows,
-    client_checks,
-    prepare,
-    too_many,
-)
 from feedback.core import limits, observability
 from feedback.core.models import Answer, Question, Response, Survey
 from feedback.insight import rollups
@@ -41,67 +31,6 @@ _RESPONSES = Response.__table__  # type: ignore[attr-defined]
 _ANSWERS = Answer.__table__  # type: ignore[attr-defined]
 _INSERT_ANSWERS = insert(_ANSWERS)
 _ANSWER_VALUES = ("response_id", "question_id", "value", "option", "text")
-_FIND_KEYS = select(_RESPONSES.c.idempotency_key, _RESPONSES.c.id).where(
-    _RESPONSES.c.survey_id == bindparam("survey_id"),
-    _RESPONSES.c.idempotency_key.in_(bindparam("keys", expanding=True)),
-)
-# PostgreSQL: one probe of the (survey, key) unique index per key, one text for any number
-# of keys (prepared once). With `key IN (...)` each key cost the unique index a descent, so
-# while the statistics lagged behind a growing table (a new database, until autovacuum's
-# ANALYZE) one descent of the (survey, submitted_at) index looked cheaper, and read the
-# survey's every response: 2-4 ms a batch at 8,000 rows. Key by key, the unique index is
-# costed no higher than that scan, and lower as soon as statistics exist.
-_FIND_KEYS_PG = (
-    "SELECT given.key, found.id FROM unnest(%s::VARCHAR[]) AS given(key) "
-    "JOIN LATERAL (SELECT id FROM response WHERE survey_id = %s "
-    "AND idempotency_key = given.key LIMIT 1) AS found ON true"
-)
-
-
-def _replays(session: Session, items: Sequence[Pending]) -> dict[tuple[str, str], int]:
-    """The stored response id of each (survey, idempotency key) among `items` already stored."""
-    wanted: dict[str, set[str]] = {}
-    for item in items:
-        if item.idempotency_key is not None:
-            wanted.setdefault(item.survey.id, set()).add(item.idempotency_key)
-    found: dict[tuple[str, str], int] = {}
-    conn = session.connection()
-    for survey_id, keys in wanted.items():
-        rows: Any
-        if conn.dialect.name == "postgresql":
-            rows = conn.exec_driver_sql(_FIND_KEYS_PG, (sorted(keys), survey_id))
-        else:
-            rows = session.execute(_FIND_KEYS, {"survey_id": survey_id, "keys": sorted(keys)})
-        found |= {(survey_id, key): id_ for key, id_ in rows}
-    return found
-
-
-def _admit(session: Session, items: Sequence[Pending]) -> list[Rejected | None]:
-    """Count each item against its limits in order; refuse (429) those over any limit.
-
-    One statement counts the whole batch; hits of refused items are taken back, so a refused
-    attempt neither counts nor extends the wait, as with one submission at a time.
-    """
-    hits: dict[str, int] = {}
-    for item in items:
-        for key, _limit in item.checks:
-            hits[key] = hits.get(key, 0) + 1
-    if not hits:
-        return [None] * len(items)
-    now = limits.now()  # one window for counting and for taking back
-    counts, wait = limits.count_many(session, hits, window=LIMIT_WINDOW, now=now)
-    used = {key: counts[key] - n for key, n in hits.items()}  # what others had counted before
-    verdicts: list[Rejected | None] = []
-    for item in items:
-        if all(used[key] + 1 <= limit for key, limit in item.checks):
-            for key, _limit in item.checks:
-                used[key] += 1
-            verdicts.append(None)
-        else:
-            verdicts.append(too_many(item.lang, wait))
-    refunds = {key: counts[key] - used[key] for key in hits}
-    limits.refund(session, refunds, window=LIMIT_WINDOW, now=now)
-    return verdicts
 
 
 def store_many(session: Session, items: Sequence[Pending]) -> list[Stored | Rejected]:
@@ -112,28 +41,43 @@ def store_many(session: Session, items: Sequence[Pending]) -> list[Stored | Reje
     means another process stored one of the keys meanwhile (store them again one by one).
     """
     outcomes: list[Stored | Rejected | None] = [None] * len(items)
-    known = _replays(session, items)
+    known = admission.replays(session, items)
     fresh: list[int] = []
     first: dict[tuple[str, str], int] = {}  # the batch's first item with each key
     for i, item in enumerate(items):
         key = (item.survey.id, item.idempotency_key or "")
         if item.idempotency_key is not None and key in known:
-            outcomes[i] = Stored(id=known[key], created=False)
+            id_, digest = known[key]
+            same = admission.same_body(digest, item.body_hash)
+            outcomes[i] = Stored(id=id_, created=False) if same else admission.mismatch(item.lang)
         elif item.idempotency_key is not None and key in first:
             continue  # the same key again: answered as a replay of the first, below
         else:
             if item.idempotency_key is not None:
                 first[key] = i
             fresh.append(i)
-    verdicts = _admit(session, [items[i] for i in fresh])
-    admitted = [i for i, verdict in zip(fresh, verdicts, strict=True) if verdict is None]
+    now = limits.now()  # one window for counting and for taking back
+    verdicts = admission.admit(session, [items[i] for i in fresh], now)
+    clean: dict[int, Pending] = {}
+    previews: list[Pending] = []
     for i, verdict in zip(fresh, verdicts, strict=True):
-        outcomes[i] = verdict
-    if admitted:
-        _insert(session, [items[i] for i in admitted], outcomes, admitted)
+        # Scrubbed only now, past the replay and rate-limit refusals (see admission.py).
+        scrubbed = admission.scrub_pending(items[i]) if verdict is None else verdict
+        if isinstance(scrubbed, Rejected):
+            outcomes[i] = scrubbed
+            if verdict is None:
+                previews.append(items[i])  # refused after counting: its hits are taken back
+        else:
+            clean[i] = scrubbed
+    admission.refund(session, previews, now)
+    if clean:
+        _insert(session, list(clean.values()), outcomes, list(clean))
     for i, item in enumerate(items):
         if outcomes[i] is None:  # a repeated key: whatever its first item got
-            done = outcomes[first[(item.survey.id, item.idempotency_key or "")]]
+            j = first[(item.survey.id, item.idempotency_key or "")]
+            done = outcomes[j]
+            if not admission.same_body(items[j].body_hash, item.body_hash):
+                done = admission.mismatch(item.lang)
             outcomes[i] = Stored(id=done.id, created=False) if isinstance(done, Stored) else done
     answered = [outcome for outcome in outcomes if outcome is not None]
     assert len(answered) == len(items)  # every item answered: callers pair them up in order
@@ -154,6 +98,7 @@ class _Row:
     assisted: bool
     submitted_at: datetime
     idempotency_key: str | None
+    idempotency_hash: str | None
     source: str | None
     entered_by: int | None
     test: bool = False  # from a staff preview: kept apart, never counted or announced
@@ -260,6 +205,7 @@ def _insert(
             assisted=item.submission.assisted,
             submitted_at=item.submitted_at,
             idempotency_key=item.idempotency_key,
+            idempotency_hash=item.body_hash,
             source=item.submission.source,
             entered_by=item.submission.entered_by,
             test=item.submission.test,
@@ -328,7 +274,7 @@ def submit(
         submitted_at=submitted_at,
         partial=partial,
         preview=preview,
-        checks=client_checks(survey, client, client_limit, survey_cap),
+        checks=admission.client_checks(survey, client, client_limit, survey_cap),
     )
     try:
         outcome = _store_one(session, pending)

@@ -69,7 +69,9 @@ def serve(settings: Settings, host: str, port: int, workers: int = 1) -> int:
         port=port,
         workers=workers,
         factory=False,
-        proxy_headers=True,
+        # The application reads X-Forwarded-For itself, from FEEDBACK_TRUSTED_PROXIES only
+        # (core/client_keys.py): one rule, whatever serves it. Links use FEEDBACK_BASE_URL.
+        proxy_headers=False,
         log_config=logs.log_config(
             level=settings.log_level, json_format=settings.log_format == "json"
         ),

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import http.client
 import ipaddress
+import re
 import socket
 import ssl
 from collections.abc import Sequence
 from urllib.parse import urlsplit
+
+import idna
 
 
 class WebhookError(ValueError):
@@ -36,16 +39,82 @@ def _blocked(address: str) -> bool:
     return not ip.is_global or ip.is_multicast
 
 
-def _host_and_port(url: str) -> tuple[str, int]:
-    """The URL's host name and port (the scheme's default if none); raises WebhookError("url")."""
+# What a host may be spelled with: letters, digits, hyphens and dots (IDNs as xn-- labels).
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_HOST_NAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*\.?")
+_START = re.compile(r"https?://", re.IGNORECASE)
+# A last label a browser reads as a number makes the whole host an IPv4 address (WHATWG's
+# IPv4 parser: "127.1", "0x7f.1", "2130706433"); only the plain dotted quad reads the same.
+_NUMERIC_LABEL = re.compile(r"(?:0x[0-9a-f]*|[0-9]+)\.?", re.IGNORECASE)
+
+
+def _idna_ok(label: str) -> bool:
+    """An xn-- label decodes to Unicode and encodes back to itself (IDNA 2008)."""
+    try:
+        return idna.encode(idna.decode(label)).decode("ascii") == label
+    except (idna.IDNAError, UnicodeError, ValueError):
+        return False
+
+
+def unambiguous(url: str) -> bool:
+    """True when Python and the WHATWG URL standard (browsers, most HTTP libraries) read the
+    same host and port from this URL.
+
+    A deliberately small rule set: printable ASCII only (no whitespace, which browsers strip,
+    no control or non-ASCII characters, which they map), no backslash (a path separator to
+    browsers, part of the user name to Python), no user name or password at all, no percent
+    sign in the host, http(s):// spelled out, and a host that is a plain name, a dotted quad or
+    a bracketed IPv6 address.
+    """
+    if len(url) > 500 or not url.isascii() or not url.isprintable() or " " in url:
+        return False
+    if "\\" in url or not _START.match(url):
+        return False
     try:
         parts = urlsplit(url)
-        port = parts.port  # raises on "host:abc" or a port past 65535
+        parts.port  # noqa: B018  # raises on "host:abc" or a port past 65535
     except ValueError:
-        raise WebhookError("url") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 500:
+        return False
+    netloc = parts.netloc
+    if "@" in netloc or "%" in netloc:
+        return False
+    host = netloc.rsplit(":", 1)[0] if not netloc.endswith("]") else netloc
+    if host.startswith("["):
+        return _ipv6_literal(host)
+    host = host.lower()
+    if not _HOST_NAME.fullmatch(host) or len(host) > 253:
+        return False
+    if _NUMERIC_LABEL.fullmatch(host.rstrip(".").rsplit(".", 1)[-1]):
+        return _dotted_quad(host)
+    return all(_idna_ok(label) for label in host.split(".") if label.startswith("xn--"))
+
+
+def _ipv6_literal(host: str) -> bool:
+    if not (host.startswith("[") and host.endswith("]")):
+        return False
+    try:
+        ipaddress.IPv6Address(host[1:-1])
+    except ValueError:
+        return False
+    return True
+
+
+def _dotted_quad(host: str) -> bool:
+    try:
+        ipaddress.IPv4Address(host)  # strict: four decimal parts, no leading zeros
+    except ValueError:
+        return False
+    return True
+
+
+def _host_and_port(url: str) -> tuple[str, int]:
+    """The URL's host name and port (the scheme's default if none); raises WebhookError("url")."""
+    if not unambiguous(url):
         raise WebhookError("url")
-    return parts.hostname, port or (443 if parts.scheme == "https" else 80)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise WebhookError("url")
+    return parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
 
 
 def _resolve(host: str, port: int) -> list[str]:

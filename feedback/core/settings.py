@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
@@ -147,6 +148,19 @@ class Settings(BaseSettings):
         "share an address and send their offline queue at once); the survey's own limit applies "
         "if it is higher.",
     )
+    trusted_proxies: str = Field(
+        default="127.0.0.1, ::1",
+        description="Networks of the reverse proxies whose X-Forwarded-For is believed (comma "
+        "separated, e.g. `10.0.0.0/8, fd00::/8`); read right to left past these hops only. "
+        "Empty: the peer address is the client.",
+    )
+    ipv6_prefix: int = Field(
+        default=64,
+        ge=32,
+        le=128,
+        description="IPv6 clients are counted by their network of this prefix length for rate "
+        "limits (one home or phone has a whole /64); IPv4 clients by their address.",
+    )
     survey_limit_per_minute: int = Field(
         default=0,
         description="Submissions a minute to one survey from everyone together, answered with "
@@ -187,6 +201,13 @@ class Settings(BaseSettings):
     def _zone(cls, value: str) -> str:
         if not is_zone(value):
             raise ValueError(f"{value!r} is not an IANA time zone (such as America/Toronto)")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for part in value.replace(",", " ").split():
+            ipaddress.ip_network(part, strict=False)  # ValueError names the bad network
         return value
 
     @property

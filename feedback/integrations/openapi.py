@@ -27,7 +27,8 @@ def _errors(*statuses: int) -> dict[str, Any]:
         410: "The survey is closed",
         413: "Too large",
         415: "Not sent as application/json",
-        422: "Invalid, with a message per field",
+        422: "Invalid, with a message per field; or idempotency_mismatch: the key was "
+        "already used with another body",
         429: "Too many submissions; see Retry-After",
     }
     return {str(s): _json(_ref("Error"), words[s]) for s in statuses}
@@ -74,7 +75,9 @@ def _paths() -> dict[str, Any]:
                         "in": "header",
                         "required": False,
                         "schema": _KEY,
-                        "description": "The same key again returns 200 and the first id.",
+                        "description": "The same key with the same body again returns 200 "
+                        "and the first id (no amend token); with another body, 422 "
+                        "idempotency_mismatch.",
                     },
                     _LANG,
                 ],
@@ -84,7 +87,7 @@ def _paths() -> dict[str, Any]:
                 },
                 "responses": {
                     "201": _json(_ref("Stored"), "Stored"),
-                    "200": _json(_ref("Stored"), "Already stored with this key"),
+                    "200": _json(_ref("Stored"), "Already stored with this key and body"),
                     **_errors(400, 403, 404, 410, 413, 415, 422, 429),
                 },
             },

@@ -143,7 +143,7 @@ SCHEMAS: dict[str, Any] = {
         closed=False,
     ),
     "Stored": _obj(
-        ["id", "survey", "removed", "amend_token"],
+        ["id", "survey", "removed"],
         {
             "id": {"type": "string"},
             "survey": {"type": "string"},
@@ -152,7 +152,11 @@ SCHEMAS: dict[str, Any] = {
                 "items": {"type": "string"},
                 "description": "Kinds of personal information removed from comments.",
             },
-            "amend_token": {"type": "string", "description": "Lets PATCH add answers for 2 h."},
+            "amend_token": {
+                "type": "string",
+                "description": "Lets PATCH add answers for 2 h from the first store (a PATCH "
+                "returns the same token; its window never grows). Never sent on a replay.",
+            },
         },
     ),
     "BulkItem": _obj(

@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from feedback.answers import intake, protect
+from feedback.answers.privacy import scrub
 from feedback.core import limits
 from feedback.core.local_time import local_day
 from feedback.core.models import OpportunityBatch, OpportunityDay, Service, Survey, utcnow
@@ -33,7 +34,8 @@ COUNT_MAX = 1_000_000  # largest count one integrator item may add
 def clean_touchpoint(value: Any) -> str:
     """A touchpoint as the aggregates key it: text, trimmed, storable; "" when none."""
     text = value.strip()[: intake.TOUCHPOINT_MAX] if isinstance(value, str) else ""
-    return text if text and intake.storable(text) else ""
+    # People type touchpoints (an agent's note, a link's parameter): scrubbed like answers.
+    return scrub(text).text if text and intake.storable(text) else ""
 
 
 def _zone(session: Session, survey: Survey) -> str:

@@ -10,7 +10,8 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from feedback.answers import amend, intake, protect
+from feedback.answers import admission, amend, intake, protect
+from feedback.core import client_keys
 from feedback.core.i18n import gettext_for
 from feedback.core.models import Survey
 from feedback.routes.base import api_error, db, language, open_survey, public
@@ -48,8 +49,8 @@ def _error(request: Request, survey: Survey | None, error: intake.Rejected) -> R
 
 def _guard(request: Request, survey: Survey) -> protect.Guard:
     """This client's limits (a salted hash of its address, never the address)."""
-    ip = request.client.host if request.client else None
     settings = request.app.state.settings
+    ip = client_keys.client_address(request, settings)
     return protect.widget_guard(request.app.state.engine, survey=survey, ip=ip, settings=settings)
 
 
@@ -122,15 +123,14 @@ async def _read_json(request: Request, survey: Survey | None, lang: str) -> Any:
         return api_error(400, "bad_json", message, headers=_cors(request, survey))
 
 
-def _stored(request: Request, survey: Survey, stored: intake.Stored, status: int) -> Response:
-    """The created/amended body: the response id, what was removed, and a fresh amend token."""
-    token = amend.make_token(request.app.state.secret, survey.id, stored.id)
-    payload = {
-        "id": str(stored.id),
-        "survey": survey.id,
-        "removed": list(stored.removed),
-        "amend_token": token,
-    }
+def _stored(
+    request: Request, survey: Survey, stored: intake.Stored, status: int, token: str | None
+) -> Response:
+    """The created/amended body: the response id, what was removed, and the amend token."""
+    payload: dict[str, Any] = {"id": str(stored.id), "survey": survey.id}
+    payload["removed"] = list(stored.removed)
+    if token is not None:
+        payload["amend_token"] = token
     return JSONResponse(payload, status_code=status, headers=_cors(request, survey))
 
 
@@ -167,14 +167,25 @@ async def post_response(request: Request) -> Response:
             idempotency_key=request.headers.get("idempotency-key"),
             partial=body.get("partial") is True,
             preview=body.get("preview") is True,
-            checks=intake.client_checks(survey, guard.client, guard.client_limit, guard.survey_cap),
+            checks=admission.client_checks(
+                survey, guard.client, guard.client_limit, guard.survey_cap
+            ),
         )
         # Stored with what other requests sent meanwhile, in one commit (group_commit.py);
         # answered once that commit is on the disk.
         stored = await request.app.state.writer.store(pending)
     except intake.Rejected as error:
         return _error(request, survey, error)
-    return _stored(request, survey, stored, 201 if stored.created else 200)
+    if not stored.created:
+        # A replay proves only that its sender knows the key: it never gets an amend token.
+        return _stored(request, survey, stored, 200, None)
+    return _stored(
+        request,
+        survey,
+        stored,
+        201,
+        amend.make_token(request.app.state.secret, survey.id, stored.id),
+    )
 
 
 @public("follow-up answers, guarded by the short-lived amend token")
@@ -207,7 +218,7 @@ async def patch_response(request: Request) -> Response:
             guard = protect.follow_up_guard(
                 session,
                 survey=survey,
-                ip=request.client.host if request.client else None,
+                ip=client_keys.client_address(request, request.app.state.settings),
                 response_id=token_id,
                 settings=request.app.state.settings,
             )
@@ -225,7 +236,8 @@ async def patch_response(request: Request) -> Response:
             )
         except intake.Rejected as error:
             return _error(request, survey, error)
-    return _stored(request, survey, stored, 200)
+    # The token it came with, not a new one: its expiry was fixed when it was first given.
+    return _stored(request, survey, stored, 200, body["amend_token"])
 
 
 routes = [

@@ -9,7 +9,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from feedback.answers import intake, protect, test_answers
+from feedback.answers import admission, intake, protect, test_answers
+from feedback.core import client_keys
 from feedback.core.catalog import CHANNELS
 from feedback.core.i18n import gettext_for
 from feedback.core.models import Survey
@@ -182,7 +183,7 @@ async def survey_post(request: Request) -> Response:
         if protect.is_bot(values):
             # Answered like any other post, so the bot learns nothing; nothing is stored.
             return _thanks(request, survey, lang, ())
-        ip = request.client.host if request.client else None
+        ip = client_keys.client_address(request, request.app.state.settings)
         guard = protect.guard(
             session,
             survey=survey,
@@ -209,7 +210,7 @@ async def survey_post(request: Request) -> Response:
                 idempotency_key=f"form:{submission_id}" if submission_id else None,
                 # First post: show what the scrubber would remove; the form's flag then stores.
                 preview=form.get("pii_checked") != "1",
-                checks=intake.client_checks(
+                checks=admission.client_checks(
                     survey, guard.client, guard.client_limit, guard.survey_cap
                 ),
             )
@@ -219,7 +220,12 @@ async def survey_post(request: Request) -> Response:
             session.commit()
             stored = await request.app.state.writer.store(pending)
         except intake.Rejected as error:
-            if error.status not in (422, 429):
+            if error.code == "idempotency_mismatch":
+                # A form sent again with other answers (back, change, send): told, not stored.
+                error.message = gettext_for(lang).gettext(
+                    "These answers were already sent. To answer again, open the survey again."
+                )
+            if error.status not in (422, 429) or error.code == "idempotency_mismatch":
                 return _closed_page(request, error, lang)
             check = ""
             checked: tuple[str, ...] = ()
@@ -267,8 +273,9 @@ async def demo_page(request: Request) -> Response:
     if not live:
         raise HTTPException(404)
     survey = live[0]
-    # The page's own origin, so the snippet works however the demo was reached.
-    base = f"{request.url.scheme}://{request.url.netloc}"
+    # The configured public address, never the Host header: a forged Host would otherwise
+    # write a snippet that loads a script from anywhere into the page.
+    base = request.app.state.settings.base_url
     mode = request.query_params.get("mode", "inline")
     mode = mode if mode in snippets.MODES else "inline"
     context = {

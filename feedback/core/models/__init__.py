@@ -2,8 +2,19 @@
 mapping. Import tables from here; each module registers its own on SQLModel.metadata."""
 
 from feedback.core.models.base import utcnow
+from feedback.core.models.comments import (
+    ChangeEventCitation,
+    Comment,
+    CommentNote,
+    CommentTermDay,
+    CommentTheme,
+    CommentThemeDay,
+    Theme,
+    ThemeModel,
+)
 from feedback.core.models.insight import AlertSignal, AlertSubscription, ChangeEvent
 from feedback.core.models.integrations import ApiToken, Webhook, WebhookDelivery
+from feedback.core.models.kiosks import KioskDevice
 from feedback.core.models.operations import RateCounter, ScheduledJob
 from feedback.core.models.reach import (
     ContactMark,
@@ -40,8 +51,15 @@ __all__ = [
     "InteractionCount",
     "Invitation",
     "InvitationRule",
+    "KioskDevice",
     "OpportunityBatch",
     "OpportunityDay",
+    "ChangeEventCitation",
+    "Comment",
+    "CommentNote",
+    "CommentTermDay",
+    "CommentTheme",
+    "CommentThemeDay",
     "Question",
     "RateCounter",
     "Response",
@@ -53,6 +71,8 @@ __all__ = [
     "StaffSession",
     "StaffUser",
     "Survey",
+    "Theme",
+    "ThemeModel",
     "Webhook",
     "WebhookDelivery",
     "utcnow",

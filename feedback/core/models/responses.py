@@ -44,6 +44,8 @@ class Response(SQLModel, table=True):
     test: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
     submitted_at: datetime = utc_column()
     idempotency_key: str | None = Field(default=None, max_length=128)
+    # SHA-256 of the body stored with the key: the same key with another body is refused.
+    idempotency_hash: str | None = Field(default=None, max_length=64)
     # How it came in (hosted, widget, kiosk, assisted, paper, api); None: stored before it
     # was recorded.
     source: str | None = Field(default=None, max_length=12)
