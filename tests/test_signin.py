@@ -308,3 +308,20 @@ def test_the_cookie_holds_a_random_id_and_the_table_only_its_hash(
     assert set(data) == {"sid", "lang", "csrf_token"}
     [row] = _sessions_of(app, "admin")
     assert row.id != data["sid"] and len(row.id) == 64
+
+
+def test_a_borrowed_session_cannot_guess_the_password_at_full_speed(
+    app: Any, client: TestClient
+) -> None:
+    login(client, username="manager")
+    token = _csrf(client)
+    form = {"csrf_token": token, "new": "a new long password", "again": "a new long password"}
+    for n in range(5):
+        wrong = client.post("/account/password", data={**form, "current": f"guess {n}"})
+        assert wrong.status_code == 400 and "not right" in wrong.text
+    refused = client.post("/account/password", data={**form, "current": ADMIN_PASSWORD})
+    assert refused.status_code == 400 and "Too many failed" in refused.text
+    with session_scope(app.state.engine) as session:
+        manager = auth.find_user(session, "manager")
+        assert manager is not None
+        assert auth.authenticate(session, username="manager", password=ADMIN_PASSWORD)

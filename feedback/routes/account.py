@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from feedback.core import limits
 from feedback.core.i18n import gettext_for
 from feedback.core.models import StaffUser
 from feedback.routes.base import (
@@ -21,12 +22,14 @@ from feedback.routes.base import (
     requires,
     session_policy,
 )
-from feedback.staff import audit, auth, sessions, totp
+from feedback.staff import audit, auth, sessions, throttle, totp
 
 ANYONE = auth.ROLES
 # Recovery codes and keys are shown once: the page must not be kept by a browser or proxy.
 NO_STORE = {"Cache-Control": "no-store"}
 DONE = ("password", "others", "two-factor-off")
+# Wrong current passwords per account and 15 minutes (wrong codes: twice this, as at sign-in).
+GUESSES = 5
 
 
 def _lang(request: Request, form: Any = None) -> str:
@@ -91,9 +94,19 @@ async def change_password(request: Request) -> Response:
     new = str(form.get("new") or "")[:1024]
     errors: dict[str, str] = {}
     with db(request) as session:
-        checked = auth.authenticate(session, username=me.username, password=current)
+        # A borrowed session must not become a way to guess the password at full speed.
+        verdict = limits.hit(
+            session, f"account:password:{me.id}", limit=GUESSES, window=throttle.WINDOW
+        )
+        checked = None
+        if verdict.allowed:
+            checked = auth.authenticate(session, username=me.username, password=current)
         if not me.password_hash or not request.app.state.settings.local_passwords:
             errors["current"] = _("This account signs in through single sign-on only.")
+        elif not verdict.allowed:
+            errors["current"] = _("Too many failed sign-in attempts. Try again in %(n)s min.") % {
+                "n": -(-verdict.retry_after // 60)
+            }
         elif checked is None or checked.id != me.id:
             errors["current"] = _("Your current password is not right.")
         if len(new) < 10:
@@ -155,7 +168,11 @@ async def two_factor_post(request: Request) -> Response:
             audit.record(session, user, "two_factor.on", user.username)
             return _two_factor_page(request, lang, recovery_codes=codes)
         if action in ("recovery", "off") and user.totp_secret:
-            if not totp.verify(session, user, code):
+            # The same count as the sign-in's second step: codes are guessed nowhere faster.
+            verdict = limits.hit(
+                session, f"login:code:{user.id}", limit=GUESSES * 2, window=throttle.WINDOW
+            )
+            if not verdict.allowed or not totp.verify(session, user, code):
                 return _two_factor_page(request, lang, errors=wrong)
             if action == "recovery":
                 codes = totp.new_recovery_codes(session, user)
