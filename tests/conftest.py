@@ -50,7 +50,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield f"sqlite:///{tmp_path / 'feedback.db'}"
         return
     if not PG_URL:
-        pytest.skip("PostgreSQL tests need FEEDBACK_TEST_DATABASE_URL (CI sets it)")
+        pytest.skip(
+            "PostgreSQL half: set FEEDBACK_TEST_DATABASE_URL (such as "
+            "postgresql+psycopg://postgres@127.0.0.1:5432/test; .ci/run sets it)"
+        )
     schema = f"t_{secrets.token_hex(6)}"
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

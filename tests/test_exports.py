@@ -136,7 +136,12 @@ def test_csv_xlsx_and_json_match_the_database(staff: TestClient, app: Any) -> No
 def test_filters_narrow_the_export(staff: TestClient, app: Any) -> None:
     ids = counter_answers(staff, app)
     survey = app.state.ids["counter"]
-    today = datetime.now(UTC).date().isoformat()
+    with session_scope(app.state.engine) as session:
+        phoned = session.get(Response, ids[3])
+        assert phoned is not None
+        # The day it was stored on (its service counts UTC days), not the clock's: no midnight
+        # falls between storing and asking.
+        today = phoned.submitted_at.date().isoformat()
     got = staff.get(
         f"/dashboard/exports/responses?survey={survey}&format=csv&channel=phone&language=en"
         f"&since={today}&until={today}"
@@ -220,7 +225,11 @@ def test_a11_summary_counts_each_scale_point_per_channel(staff: TestClient, app:
     post(staff, v2, "web", "en", {"trust": True, "went_well": ["ease", "efficiency"]})
     post(staff, v2, "web", "fr", {"trust": False, "went_badly": ["efficiency"]})
     post(staff, v2, "phone", "en", {"trust": True, "went_well": ["ease"]})
-    quarter = Quarter.of(datetime.now(UTC).date())
+    with session_scope(app.state.engine) as session:
+        # The quarter the answers were stored in, not the clock's (no quarter ends between).
+        first = session.exec(select(Response.submitted_at).order_by(Response.id)).first()
+        assert first is not None
+    quarter = Quarter.of(first.date())
     got = staff.get(f"/dashboard/exports/a11.csv?quarter={quarter}")
     assert got.status_code == 200
     rows = list(csv.DictReader(io.StringIO(got.content.decode("utf-8-sig"))))
