@@ -73,7 +73,7 @@ from feedback.routes import (
     webhooks_admin,
 )
 from feedback.routes import alerts as alert_routes
-from feedback.staff import auth
+from feedback.staff import auth, sessions
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -106,7 +106,10 @@ def prepare_database(settings: Settings) -> None:
 
 def background_jobs(settings: Settings) -> list[jobs.Job]:
     """The periodic jobs the server runs; each runs once per period across all workers."""
-    out = [jobs.Job("limits.forget_expired", 3600, protect.forget_expired)]
+    out = [
+        jobs.Job("limits.forget_expired", 3600, protect.forget_expired),
+        jobs.Job("sessions.forget", 86400, sessions.forget_job),
+    ]
     if settings.alert_check_interval > 0:
         out.append(jobs.Job("alerts", settings.alert_check_interval, alerts.job(settings)))
     if settings.retention_interval > 0:

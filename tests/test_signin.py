@@ -325,3 +325,19 @@ def test_a_borrowed_session_cannot_guess_the_password_at_full_speed(
         manager = auth.find_user(session, "manager")
         assert manager is not None
         assert auth.authenticate(session, username="manager", password=ADMIN_PASSWORD)
+
+
+def test_old_sessions_are_forgotten_by_a_daily_job(app: Any, client: TestClient) -> None:
+    from feedback.app import background_jobs
+
+    assert ("sessions.forget", 86400) in [
+        (j.name, j.every) for j in background_jobs(app.state.settings)
+    ]
+    login(client)  # ended at once below
+    client.post("/logout", data={"csrf_token": _csrf(client)})
+    login(client)  # still live
+    with session_scope(app.state.engine) as session:
+        assert sessions.forget_old(session, now=PINNED + timedelta(days=29)) == 0
+    with session_scope(app.state.engine) as session:
+        # 31 days on: the ended one and the live one (expired after 8 hours) both go.
+        assert sessions.forget_old(session, now=PINNED + timedelta(days=31)) == 2

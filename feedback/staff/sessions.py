@@ -16,9 +16,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import Engine, delete, or_, update
 from sqlmodel import Session, col, select
 
+from feedback.core.db import session_scope
 from feedback.core.models import StaffSession, StaffUser
 
 # Recording each request's time would be a write per page view; a minute is precise enough
@@ -146,3 +147,25 @@ def live(
 def is_this(row: StaffSession, token: object) -> bool:
     """True when `row` is the session of this cookie token."""
     return isinstance(token, str) and row.id == _digest(token)
+
+
+# Ended and expired sessions are kept a while (who was signed in, and how, when something
+# needs looking into); the audit log keeps sign-ins and sign-outs for longer.
+KEEP_ENDED = timedelta(days=30)
+
+
+def forget_old(session: Session, now: datetime | None = None) -> int:
+    """Delete sessions that ended or expired more than 30 days ago; returns how many."""
+    cutoff = _now(now) - KEEP_ENDED
+    result = session.execute(
+        delete(StaffSession).where(
+            or_(col(StaffSession.ended_at) < cutoff, col(StaffSession.expires_at) < cutoff)
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def forget_job(engine: Engine) -> str:
+    """The daily job: forget sessions that ended or expired over 30 days ago."""
+    with session_scope(engine) as session:
+        return f"forgot {forget_old(session)} sessions"
