@@ -46,7 +46,7 @@ def read_token(secret: str, token: Any, survey_id: str, *, max_age: int = PREVIE
 
 def count(session: Session, *, survey_id: str) -> int:
     """How many test answers a survey has."""
-    stmt = select(func.count()).where(Response.survey_id == survey_id, col(Response.test))
+    stmt = select(func.count()).where(col(Response.survey_id) == survey_id, col(Response.test))
     return int(session.execute(stmt).scalar_one())
 
 
@@ -57,7 +57,7 @@ def delete_all(session: Session, *, user: StaffUser, survey: Survey) -> int:
     """
     ids = list(
         session.scalars(
-            select(Response.id).where(Response.survey_id == survey.id, col(Response.test))
+            select(col(Response.id)).where(col(Response.survey_id) == survey.id, col(Response.test))
         )
     )
     for start in range(0, len(ids), _BATCH):

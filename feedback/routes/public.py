@@ -138,7 +138,7 @@ async def survey_form(request: Request) -> Response:
         if channel is None:
             return not_offered_page(request, lang)
         touchpoint = _touchpoint(request.query_params.get("touchpoint"))
-        preview = request.query_params.get(test_answers.PARAM)
+        preview = request.query_params.get(test_answers.PARAM) or ""
         test = _is_test(request, survey, preview)
         if not test:  # a staff preview offers the survey to no one
             # The page shown is one person offered the survey (bounded per client).
