@@ -136,11 +136,27 @@ def test_first_sign_in_makes_an_account_without_a_role_until_an_admin_grants_one
     # Nothing but that page, on every staff path.
     page.goto(f"{server.url}/admin/users")
     assert "Ask an administrator" in page.content()
-    # An admin grants a role: the waiting session ends, and the next sign-in has the role.
-    with session_scope(app.state.engine) as session:
-        found = session.get(StaffUser, person.id)
-        assert found is not None
-        auth.change_user(session, found, role="viewer", service_ids=["licences"])
+    # An admin sees them waiting and grants a role: the waiting session ends, and the next
+    # sign-in has the role.
+    admin = browser.new_context().new_page()
+    admin.goto(f"{server.url}/login")
+    admin.fill("#username", "admin")
+    admin.fill("#password", ADMIN_PASSWORD)
+    admin.press("#password", "Enter")
+    admin.wait_for_load_state()
+    admin.goto(f"{server.url}/admin/users")
+    waiting = admin.locator(".waiting-access")
+    assert "amelie.roy-2 (amelie.roy@example.ca)" in waiting.inner_text()
+    assert axe_violations(admin) == []
+    if shots:
+        admin.screenshot(path=str(Path(shots) / "security-users-waiting-en.png"))
+    waiting.get_by_role("link", name="amelie.roy-2").click()
+    admin.check("#role-viewer")
+    admin.check("#service-licences")
+    admin.get_by_role("button", name="Save the role and services").click()
+    admin.wait_for_load_state()
+    assert _user(app, oidc_issuer=provider.issuer).role == "viewer"
+    admin.context.close()
     page.goto(f"{server.url}/account")
     assert "/login" in page.url
     page.get_by_role("link", name="Sign in with Test ID").click()
