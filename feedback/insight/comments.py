@@ -1,4 +1,4 @@
-"""Comments: search and page through them, read them for term counts, hide abusive ones.
+"""Comments: the newest ones of a survey, hiding abusive ones (search: feedback.comments).
 
 A hidden comment stays in the database with who hid it and when (for audit) and is left
 out of every read here, so no page shows it again.
@@ -6,22 +6,21 @@ out of every read here, so no page shows it again.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
+from feedback.core import local_time
 from feedback.core.models import Answer, Response, Survey, utcnow
+from feedback.core.times import as_utc
+from feedback.insight.local_days import survey_zone
 from feedback.insight.queries import Filters, by_dimensions
 
-# Search terms are matched in both cases of each accented letter; past this many accented
-# letters the rest are matched as typed (the number of patterns doubles with each one).
-_MAX_VARIED = 4
 # The detail page's latest comments come from at most this many newest responses.
 WALK = 2000
 
@@ -49,39 +48,24 @@ class Search:
     headline_id: int | None = None
 
 
-def case_variants(needle: str) -> list[str]:
-    """`needle` lowered, with each accented letter in both cases.
-
-    SQLite's lower() folds ASCII letters only, so "École" stays "École"; matching the
-    lowered text against both "é" and "É" makes the search case-insensitive in French too.
-    """
-    lowered = needle.lower()
-    choices: list[tuple[str, ...]] = []
-    varied = 0
-    for ch in lowered:
-        if not ch.isascii() and ch.upper() != ch and varied < _MAX_VARIED:
-            varied += 1
-            choices.append((ch, ch.upper()))
-        else:
-            choices.append((ch,))
-    return ["".join(p) for p in itertools.product(*choices)]
-
-
-def _like_pattern(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+def _bounds(session: Session, survey_id: str, filters: Filters) -> tuple[datetime, datetime]:
+    """The filters' local days, in the survey's service zone, as UTC bounds [start, end)."""
+    zone = survey_zone(session, survey_id)
+    return local_time.day_range(filters.since, min(filters.until, date(9998, 12, 30)), zone)
 
 
 def _statement(
-    survey_id: str, filters: Filters, search: Search, within: Any = None
+    survey_id: str,
+    filters: Filters,
+    search: Search,
+    within: Any = None,
+    bounds: tuple[datetime, datetime] | None = None,
 ) -> tuple[Any, Any]:
     """The comments query (not ordered) and the headline answer's value column.
 
-    `within`, a subquery of response ids, drives the query when given.
+    `within`, a subquery of response ids, drives the query when given; else `bounds`.
     """
     overall = aliased(Answer)
-    start = datetime.combine(filters.since, time.min)
-    end = datetime.combine(filters.until + timedelta(days=1), time.min)
     stmt = (
         select(
             col(Answer.id),
@@ -109,44 +93,25 @@ def _statement(
         )
     )
     if within is None:  # else the subquery has picked the survey's responses in the range
+        assert bounds is not None
         stmt = stmt.where(
             col(Response.survey_id) == survey_id,
-            col(Response.submitted_at) >= start,
-            col(Response.submitted_at) < end,
+            col(Response.test).is_(False),
+            col(Response.submitted_at) >= bounds[0],
+            col(Response.submitted_at) < bounds[1],
         )
     stmt = by_dimensions(stmt, Response, filters)
-    needle = search.text.strip()
-    if needle:
-        lowered = func.lower(Answer.text)
-        stmt = stmt.where(
-            or_(*(lowered.like(_like_pattern(v), escape="\\") for v in case_variants(needle)))
-        )
     if search.scores and search.headline_id:
         stmt = stmt.where(col(overall.value).in_([float(v) for v in search.scores]))
     return stmt, overall.value
 
 
-def _comment(row: Any) -> Comment:
+def _comment(row: Any, zone: str | None = None) -> Comment:
+    """A comment row, its time in the service's zone (pages show the service's clock)."""
     answer_id, response_id, at, channel, language, touchpoint, text, value = row
     score = None if value is None else str(int(value))
+    at = as_utc(at).astimezone(local_time.zone(zone)) if zone else at
     return Comment(answer_id, response_id, at, channel, language, touchpoint, text, score)
-
-
-def page(
-    session: Session,
-    *,
-    survey_id: str,
-    filters: Filters,
-    search: Search,
-    offset: int = 0,
-    limit: int = 25,
-) -> tuple[list[Comment], int]:
-    """One page of matching comments, newest first, and how many match in all."""
-    stmt, _ = _statement(survey_id, filters, search)
-    total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-    ordered = stmt.order_by(col(Response.submitted_at).desc(), col(Response.id).desc())
-    rows = session.execute(ordered.offset(offset).limit(limit))
-    return [_comment(r) for r in rows], int(total)
 
 
 def latest(
@@ -164,12 +129,12 @@ def latest(
     whatever the data size, even when the channel, language or touchpoint filters match
     nothing; the comments page searches everything.
     """
-    start = datetime.combine(filters.since, time.min)
-    end = datetime.combine(filters.until + timedelta(days=1), time.min)
+    start, end = _bounds(session, survey_id, filters)
     newest = (
         select(col(Response.id))
         .where(
             col(Response.survey_id) == survey_id,
+            col(Response.test).is_(False),  # preview answers are nobody's comments
             col(Response.submitted_at) >= start,
             col(Response.submitted_at) < end,
         )
@@ -180,7 +145,8 @@ def latest(
     within = ids.join(Response, col(Response.id) == ids.c.id)
     stmt, _ = _statement(survey_id, filters, Search(headline_id=headline_id), within)
     ordered = stmt.order_by(col(Response.submitted_at).desc(), col(Response.id).desc())
-    return [_comment(r) for r in session.execute(ordered.limit(limit))]
+    zone = survey_zone(session, survey_id)
+    return [_comment(r, zone) for r in session.execute(ordered.limit(limit))]
 
 
 def survey_of(session: Session, answer_id: int) -> Survey | None:

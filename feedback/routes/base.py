@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
@@ -23,6 +24,7 @@ from feedback.core.catalog import CHANNELS, LANGUAGES, MODE_LABELS
 from feedback.core.db import session_scope
 from feedback.core.i18n import N_, gettext_for, negotiate, other_language, pick
 from feedback.core.models import StaffUser, Survey
+from feedback.core.times import as_utc
 from feedback.integrations import tokens
 from feedback.staff import auth, sessions
 from feedback.surveys import definitions as surveys
@@ -55,6 +57,17 @@ def url_with(request: Request, **changes: str | None) -> str:
         else:
             params[key] = value
     return request.url.path + ("?" + urlencode(params) if params else "")
+
+
+def when(moment: datetime, lang: str) -> str:
+    """A time as people read it: in its own zone when it has one (a service's, named by its
+    city), else UTC (stored instants)."""
+    zone = getattr(moment.tzinfo, "key", None)
+    if zone and zone != "UTC":
+        place = zone.rsplit("/", 1)[-1].replace("_", " ")
+        text = format_datetime(moment, format="d MMM y, HH:mm", tzinfo=moment.tzinfo, locale=lang)
+        return f"{text} ({place})"
+    return format_datetime(as_utc(moment), format="d MMM y, HH:mm 'UTC'", tzinfo=UTC, locale=lang)
 
 
 def render(
@@ -92,7 +105,7 @@ def render(
             value, format="#,##0" + ("." + "0" * digits if digits else ""), locale=lang
         ),
         "date": lambda d, fmt="medium": format_date(d, format=fmt, locale=lang),
-        "datetime": lambda d: format_datetime(d, format="d MMM y, HH:mm 'UTC'", locale=lang),
+        "datetime": lambda d: when(d, lang),
         "url_with": lambda **kw: url_with(request, **kw),
         "user": getattr(request.state, "user", None),
         "csrf_token": request.session.get("csrf_token") if "session" in request.scope else None,
