@@ -150,6 +150,12 @@ def test_first_sign_in_makes_an_account_without_a_role_until_an_admin_grants_one
     assert axe_violations(admin) == []
     if shots:
         admin.screenshot(path=str(Path(shots) / "security-users-waiting-en.png"))
+    admin.goto(f"{server.url}/admin/users?lang=fr")
+    assert "En attente d'accès" in admin.locator(".waiting-access").inner_text()
+    assert axe_violations(admin) == []
+    if shots:
+        admin.screenshot(path=str(Path(shots) / "security-users-waiting-fr.png"))
+    admin.goto(f"{server.url}/admin/users?lang=en")
     waiting.get_by_role("link", name="amelie.roy-2").click()
     admin.check("#role-viewer")
     admin.check("#service-licences")
