@@ -53,6 +53,7 @@ class Incoming:
     text: str
     score: float | None
     score_pct: float | None
+    touchpoint: str | None = None
 
 
 def score_pct(kind: str | None, value: float | None) -> float | None:
@@ -99,7 +100,7 @@ def add_many(session: Session, stored: Sequence[Counted]) -> None:
                     Incoming(
                         ids[key], int(row.id or 0), row.survey_id, services[row.survey_id],
                         row.submitted_at, row.channel, row.language, said, value,
-                        score_pct(headline.kind if headline else None, value),
+                        score_pct(headline.kind if headline else None, value), row.touchpoint,
                     )
                 )  # fmt: skip
     add(session, incoming)
@@ -144,6 +145,7 @@ def add(session: Session, incoming: Sequence[Incoming]) -> None:
                 "service_id": c.service_id, "submitted_at": c.submitted_at,
                 "channel": c.channel, "language": c.language, "score": c.score,
                 "score_pct": c.score_pct, "terms": text.index_terms(c.text), "status": "new",
+                "touchpoint": c.touchpoint,
                 "urgent": reason is not None, "urgent_reason": reason, "reviewed": False,
             }
         )  # fmt: skip
@@ -242,7 +244,7 @@ def _stored(session: Session, answer_ids: Sequence[int]) -> list[tuple[Incoming,
         for c, said in rows:
             incoming = Incoming(
                 c.answer_id, c.response_id, c.survey_id, c.service_id, c.submitted_at,
-                c.channel, c.language, said or "", c.score, c.score_pct,
+                c.channel, c.language, said or "", c.score, c.score_pct, c.touchpoint,
             )  # fmt: skip
             found.append((incoming, themes.get(c.answer_id, [])))
     return found

@@ -48,6 +48,7 @@ def _incoming(session: Session, survey: Survey, first: int) -> Iterator[list[Inc
             col(Response.language),
             col(Answer.text),
             col(overall.value),
+            col(Response.touchpoint),
         )  # fmt: skip
         .join(Response, col(Response.id) == Answer.response_id)
         .outerjoin(
@@ -69,12 +70,24 @@ def _incoming(session: Session, survey: Survey, first: int) -> Iterator[list[Inc
     )
     kind = headline.kind if headline else None
     chunk: list[Incoming] = []
-    for aid, rid, at, channel, lang, said, value in session.execute(stmt).all():
+    for aid, rid, at, channel, lang, said, value, touchpoint in session.execute(stmt).all():
         if not said:
             continue
         pct = index.score_pct(kind, value)
         chunk.append(
-            Incoming(aid, rid, survey.id, survey.service_id, at, channel, lang, said, value, pct)
+            Incoming(
+                aid,
+                rid,
+                survey.id,
+                survey.service_id,
+                at,
+                channel,
+                lang,
+                said,
+                value,
+                pct,
+                touchpoint,
+            )  # fmt: skip
         )
         if len(chunk) >= CHUNK:
             yield chunk

@@ -55,6 +55,9 @@ class Inbox:
     until: date | None = None
     text: str = ""
     urgent: bool = False
+    channels: tuple[str, ...] = ()  # any of these (the survey page's shared filters)
+    scores: tuple[float, ...] = ()  # headline answers as given
+    touchpoint: str | None = None
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,12 @@ def conditions(session: Session, query: Inbox, now: datetime | None = None) -> l
     ):
         if value:
             where.append(col(column) == value)
+    if query.channels:
+        where.append(col(Comment.channel).in_(query.channels))
+    if query.scores:
+        where.append(col(Comment.score).in_(query.scores))
+    if query.touchpoint:
+        where.append(col(Comment.touchpoint) == query.touchpoint)
     if query.band in BANDS:
         low, high = BANDS[query.band]
         where += [col(Comment.score_pct) >= low, col(Comment.score_pct) < high]
@@ -260,3 +269,12 @@ def choices(
         found = found.where(col(Service.id).in_(services))
         asked = asked.where(col(Survey.service_id).in_(services))
     return list(session.scalars(found)), list(session.scalars(asked))
+
+
+def count(session: Session, query: Inbox, *, cap: int = 10_000) -> tuple[int, bool]:
+    """How many comments match, reading at most `cap` + 1; True when there are more."""
+    matching_ids = (
+        select(col(Comment.answer_id)).where(*conditions(session, query)).limit(cap + 1).subquery()
+    )
+    n = int(session.execute(select(func.count()).select_from(matching_ids)).scalar_one())
+    return min(n, cap), n > cap

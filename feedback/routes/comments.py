@@ -11,10 +11,9 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from dashboards import terms
-from feedback.comments import counts, followup
+from feedback.comments import counts, followup, search
 from feedback.core.catalog import LANGUAGES
 from feedback.core.models import Service, StaffUser
-from feedback.core.numbers import whole_number
 from feedback.insight import comments, queries
 from feedback.routes.base import db, language, requires
 from feedback.routes.filtering import (
@@ -32,8 +31,21 @@ PER_PAGE = 25
 SEARCH_MAX = 100
 
 
-def _page_number(request: Request) -> int:
-    return whole_number(request.query_params.get("page"), lo=1, hi=100_000) or 1
+def _listed(items: list[search.Item]) -> list[comments.Comment]:
+    """The page's comments as the template shows them."""
+    return [
+        comments.Comment(
+            i.comment.answer_id,
+            i.comment.response_id,
+            i.comment.submitted_at,
+            i.comment.channel,
+            i.comment.language,
+            i.comment.touchpoint,
+            i.text,
+            None if i.comment.score is None else str(int(i.comment.score)),
+        )  # fmt: skip
+        for i in items
+    ]
 
 
 async def comments_page(request: Request) -> Response:
@@ -42,29 +54,25 @@ async def comments_page(request: Request) -> Response:
     user: StaffUser = request.state.user
     view = read_view(request, lang, days=90)
     text = (request.query_params.get("q") or "").strip()[:SEARCH_MAX]
-    number = _page_number(request)
+    after = search.Cursor.parse(request.query_params.get("after"))
     with db(request) as session:
         survey = survey_or_404(session, request)
         questions = surveys.questions_of(session, survey.id)
         headline = surveys.headline_question(questions)
         labels = score_labels(questions, headline, lang)
         wanted = tuple(v for v in request.query_params.getlist("score") if v in labels)
-        search = comments.Search(text, wanted, headline.id if headline else None)
-        found, total = comments.page(
-            session,
-            survey_id=survey.id,
-            filters=view.filters,
-            search=search,
-            offset=(number - 1) * PER_PAGE,
-            limit=PER_PAGE,
-        )
-        part = counts.Slice(
-            survey.id,
-            view.filters.since,
-            view.filters.until,
-            view.filters.channels,
-            view.filters.languages[0] if len(view.filters.languages) == 1 else None,
-        )
+        f = view.filters
+        query = search.Inbox(
+            survey_id=survey.id, since=f.since, until=f.until, channels=f.channels,
+            language=f.languages[0] if len(f.languages) == 1 else None, text=text,
+            scores=tuple(float(v) for v in wanted), touchpoint=f.touchpoint,
+        )  # fmt: skip
+        items, following = search.page(session, query, after=after, limit=PER_PAGE)
+        part = counts.Slice(survey.id, f.since, f.until, f.channels, query.language)
+        if text or wanted or f.touchpoint:
+            total, more = search.count(session, query)
+        else:  # the daily counts answer at once
+            total, more = sum(counts.comments_by_language(session, part).values()), False
         periods = [
             terms.period_terms(start, by_language, top)
             for start, by_language, top in counts.terms_by_period(
@@ -81,27 +89,27 @@ async def comments_page(request: Request) -> Response:
             "errors": view.errors,
             "touchpoints": queries.touchpoints(session, survey_id=survey.id),
             "channel_choices": survey.channels,
-            "search": search,
+            "search": comments.Search(text, wanted, headline.id if headline else None),
             "score_labels": labels,
-            "comments": found,
+            "comments": _listed(items),
             "total": total,
-            "page": number,
-            "pages": max(1, -(-total // PER_PAGE)),
+            "more": more,
+            "next_url": _here(request, after=following.token()) if following else None,
+            "first_url": _here(request, after=None) if after else None,
             "periods": periods,
             "can_hide": can_edit(user, survey.service_id),
             "hidden_count": comments.hidden_count(session, survey_ids=[survey.id]),
             "just_hidden": request.query_params.get("hidden") == "1",
             "here": _here(request),
-            "page_url": lambda n: _here(request, page=str(n)),
         }
     return page(request, "dashboard/comments.html", context, lang)
 
 
-def _here(request: Request, **changes: str) -> str:
+def _here(request: Request, **changes: str | None) -> str:
     """This page's path and query without the one-time "hidden" notice, with some changes."""
     drop = {"hidden", *changes}
     params = [(k, v) for k, v in request.query_params.multi_items() if k not in drop]
-    params += list(changes.items())
+    params += [(k, v) for k, v in changes.items() if v is not None]
     return request.url.path + ("?" + urlencode(params) if params else "")
 
 

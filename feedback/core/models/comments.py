@@ -39,6 +39,7 @@ class Comment(SQLModel, table=True):
     submitted_at: datetime = Field(sa_type=DateTime(timezone=True), nullable=False)
     channel: str = Field(max_length=20)
     language: str = Field(max_length=8)
+    touchpoint: str | None = Field(default=None, max_length=100)
     # The same response's headline answer, as given and as a share of its scale (0-100), so
     # that surveys on different scales can be filtered and compared together.
     score: float | None = None
@@ -91,7 +92,7 @@ class CommentNote(SQLModel, table=True):
 
 
 class CommentTermDay(SQLModel, table=True):
-    """How many comments used each term, per survey, UTC day, channel and language."""
+    """How many comments used each term, per survey, local day, channel and language."""
 
     __tablename__ = "comment_term_day"
 
@@ -104,7 +105,7 @@ class CommentTermDay(SQLModel, table=True):
 
 
 class CommentThemeDay(SQLModel, table=True):
-    """Comments per survey, UTC day, channel, language and theme (0: all comments), with the
+    """Comments per survey, local day, channel, language and theme (0: all comments), with the
     count, sum and sum of squares of their headline score (0-100) for score comparisons."""
 
     __tablename__ = "comment_theme_day"

@@ -58,6 +58,7 @@ def upgrade() -> None:
         sa.Column("submitted_at", _TZ, nullable=False),
         sa.Column("channel", _S(length=20), nullable=False),
         sa.Column("language", _S(length=8), nullable=False),
+        sa.Column("touchpoint", _S(length=100), nullable=True),
         sa.Column("score", sa.Float(), nullable=True),
         sa.Column("score_pct", sa.Float(), nullable=True),
         sa.Column("terms", sa.Text(), nullable=False),
