@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
+from feedback.core import local_time
 from feedback.core.catalog import CHANNELS, LANGUAGES
 from feedback.core.db import session_scope
 from feedback.core.i18n import gettext_for, pick
@@ -63,6 +64,12 @@ def _selection(request: Request, lang: str, errors: Errors) -> export.Selection:
     )
 
 
+def _today(request: Request) -> date:
+    """Today in the operator's default zone: the page spans services (each summary row is
+    counted in its own service's quarter)."""
+    return local_time.today(request.app.state.settings.time_zone)
+
+
 def _quarter(request: Request, lang: str, errors: Errors) -> summaries.Quarter:
     """The quarter asked for, else the last complete one."""
     raw = request.query_params.get("quarter")
@@ -70,7 +77,7 @@ def _quarter(request: Request, lang: str, errors: Errors) -> summaries.Quarter:
     if raw and found is None:
         message = gettext_for(lang).gettext("“%(value)s” is not a quarter. Use the form 2026-Q1.")
         errors["quarter"] = message % {"value": raw[:20]}
-    return found or summaries.Quarter.of(utcnow().date()).previous()
+    return found or summaries.Quarter.of(_today(request)).previous()
 
 
 def _service_filter(request: Request, user: StaffUser) -> list[str] | None:
@@ -97,7 +104,7 @@ async def exports_page(request: Request, errors: Errors | None = None) -> Respon
             session, quarter=quarter, service_ids=_service_filter(request, user)
         )
     chosen_format = request.query_params.get("format", "csv")
-    latest = summaries.Quarter.of(utcnow().date())
+    latest = summaries.Quarter.of(_today(request))
     quarters = [latest]
     while first and quarters[-1].start > first:
         quarters.append(quarters[-1].previous())

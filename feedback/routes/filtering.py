@@ -12,9 +12,10 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from feedback.core import local_time
 from feedback.core.catalog import CHANNELS, DRIVERS, LANGUAGES, MODE_LABELS
 from feedback.core.i18n import N_, gettext_for, pick
-from feedback.core.models import Question, StaffUser, Survey, utcnow
+from feedback.core.models import Question, StaffUser, Survey
 from feedback.insight import queries
 from feedback.routes.base import render
 from feedback.routes.plotly_assets import plotly_map_style_id
@@ -96,10 +97,21 @@ def _date_param(request: Request, name: str, default: date, errors: list[str], l
         return default
 
 
-def read_view(request: Request, lang: str, *, days: int = 365, grain: str = "month") -> View:
-    """Read the shared filters from the query string; bad values fall back with a message."""
+def read_view(
+    request: Request,
+    lang: str,
+    *,
+    days: int = 365,
+    grain: str = "month",
+    today: date | None = None,
+) -> View:
+    """Read the shared filters from the query string; bad values fall back with a message.
+
+    `today` is the page's local day (its service's zone); the operator's default zone if
+    not given, so a default window never ends on another calendar's day.
+    """
     errors: list[str] = []
-    today = utcnow().date()
+    today = today or local_time.today(request.app.state.settings.time_zone)
     until = _date_param(request, "until", today, errors, lang)
     since = _date_param(request, "since", until - timedelta(days=days - 1), errors, lang)
     if since > until:
