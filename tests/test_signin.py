@@ -341,3 +341,30 @@ def test_old_sessions_are_forgotten_by_a_daily_job(app: Any, client: TestClient)
     with session_scope(app.state.engine) as session:
         # 31 days on: the ended one and the live one (expired after 8 hours) both go.
         assert sessions.forget_old(session, now=PINNED + timedelta(days=31)) == 2
+
+
+def test_single_sign_on_with_the_provider_away_is_a_clear_error(database_url: str) -> None:
+    from feedback.app import create_app
+
+    from conftest import make_settings
+    from servers import free_port
+
+    closed = f"http://127.0.0.1:{free_port()}"
+    settings = make_settings(database_url, oidc_issuer=closed, oidc_client_id="x")
+    application = create_app(settings)
+    try:
+        with TestClient(application, raise_server_exceptions=False) as client:
+            page = client.get("/login")
+            assert "Sign in with 127.0.0.1" in page.text
+            away = client.get("/login/sso", follow_redirects=False)
+            assert away.status_code == 503 and "Single sign-on did not work" in away.text
+            forged = client.get("/login/sso/callback?code=x&state=y", follow_redirects=False)
+            assert forged.status_code == 400
+        # Without single sign-on configured, its paths do not exist.
+        plain = create_app(make_settings(database_url))
+        with TestClient(plain, raise_server_exceptions=False) as client:
+            assert client.get("/login/sso").status_code == 404
+            assert "Sign in with" not in client.get("/login").text
+        plain.state.engine.dispose()
+    finally:
+        application.state.engine.dispose()

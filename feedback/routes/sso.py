@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 
+import httpx2
 from authlib.integrations.starlette_client import OAuth, OAuthError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -60,7 +61,7 @@ async def start(request: Request) -> Response:
     )
     try:
         return await client.authorize_redirect(request, _callback_url(request))  # type: ignore[attr-defined, no-any-return]
-    except (OAuthError, OSError, ValueError) as error:
+    except (OAuthError, httpx2.HTTPError, OSError, ValueError) as error:
         log.warning("single sign-on could not start: %s", error)
         return _failed(request, lang, 503)
 
@@ -80,7 +81,7 @@ async def callback(request: Request) -> Response:
     settings: Settings = request.app.state.settings
     try:
         token = await client.authorize_access_token(request)  # type: ignore[attr-defined]
-    except (OAuthError, OSError, ValueError, KeyError) as error:
+    except (OAuthError, httpx2.HTTPError, OSError, ValueError, KeyError) as error:
         # A refused consent, a replayed or forged answer, a bad token: nobody signs in.
         log.info("single sign-on refused: %s", type(error).__name__)
         return _failed(request, lang, 400)
@@ -110,7 +111,7 @@ async def _userinfo(client: object, token: dict[str, object], subject: str) -> d
     there); {} if it has no such endpoint or answers about someone else."""
     try:
         found = dict(await client.userinfo(token=token))  # type: ignore[attr-defined]
-    except (OAuthError, OSError, ValueError, KeyError, RuntimeError) as error:
+    except (OAuthError, httpx2.HTTPError, OSError, ValueError, KeyError, RuntimeError) as error:
         log.info("single sign-on: no userinfo (%s)", type(error).__name__)
         return {}
     # OpenID Connect Core 5.3.2: a userinfo answer about another subject must not be used.
