@@ -3,11 +3,13 @@ on public pages, and no IP address or user agent anywhere in the database."""
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from PIL import Image
 from sqlalchemy import inspect, text
 from starlette.routing import Route
 from starlette.testclient import TestClient
@@ -16,6 +18,7 @@ from test_route_inventory import concrete_path, csrf_of, seed_things, seeded_app
 from feedback.app import create_app
 from feedback.core.db import session_scope
 from feedback.core.models import Service
+from feedback.surveys import services
 
 from conftest import login, make_settings, seed_minimal
 
@@ -49,6 +52,12 @@ def publish_and_seed(app: Any) -> dict[str, str]:
         assert service is not None
         service.public_scorecard = True
         session.add(service)
+        # A logo and an accent colour, so that their public routes have something to serve.
+        logo = io.BytesIO()
+        Image.new("RGB", (40, 20), (29, 78, 137)).save(logo, "PNG")
+        changes = services.Changes(logo=logo.getvalue(), accent_colour="#1d4e89")
+        saved = services.edit(session, service=service, changes=changes)
+    values.update(version=str(saved.after["logo"]), colour="1d4e89")
     return values
 
 
