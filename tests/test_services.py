@@ -303,3 +303,26 @@ def test_users_stay_scoped_after_a_service_is_added(db: Any) -> None:
         )  # fmt: skip
         assert isinstance(user, StaffUser)
         assert auth.can_see_service(user, "a1") and not auth.can_see_service(user, "b1")
+
+
+def test_cli_logo(database_url: str, capsys: Any, tmp_path: Any) -> None:
+    url = ["--database-url", database_url]
+    assert run("db", "upgrade", *url) == 0
+    good, bad = tmp_path / "logo.png", tmp_path / "logo.gif"
+    good.write_bytes(png())
+    bad.write_bytes(b"GIF89a" + b"\0" * 50)
+    assert run("services", "add", "lg", "--name-en", "A", "--name-fr", "B", "--logo", str(bad),
+               *url) == 2  # fmt: skip
+    assert "error: logo: The logo must be a PNG or JPEG image." in capsys.readouterr().err
+    assert run("services", "add", "lg", "--name-en", "A", "--name-fr", "B", "--logo",
+               str(tmp_path / "missing.png"), *url) == 2  # fmt: skip
+    assert "error: logo: cannot read" in capsys.readouterr().err
+    assert run("services", "add", "lg", "--name-en", "A", "--name-fr", "B", "--logo", str(good),
+               *url) == 0  # fmt: skip
+    capsys.readouterr()
+    assert run("services", "list", "--json", *url) == 0
+    assert json.loads(capsys.readouterr().out)[0]["logo"] is True
+    assert run("services", "edit", "lg", "--no-logo", *url) == 0
+    capsys.readouterr()
+    assert run("services", "list", "--json", *url) == 0
+    assert json.loads(capsys.readouterr().out)[0]["logo"] is False

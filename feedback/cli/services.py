@@ -9,16 +9,27 @@ import sys
 from feedback.cli.common import adder, engine_for, group, settings_from
 from feedback.core.db import session_scope
 from feedback.insight import rollups, summaries
-from feedback.surveys import services
+from feedback.surveys import service_identity, services
 
 
 def _changes(args: argparse.Namespace) -> services.Changes:
     """What the options ask to set; an option left out leaves its field as it is."""
+    logo = None
+    if args.logo:
+        try:
+            with open(args.logo, "rb") as file:
+                logo = file.read(service_identity.LOGO_MAX_BYTES + 1)  # more is refused anyway
+        except OSError as error:
+            raise services.Invalid(
+                {"logo": f"cannot read {args.logo}: {error.strerror}"}
+            ) from error
     return services.Changes(
         names={"en": args.name_en, "fr": args.name_fr},
         time_zone=args.time_zone,
         urls={"en": args.url_en, "fr": args.url_fr},
         accent_colour=args.accent_colour,
+        logo=logo,
+        remove_logo=bool(getattr(args, "no_logo", False)),
     )
 
 
@@ -104,6 +115,9 @@ def _options(p: argparse.ArgumentParser, *, adding: bool) -> None:
     p.add_argument("--url-en", help='the service\'s own address in English ("" removes it)')
     p.add_argument("--url-fr", help='the service\'s own address in French ("" removes it)')
     p.add_argument("--accent-colour", help='#rrggbb with 4.5:1 contrast on white ("" removes it)')
+    p.add_argument("--logo", metavar="FILE", help="a PNG or JPEG logo, 200 KB or smaller")
+    if not adding:
+        p.add_argument("--no-logo", action="store_true", help="remove the logo")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
