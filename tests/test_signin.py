@@ -368,3 +368,14 @@ def test_single_sign_on_with_the_provider_away_is_a_clear_error(database_url: st
         plain.state.engine.dispose()
     finally:
         application.state.engine.dispose()
+
+
+@pytest.mark.parametrize("user_id", ["0", "9223372036854775808", "99999999999999999999"])
+def test_user_ids_no_column_can_hold_are_not_found(client: TestClient, user_id: str) -> None:
+    login(client)
+    token = _csrf(client)
+    base = f"/admin/users/{user_id}"
+    assert client.get(base).status_code == 404
+    for action in ("", "/active", "/password", "/sessions", "/two-factor"):
+        got = client.post(base + action, data={"csrf_token": token, "role": "viewer"})
+        assert got.status_code == 404, action

@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from feedback.core.i18n import N_, gettext_for
 from feedback.core.models import StaffUser
+from feedback.core.numbers import BIGINT_MAX
 from feedback.insight import summaries
 from feedback.routes.base import db, language, render, requires, session_policy
 from feedback.staff import audit, auth, sessions, totp
@@ -106,7 +107,9 @@ async def add_user(request: Request) -> Response:
 
 
 def _user(session: Any, request: Request) -> StaffUser:
-    user = session.get(StaffUser, request.path_params["user"])
+    wanted = request.path_params["user"]
+    # An id no column can hold names nobody (SQLite refuses to even compare it).
+    user = session.get(StaffUser, wanted) if 0 < wanted <= BIGINT_MAX else None
     if user is None:
         raise HTTPException(404)
     return user
