@@ -273,3 +273,15 @@ def test_no_back_link_without_an_address(app: Any, client: TestClient) -> None:
     )
     assert thanks.status_code == 200 and "Back to" not in thanks.text
     assert "<title>Thank you – Page feedback – Licence renewals</title>" in thanks.text
+
+
+def test_a_new_service_starts_in_the_configured_time_zone(app: Any, staff: TestClient) -> None:
+    app.state.settings = app.state.settings.model_copy(update={"time_zone": "America/Halifax"})
+    form = staff.get("/admin/services/new")
+    assert "<option selected>America/Halifax</option>" in form.text
+    token = csrf(staff)
+    data = {k: v for k, v in FORM.items() if k != "time_zone"}
+    staff.post("/admin/services/new", data={**data, "id": "hfx", "csrf_token": token})
+    with session_scope(app.state.engine) as session:
+        service = session.get(Service, "hfx")
+        assert service is not None and service.time_zone == "America/Halifax"
