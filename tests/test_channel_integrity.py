@@ -9,6 +9,7 @@ import re
 from html import unescape
 from typing import Any
 
+from kiosk_devices import enrol_client
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 from test_bulk_ingest import make_token
@@ -66,6 +67,7 @@ def test_kiosk_needs_the_kiosk_channel(client: TestClient, app: Any) -> None:
         data={**form, "channel": "kiosk", "kiosk_proof": "x", "q_found": "false"},
     )
     assert sent.status_code == 404 and rows(app) == before
+    enrol_client(client, app)  # an enrolled tablet (tests/test_security_kiosk.py)
     assert client.get(f"/k/{app.state.ids['counter']}").status_code == 200  # offered there
 
 
@@ -77,6 +79,7 @@ def test_widget_and_api_answer_422_with_a_channel_error(client: TestClient, app:
     assert sent.status_code == 422
     error = sent.json()["error"]
     assert error["fields"]["channel"].startswith("Ce sondage n'est pas offert sur ce")
+    assert error["message"] == error["fields"]["channel"]  # what the widget shows
     assert rows(app) == before
 
 
@@ -169,6 +172,7 @@ def test_share_page_qr_and_cli_offer_only_the_survey_channels(
     )
     assert "The survey is now offered on this channel: Self-service kiosk." in unescape(done.text)
     assert 'id="kiosk-link"' in done.text
+    enrol_client(client, app)
     assert client.get(f"/k/{web_only}").status_code == 200
     with session_scope(app.state.engine) as session:
         entry = session.scalars(

@@ -201,7 +201,10 @@ def validate(
     if partial and not accepted and not errors:
         errors["answers"] = _("Answer at least one question.")
     if errors:
-        raise Rejected(422, "invalid", _("Some answers need your attention."), errors)
+        # A channel the survey lacks is no answer the person can fix: said as the message,
+        # which the widget shows (no question of its form carries the `channel` error).
+        summary = errors.get("channel") or _("Some answers need your attention.")
+        raise Rejected(422, "invalid", summary, errors)
     if preview and scrubbed_texts:
         raise personal_information(lang, scrubbed_texts, tuple(removed))
     return accepted, tuple(removed)
