@@ -10,12 +10,12 @@ from typing import Any, Protocol
 from sqlalchemy import Date, cast, func, literal_column, null, select
 from sqlmodel import Session, col
 
+from feedback.core import local_time
 from feedback.core.models import (
     AnswerDay,
     AnswerPairDay,
     ChangeEvent,
     ResponseDay,
-    utcnow,
 )
 
 
@@ -30,9 +30,9 @@ class Filters:
     touchpoint: str | None = None
 
     @classmethod
-    def last_days(cls, days: int, today: date | None = None) -> Filters:
-        """The `days` days up to and including today."""
-        end = today or utcnow().date()
+    def last_days(cls, days: int, today: date | None = None, zone: str | None = None) -> Filters:
+        """The `days` local days up to and including today (in `zone`, UTC if not given)."""
+        end = today or local_time.today(zone)
         return cls(since=end - timedelta(days=days - 1), until=end)
 
 
