@@ -23,6 +23,7 @@ from feedback.core.models import (
     AnswerDay,
     AnswerPairDay,
     AuditEntry,
+    Comment,
     Response,
     ResponseDay,
     Service,
@@ -179,6 +180,9 @@ def test_admin_deletes_one_response_exactly(client: TestClient, app: Any) -> Non
     with session_scope(app.state.engine) as session:
         assert session.get(Response, gone) is None
         assert session.exec(select(Answer).where(Answer.response_id == gone)).first() is None
+        # Nor is its comment left in the inbox's index.
+        indexed = [c.response_id for c in session.exec(select(Comment))]
+        assert indexed == [kept]
         ids = [d.payload["response"]["id"] for d in session.exec(select(WebhookDelivery))]
         assert ids == [str(kept)]
         entry = session.exec(select(AuditEntry).where(AuditEntry.action == "response.delete")).one()

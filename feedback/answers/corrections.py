@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from feedback.answers import amend
 from feedback.answers.intake import Rejected, Stored
+from feedback.comments import index as comment_index
 from feedback.core.i18n import gettext_for
 from feedback.core.models import (
     Answer,
@@ -92,9 +93,12 @@ def _drop_messages(session: Session, survey: Survey, response_id: int) -> int:
 
 
 def _remove(session: Session, survey: Survey, response: Response) -> int:
-    """Take the response out of the aggregates, its messages, its answers and itself."""
+    """Take the response out of the aggregates, the comments index, its webhook messages, its
+    answers and itself."""
     assert response.id is not None
     messages = _drop_messages(session, survey, response.id)
+    # Its comments leave the inbox, the search index and the term and theme counts too.
+    comment_index.forget_responses(session, [response.id])
     if response.test:
         # Test answers were never counted: there is nothing to take back from the aggregates.
         session.execute(delete(Answer).where(col(Answer.response_id) == response.id))
