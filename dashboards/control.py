@@ -51,6 +51,11 @@ class ControlPage:
     judgement: PageJudgement
     baseline: int  # periods in each baseline
 
+    @property
+    def thin(self) -> int:
+        """Whole periods with answers left unjudged because their baseline is too thin."""
+        return sum(j.status == control.THIN for c in self.charts.values() for j in c.judgements)
+
 
 def control_charts(
     trend: Mapping[str, list[Point]], history: Mapping[str, list[Point]], grain: str

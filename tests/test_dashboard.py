@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from html import unescape
 from typing import Any
 
@@ -24,6 +25,11 @@ def answer(
 ) -> None:
     body = {"channel": channel, "language": lang, "answers": {"satisfaction": satisfaction}}
     assert client.post(f"/api/v1/surveys/{survey}/responses", json=body).status_code == 201
+
+
+def until_today() -> str:
+    """Dashboards default to whole days ending yesterday; these tests look at today too."""
+    return f"until={datetime.now(UTC).date().isoformat()}"
 
 
 def test_dashboard_needs_login(client: TestClient) -> None:
@@ -93,15 +99,20 @@ def test_hosted_answer_is_counted_on_the_dashboard(staff: TestClient, app: Any) 
         f"/s/{survey}",
         data={"q_found": "true", "channel": "web", "lang": "en", "submission_id": submission},
     )
-    overview = staff.get("/dashboard?days=30").text
-    row = overview[overview.index(f"/dashboard/surveys/{survey}") :]
-    row = row[: row.index("</tr>")]
-    assert re.search(r'<td class="num">1</td>', row)
-    assert "100 %" in row  # one "yes" out of one answer
-    detail = staff.get(f"/dashboard/surveys/{survey}?grain=week").text
+    # The overview compares whole days (today is not over): the answer is not in it yet.
+    overview = staff.get(f"/dashboard?days=30&{until_today()}&format=json").json()
+    [card] = [c for c in overview["surveys"] if c["survey"] == survey]
+    assert card["score"]["n"] == 0 and card["responses"] == 0
+    assert overview["until"] < datetime.now(UTC).date().isoformat()
+    detail = staff.get(f"/dashboard/surveys/{survey}?grain=week&{until_today()}").text
     overall = figure(detail, "fig-overall")
-    estimates = [y for y in overall["data"][2]["y"] if y is not None]
-    assert estimates == [100.0]
+    # This week is not over: drawn apart from the line, as a partial period.
+    assert [y for y in overall["data"][2]["y"] if y is not None] == []
+    assert overall["data"][3]["y"] == [100.0] and overall["data"][3]["marker"]["symbol"] == (
+        "diamond-open"
+    )
+    volume = figure(detail, "fig-volume")["data"][0]
+    assert volume["x"] == [1]
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
@@ -116,13 +127,17 @@ def test_chart_numbers_match_the_database(staff: TestClient, app: Any, lang: str
         ("phone", 4),
     ]:
         answer(staff, survey, channel, score)
-    html = staff.get(f"/dashboard/surveys/{survey}?grain=month&lang={lang}").text
-    # Overall: 4 of 6 answers are 4 or 5.
+    query = f"grain=month&lang={lang}&{until_today()}"
+    html = staff.get(f"/dashboard/surveys/{survey}?{query}").text
+    # Overall: 4 of 6 answers are 4 or 5, in this month: a partial period, off the line.
     overall = figure(html, "fig-overall")["data"]
-    assert [y for y in overall[2]["y"] if y is not None] == [66.7]
-    lows = [y for y in overall[1]["y"] if y is not None]
-    highs = [y for y in overall[0]["y"] if y is not None]
-    assert lows == [30.0] and highs == [90.3]  # Wilson 4/6: 0.300 to 0.903
+    assert [y for y in overall[2]["y"] if y is not None] == []
+    assert overall[3]["y"] == [66.7]
+    trend = staff.get(f"/dashboard/surveys/{survey}?{query}&format=json").json()["trend"]
+    now = [p for p in trend["all"] if p["n"]]
+    assert [(p["value"], p["low"], p["high"], p["partial"]) for p in now] == [
+        (67.0, 30.0, 90.0, True)  # Wilson 4/6: 0.300 to 0.903, no decimals at that margin
+    ]
     # Per channel: in person 3/4, phone 1/2, one small chart each.
     channels = figure(html, "fig-channels")
     titles = [a["text"] for a in channels["layout"]["annotations"]]
@@ -132,7 +147,7 @@ def test_chart_numbers_match_the_database(staff: TestClient, app: Any, lang: str
     series = [
         [y for y in t["y"] if y is not None]
         for t in channels["data"]
-        if t["mode"] == "lines+markers"
+        if t["mode"] == "markers"  # this month's partial points
     ]
     assert series == [[75.0], [50.0]]
     volume = figure(html, "fig-volume")["data"][0]
@@ -153,7 +168,7 @@ def test_filters_are_get_parameters_and_bad_ones_explained(staff: TestClient, ap
     survey = app.state.ids["counter"]
     answer(staff, survey, "in_person", 5, "fr")
     answer(staff, survey, "phone", 1, "en")
-    only_fr = staff.get(f"/dashboard/surveys/{survey}?language=fr").text
+    only_fr = staff.get(f"/dashboard/surveys/{survey}?language=fr&{until_today()}").text
     volume = figure(only_fr, "fig-volume")["data"][0]
     assert volume["x"] == [1] and volume["y"] == ["In person"]
     bad = staff.get(
@@ -168,7 +183,7 @@ def test_staff_pages_in_french(staff: TestClient, app: Any) -> None:
     html = staff.get("/dashboard?lang=fr").text
     assert '<html lang="fr">' in html and "Le service s’améliore-t-il?" in unescape(html)
     detail = staff.get(f"/dashboard/surveys/{app.state.ids['v2']}?lang=fr").text
-    assert "Résultat dans le temps" in detail and "Derniers commentaires" in detail
+    assert "Dans le temps, tous les canaux" in detail and "Derniers commentaires" in detail
 
 
 @pytest.mark.parametrize("count", [1, 2, 3, 4, 7])

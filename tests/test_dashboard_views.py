@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from html import unescape
 from typing import Any
 
+import numpy as np
 import pytest
+from scipy import stats
 from sqlmodel import select
 from starlette.testclient import TestClient
 from test_dashboard import figure
@@ -71,33 +73,59 @@ def text_of(fragment: str) -> str:
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
 
 
-def good_then_bad(app: Any) -> None:
-    """January to March: 8 of 10 satisfied each month; April to June: 2 of 10."""
-    for month in range(1, 7):
-        good = 8 if month <= 3 else 2
-        for i in range(10):
+def good_then_bad(app: Any, per_month: int = 10, history: bool = False) -> None:
+    """January to March 2025: 80% satisfied each month; April to June: 20%. With `history`,
+    July to December 2024 at 80% too (the control charts' baseline)."""
+    months = [(2024, m) for m in range(7, 13)] if history else []
+    months += [(2025, m) for m in range(1, 7)]
+    for year, month in months:
+        good = per_month * 8 // 10 if (year, month) < (2025, 4) else per_month * 2 // 10
+        for i in range(per_month):
             score = 5 if i < good else 2
-            submit(app, "counter", {"satisfaction": score}, day=date(2025, month, 15))
+            submit(app, "counter", {"satisfaction": score}, day=date(year, month, 15))
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_control_chart_limits_and_signals_match_the_formula(
     staff: TestClient, app: Any, lang: str
 ) -> None:
-    good_then_bad(app)
+    good_then_bad(app, history=True)
     html = staff.get(f"/dashboard/surveys/{app.state.ids['counter']}?{RANGE}&lang={lang}").text
     fig = figure(html, "fig-control")
-    upper, lower, centre, points, signals = fig["data"][:5]  # the first chart: all channels
-    # Baseline: the first half (Jan-Mar), 24 of 30 -> p = 0.8; n = 10 a month.
-    half = 3 * math.sqrt(0.8 * 0.2 / 10)
-    assert centre["y"] == [80.0] * 6
-    assert lower["y"] == [round(100 * (0.8 - half), 1)] * 6
-    assert upper["y"] == [100.0] * 6  # 0.8 + 0.38 is clipped to 1
+    upper, lower, centre, points, _partial, signals = fig["data"][:6]  # all channels
+    # Each month against the 12 whole months before it (here: from July 2024 on), with exact
+    # beta-binomial limits at n = 10; 12 periods judged, so each tail is 0.135%.
+    monthly = [(8, 10)] * 9 + [(2, 10)] * 3  # Jul 2024 .. Jun 2025
+    lows, highs, centres = [], [], []
+    for i in range(6, 12):
+        x0, n0 = sum(x for x, _ in monthly[:i]), sum(n for _, n in monthly[:i])
+        ks = np.arange(11)
+        cdf = stats.betabinom.cdf(ks, 10, x0 + 0.5, n0 - x0 + 0.5)
+        sf = stats.betabinom.sf(ks - 1, 10, x0 + 0.5, n0 - x0 + 0.5)
+        lows.append(10.0 * ks[cdf > 0.00135][0])
+        highs.append(10.0 * ks[sf > 0.00135][-1])
+        centres.append(round(100 * x0 / n0, 1))
+    assert lower["y"] == lows and upper["y"] == highs and centre["y"] == centres
     assert points["y"] == [80.0, 80.0, 80.0, 20.0, 20.0, 20.0]
-    assert signals["x"] == ["2025-04-01", "2025-05-01", "2025-06-01"]
+    # June's baseline holds April and May: 2 of 10 is then within what chance allows.
+    assert signals["x"] == ["2025-04-01", "2025-05-01"]
     listed = text_of(section(html, "control-title"))
-    # Listed in a table too: all channels and in person, three months each.
-    assert listed.count("100 % below" if lang == "en" else "100 % au-dessous") == 6
+    # Listed in a table too: all channels and in person, two months each.
+    assert listed.count("% below" if lang == "en" else "% au-dessous") == 4
+    assert ("judges 12 periods" if lang == "en" else "évalue 12 périodes") in listed
+
+
+def test_control_chart_says_when_the_baseline_is_too_thin(staff: TestClient, app: Any) -> None:
+    good_then_bad(app)  # nothing before January: only June has 50 answers before it
+    survey = app.state.ids["counter"]
+    html = staff.get(f"/dashboard/surveys/{survey}?{RANGE}").text
+    listed = text_of(section(html, "control-title"))
+    # January to May, on the all-channels and the in-person charts.
+    assert "Not judged: 10 periods whose baseline is too thin" in listed
+    assert "This page judges 2 periods." in listed
+    data = staff.get(f"/dashboard/surveys/{survey}?{RANGE}&format=json").json()["control"]
+    statuses = [p["status"] for p in data["charts"]["all"]]
+    assert statuses == ["baseline_too_thin"] * 5 + ["judged"]
 
 
 def test_change_event_before_and_after(staff: TestClient, app: Any) -> None:
@@ -115,24 +143,26 @@ def test_change_event_before_and_after(staff: TestClient, app: Any) -> None:
     # 8 weeks before 1 April: the 15 February and 15 March answers, 16 of 20 satisfied;
     # 8 weeks from 1 April: 15 April and 15 May, 4 of 20.
     assert "New booking system" in row
-    assert "80 % (58 % – 92 %) n = 20" in row  # Wilson 16/20: 0.584 to 0.919 (scipy)
-    assert "20 % (8 % – 42 %) n = 20" in row  # Wilson 4/20: 0.081 to 0.416
-    assert "▼ -60 pts significant" in row
+    assert "80 % (58 % – 92 %) Not enough data to conclude n = 20" in row  # Wilson 16/20
+    assert "20 % (8 % – 42 %) Not enough data to conclude n = 20" in row  # Wilson 4/20
+    # Under 30 answers a side: the change and its interval, but no claim.
+    assert "▼ −60 pts not enough data (−77 to −29)" in row
     overall = figure(html, "fig-overall")
     assert [a["text"] for a in overall["layout"]["annotations"]] == ["New booking system"]
     french = staff.get(f"/dashboard/surveys/{app.state.ids['counter']}?{RANGE}&lang=fr").text
     assert "Nouveau système de réservation" in text_of(section(french, "events-title"))
-    assert "significatif" in text_of(section(french, "events-title"))
+    assert "pas assez de données" in text_of(section(french, "events-title"))
 
 
 def test_recent_change_uses_windows_of_the_range(staff: TestClient, app: Any) -> None:
-    good_then_bad(app)
+    good_then_bad(app, per_month=40)
     html = staff.get(f"/dashboard/surveys/{app.state.ids['counter']}?{RANGE}").text
     kpis = text_of(html[html.index('class="kpis"') : html.index("</section>")])
-    # 181 days: the last 90 (2 Apr - 30 Jun: 6 of 30) against the 90 before (24 of 30).
+    # 181 days: the last 90 (2 Apr - 30 Jun: 24 of 120) against the 90 before (96 of 120).
     assert "Last 90 days against the 90 days before" in kpis
-    assert "▼ -60 pts significant" in kpis
-    assert "Score 50.0 % (38 % – 62 %)" in kpis  # 30 of 60: Wilson 0.377 to 0.623
+    assert "▼ −60 pts significant" in kpis
+    # 120 of 240: Wilson 0.437 to 0.563; a margin over a point shows no decimals.
+    assert "Satisfied: answered 4 or 5 out of 5 (%) 50 % (44 % – 56 %)" in kpis
 
 
 def test_nps_and_ces_with_their_intervals(staff: TestClient, app: Any) -> None:
@@ -146,19 +176,26 @@ def test_nps_and_ces_with_their_intervals(staff: TestClient, app: Any) -> None:
     se = 100 * math.sqrt((0.5 + 0.2 - 0.3**2) / 10)
     low, high = round(30 - 1.96 * se), round(30 + 1.96 * se)
     assert (low, high) == (-18, 78)
-    assert "Net Promoter Score 30 (-18 to 78)" in nps
-    assert "5 promoters, 2 detractors of 10" in nps
+    # An NPS survey's headline is its NPS, on its page as on the overview.
+    assert "Net Promoter Score (−100 to 100) +30 (-18 to 78) Not enough data" in nps
+    assert "5 promoters (9 or 10), 2 detractors (0 to 6) of 10" in nps
+    overview = staff.get(f"/dashboard?{RANGE}&format=json").json()
+    [card] = [c for c in overview["surveys"] if c["survey"] == app.state.ids["draft"]]
+    assert card["score"] == {"measure": "nps", "value": 30.0, "low": -18.0, "high": 78.0,
+                             "n": 10, "enough_data": False, "unit": "nps"}  # fmt: skip
     ces = text_of(staff.get(f"/dashboard/surveys/{app.state.ids['closed']}?{RANGE}").text)
     mean = sum((7, 6, 6, 5, 2, 1)) / 6
-    assert f"Customer Effort Score {mean:.2f} / 7" in ces
-    assert "67 % found it easy (5 to 7)" in ces
+    # The t margin is over a point: no decimals.
+    assert f"Customer Effort Score: average out of 7 {round(mean)} / 7" in ces
+    assert "Found it easy: answered 5 to 7 out of 7 (%) 67 %" in ces
 
 
 def test_overview_groups_by_service_with_channels_and_filters(staff: TestClient, app: Any) -> None:
-    today = datetime.now(UTC).date()
+    # Yesterday: the overview compares whole days, and today is not over.
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
     answers = [(5, "in_person", "en"), (4, "in_person", "fr"), (1, "phone", "en")]
     for score, channel, lang in answers:
-        submit(app, "counter", {"satisfaction": score}, day=today, channel=channel, lang=lang)
+        submit(app, "counter", {"satisfaction": score}, day=yesterday, channel=channel, lang=lang)
     html = staff.get("/dashboard?days=30&by=channel").text
     body = text_of(html)
     assert "Park passes Changes made" in body and "Licence renewals Changes made" in body

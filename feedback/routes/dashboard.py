@@ -6,6 +6,7 @@ follows the number of days shown, not the number of responses.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from sqlmodel import Session
@@ -119,8 +120,10 @@ async def overview(request: Request) -> Response:
         w = cards.window(view.filters.since, view.filters.until, today)
         ids = [s.id for s in shown]
         volume: dict[str, int] = dict.fromkeys(ids, 0)
+        # Responses over the days compared, so the count and the headline agree.
+        counted = replace(view.filters, since=w.since, until=w.until)
         for survey_id, _, _, n in queries.response_counts(
-            session, survey_ids=ids, filters=view.filters
+            session, survey_ids=ids, filters=counted
         ):
             volume[survey_id] += n
         by_service: dict[str, dict[str, Any]] = {}
