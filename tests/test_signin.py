@@ -379,3 +379,15 @@ def test_user_ids_no_column_can_hold_are_not_found(client: TestClient, user_id: 
     for action in ("", "/active", "/password", "/sessions", "/two-factor"):
         got = client.post(base + action, data={"csrf_token": token, "role": "viewer"})
         assert got.status_code == 404, action
+
+
+@pytest.mark.parametrize(
+    "target", ["/\\evil.example", "/\\/evil.example", "/\t/evil.example", "/%0a", "https:evil"]
+)
+def test_sign_in_never_sends_people_to_another_site(client: TestClient, target: str) -> None:
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token
+    form = {"username": "admin", "password": ADMIN_PASSWORD, "csrf_token": token.group(1)}
+    signed_in = client.post("/login", data={**form, "next": target}, follow_redirects=False)
+    assert signed_in.headers["location"] in ("/dashboard", "/%0a")

@@ -32,12 +32,16 @@ PENDING_FOR = 300
 SECOND_FACTOR_LIMIT = 10
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only local paths, so the login page cannot send people to another site ("" if none)."""
     if not target:
         return ""
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return ""
+    # Browsers read a backslash as "/" ("/\evil.example" is another site) and drop tabs and
+    # newlines, so neither may appear.
+    if "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
         return ""
     return target
 
@@ -100,9 +104,7 @@ def finish_sign_in(request: Request, user: StaffUser, *, method: str, target: st
 async def login_form(request: Request) -> Response:
     """GET /login."""
     ensure_csrf(request)
-    return _login_page(
-        request, language(request), next=_safe_next(request.query_params.get("next"))
-    )
+    return _login_page(request, language(request), next=safe_next(request.query_params.get("next")))
 
 
 @public("signing in; CSRF-checked and throttled")
@@ -112,7 +114,7 @@ async def login_post(request: Request) -> Response:
     lang = _lang(request, form)
     _check_csrf(request, form)
     _ = gettext_for(lang).gettext
-    target = _safe_next(str(form.get("next") or ""))
+    target = safe_next(str(form.get("next") or ""))
     if not request.app.state.settings.local_passwords:
         message = _("Sign-in with a password is turned off here. Use single sign-on.")
         return _login_page(request, lang, 400, next=target, error=message)

@@ -20,7 +20,7 @@ from starlette.routing import Route
 from feedback.core.i18n import gettext_for
 from feedback.core.settings import Settings
 from feedback.routes.base import db, language, public, render
-from feedback.routes.login import finish_sign_in
+from feedback.routes.login import finish_sign_in, safe_next
 from feedback.staff import audit, oidc
 
 log = logging.getLogger("feedback")
@@ -55,10 +55,8 @@ async def start(request: Request) -> Response:
     client = _client(request)
     lang = language(request)
     request.session["lang"] = lang
-    target = str(request.query_params.get("next") or "")
-    request.session["sso_next"] = (
-        target if target.startswith("/") and not target.startswith("//") else ""
-    )
+    request.session["sso_next"] = safe_next(request.query_params.get("next"))
+
     try:
         return await client.authorize_redirect(request, _callback_url(request))  # type: ignore[attr-defined, no-any-return]
     except (OAuthError, httpx2.HTTPError, OSError, ValueError) as error:
