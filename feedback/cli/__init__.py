@@ -10,14 +10,14 @@ from collections.abc import Sequence
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
-from feedback.cli import integrations, privacy, reports, server, services, staff, surveys
+from feedback.cli import integrations, privacy, reach, reports, server, services, staff, surveys
 from feedback.cli.common import SchemaOutdated, problem
 from feedback.core.settings import Settings
 
 DEFAULT_URL = str(Settings.model_fields["database_url"].default)
 
 # Each module adds its subcommands; a new group is one more module here.
-GROUPS = (server, staff, surveys, services, reports, privacy, integrations)
+GROUPS = (server, staff, surveys, services, reports, privacy, integrations, reach)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -14,7 +14,8 @@ from sqlmodel import Session, col, select
 from feedback.core.models import ApiToken, Service, StaffUser, utcnow
 from feedback.staff import audit
 
-SCOPES: tuple[str, ...] = ("ingest", "read")
+# invite: send invitations after an interaction (they hold addresses, so a scope of their own).
+SCOPES: tuple[str, ...] = ("ingest", "read", "invite")
 PREFIX = "fbk_"
 PREFIX_CHARS = 12  # "fbk_" and 8 random characters: enough to tell tokens apart in a list
 # last_used_at is a hint for people, not a log: writing it on every call would make each

@@ -28,10 +28,13 @@ class ItemResult:
     code: str | None = None
     message: str | None = None
     fields: dict[str, str] = field(default_factory=dict)
+    outcome: str | None = None  # invitations: queued, not_sampled, recently_invited...
 
     def as_json(self) -> dict[str, Any]:
         """The item's entry in the `results` list."""
         out: dict[str, Any] = {"index": self.index, "status": self.status}
+        if self.outcome:
+            out["outcome"] = self.outcome
         if self.code:
             error: dict[str, Any] = {"code": self.code, "message": self.message}
             if self.fields:

@@ -18,7 +18,7 @@ from sqlalchemy import delete, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from feedback.answers import intake, protect
+from feedback.answers import intake
 from feedback.answers.privacy import scrub
 from feedback.core import limits
 from feedback.core.local_time import local_day
@@ -95,11 +95,6 @@ def add_public(
         return False
     add(session, survey=survey, channel=channel, touchpoint=clean_touchpoint(touchpoint))
     return True
-
-
-def is_kiosk(session: Session, survey: Survey, proof: str | None) -> bool:
-    """True when the kiosk page's proof is valid (protect.is_kiosk): the higher bound applies."""
-    return protect.is_kiosk(session, survey=survey, proof=proof)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from feedback.answers import intake
+from feedback.core import client_keys
 from feedback.core.i18n import gettext_for
 from feedback.core.models import ApiToken, Survey
 from feedback.reach import counting_api, opportunities
@@ -35,7 +36,7 @@ def count_shown(
         survey=survey,
         channel=channel,
         touchpoint=touchpoint,
-        ip=request.client.host if request.client else None,
+        ip=client_keys.client_address(request, request.app.state.settings),
         settings=request.app.state.settings,
         kiosk=kiosk,
     )
@@ -43,10 +44,12 @@ def count_shown(
 
 @public("the widget and kiosk count a person offered the survey; no identifier, bounded")
 async def seen(request: Request) -> Response:
-    """POST /api/v1/surveys/{survey}/seen (form: channel, touchpoint, k = kiosk proof): 204."""
+    """POST /api/v1/surveys/{survey}/seen (form: channel, touchpoint): 204.
+
+    Kiosk sessions are counted at /k/{survey}/seen, from enrolled tablets only."""
     try:
         form = await request.form()
-        params = {k: str(form.get(k) or "") for k in ("channel", "touchpoint", "k")}
+        params = {k: str(form.get(k) or "") for k in ("channel", "touchpoint")}
     except Exception:  # not a form (or a broken one): counted as nothing
         params = {}
     with db(request) as session:
@@ -59,9 +62,9 @@ async def seen(request: Request) -> Response:
             message = _("This site may not show this survey.")
             return api_error(403, "origin_not_allowed", message, headers={"Vary": "Origin"})
         channel = params.get("channel") or ("web" if "web" in survey.channels else "")
-        kiosk = channel == "kiosk" and opportunities.is_kiosk(session, survey, params.get("k"))
         touchpoint = params.get("touchpoint") or ""
-        count_shown(request, session, survey, channel, touchpoint, kiosk=kiosk)
+        if channel != "kiosk":  # only an enrolled tablet counts kiosk sessions (kiosk.py)
+            count_shown(request, session, survey, channel, touchpoint)
     # Counted or not (over the bound, or a channel the survey does not offer), the answer is
     # the same: a script learns nothing from it.
     return Response(status_code=204, headers={"Vary": "Origin"})
@@ -115,4 +118,10 @@ routes = [
     Route("/api/v1/interactions", post_interactions, methods=["POST"]),
 ]
 # Bulk paths (up to 1,000 items) take the bulk body limit, as /api/v1/responses does.
-BULK_PATHS = ("/api/v1/opportunities", "/api/v1/interactions", "/api/v1/invitations")
+BULK_PATHS = (
+    "/api/v1/opportunities",
+    "/api/v1/interactions",
+    "/api/v1/invitations",
+    "/admin/invitations/upload",
+    "/admin/interactions/upload",
+)

@@ -20,6 +20,7 @@ from feedback.routes.base import db, language, render, requires
 SCOPE_LABELS = {
     "ingest": N_("Send responses (bulk ingest)"),
     "read": N_("Read responses"),
+    "invite": N_("Send invitations (email, text message)"),
 }
 # The token is shown once: the page must not be kept by the browser or a proxy.
 NO_STORE = {"Cache-Control": "no-store"}
