@@ -37,7 +37,6 @@ from feedback.core.middleware import (
 from feedback.core.settings import Settings
 from feedback.insight import alerts
 from feedback.integrations import webhook_delivery
-from feedback.reach import sending
 from feedback.routes import (
     account,
     admin,
@@ -55,14 +54,13 @@ from feedback.routes import (
     events,
     exports,
     inbox,
-    invitations,
     kiosk,
+    kiosks_admin,
     login,
     metrics,
     ops,
     plotly_assets,
     public,
-    reach_admin,
     reach_api,
     responses,
     scorecard,
@@ -124,10 +122,6 @@ def background_jobs(settings: Settings) -> list[jobs.Job]:
         out.append(
             jobs.Job("webhooks.deliver", settings.webhook_interval, webhook_delivery.job(settings))
         )
-    if settings.invitation_interval > 0:
-        out.append(
-            jobs.Job("invitations.send", settings.invitation_interval, sending.job(settings))
-        )
     # Comments: urgent ones told to their service's contact, themes suggested for new ones.
     out.append(jobs.Job("comments.urgent", urgent_delivery.EVERY, urgent_delivery.job(settings)))
     out.append(jobs.Job("comments.classify", 60, classifier.run))
@@ -169,9 +163,8 @@ def create_app(settings: Settings) -> Starlette:
         *public.routes,
         *api.routes,
         *reach_api.routes,
-        *invitations.routes,
-        *reach_admin.routes,
         *tokens_admin.routes,
+        *kiosks_admin.routes,
         *webhooks_admin.routes,
         *kiosk.routes,
         *assist.routes,

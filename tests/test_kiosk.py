@@ -11,6 +11,7 @@ from html import unescape
 from typing import Any
 
 import pytest
+from kiosk_devices import enrol_browser, enrol_client
 from sqlalchemy import delete
 from sqlmodel import select
 from starlette.testclient import TestClient
@@ -29,6 +30,7 @@ CHECKED = "() => document.querySelectorAll('form.kiosk-form input:checked').leng
 
 def test_kiosk_page_headers_channel_and_closed_surveys(client: TestClient, app: Any) -> None:
     ids = app.state.ids
+    enrol_client(client, app)  # an enrolled tablet (tests/test_security_kiosk.py for others)
     page = client.get(f"/k/{ids['counter']}?touchpoint=Desk%203&lang=fr")
     assert page.status_code == 200
     assert page.headers["cache-control"] == "no-store"  # never shown again from a cache
@@ -66,6 +68,7 @@ def kiosk_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any
 def tablet(browser: Any, kiosk_server: Any) -> Iterator[Any]:
     """A touch tablet's browser page, its clock under the test's control; no stored answers."""
     context = browser.new_context(has_touch=True, viewport={"width": 1024, "height": 768})
+    enrol_browser(context, kiosk_server[0], kiosk_server[1].url)
     page = context.new_page()
     page.clock.install()
     yield page
@@ -162,7 +165,8 @@ def test_answers_made_offline_are_sent_once_when_the_network_is_back(
     tablet.clock.fast_forward(16000)
     time.sleep(0.3)
     assert len(responses(app)) == 2  # each stored once
-    assert tablet.context.cookies() == []
+    # No cookie but the tablet's own kiosk key (HttpOnly, sent to /k/ only).
+    assert [c["name"] for c in tablet.context.cookies()] == ["feedback_kiosk"]
 
 
 @pytest.mark.browser

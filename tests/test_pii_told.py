@@ -12,6 +12,7 @@ from html import unescape
 from typing import Any
 
 import pytest
+from kiosk_devices import enrol_browser, enrol_client
 from sqlalchemy import delete
 from sqlmodel import select
 from starlette.testclient import TestClient
@@ -115,6 +116,7 @@ def test_honeypot_answers_thanks_and_stores_nothing(client: TestClient, app: Any
     assert len(responses(app, survey)) == 1
     assert comments(app) == ["Clear, thank you."]
     # The kiosk has the same trap and notice.
+    enrol_client(client, app)
     kiosk = unescape(client.get(f"/k/{app.state.ids['counter']}?lang=fr").text)
     assert 'name="website"' in kiosk and "Leave this field empty" not in kiosk
     assert "Nous n’utilisons pas de témoins" in kiosk
@@ -164,6 +166,7 @@ def test_kiosk_tells_before_storing(live_app: Any, browser: Any) -> None:
     app, server = live_app
     survey = app.state.ids["counter"]
     page = browser.new_page()
+    enrol_browser(page.context, app, server.url)
     try:
         page.goto(f"{server.url}/k/{survey}?lang=fr")
         page.get_by_text("Très satisfait").click()

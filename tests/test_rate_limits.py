@@ -8,6 +8,7 @@ from html import unescape
 from typing import Any
 
 import pytest
+from kiosk_devices import enrol_client
 from sqlmodel import Session, func, select
 from starlette.testclient import TestClient
 
@@ -114,7 +115,7 @@ def test_widget_api_post_and_patch_get_json_429(app: Any) -> None:
 
 
 def kiosk_form(c: TestClient, survey: str) -> dict[str, str]:
-    """The hidden fields of the kiosk page, proof included, as a tablet loads them."""
+    """The hidden fields of the kiosk page, as an enrolled tablet loads them."""
     return hidden_fields(c.get(f"/k/{survey}?lang=en&touchpoint=office-12").text)
 
 
@@ -123,10 +124,11 @@ def test_kiosk_counter_has_its_own_higher_limit(app: Any) -> None:
     survey = app.state.ids["counter"]
     set_limit(app, survey, 2)
     with TestClient(app, client=ALICE) as counter:
+        enrol_client(counter, app)
         data = {**kiosk_form(counter, survey), "q_satisfaction": "5"}
-        assert data["channel"] == "kiosk" and len(data["kiosk_proof"]) == 32
+        assert data["channel"] == "kiosk" and "kiosk_proof" not in data
         for n in range(6):
-            sent = counter.post(f"/s/{survey}", data={**data, "submission_id": f"tablet-{n}"})
+            sent = counter.post(f"/k/{survey}", data={**data, "submission_id": f"tablet-{n}"})
             assert sent.status_code == 200
         # A web visitor at the same address keeps their own allowance.
         web = {**data, "channel": "web", "submission_id": "web-1"}
@@ -134,34 +136,24 @@ def test_kiosk_counter_has_its_own_higher_limit(app: Any) -> None:
     assert count(app, survey) == 7
 
 
-def test_claiming_the_kiosk_channel_without_the_kiosk_page_gets_the_normal_limit(
-    app: Any,
-) -> None:
+def test_claiming_the_kiosk_channel_without_an_enrolled_tablet_is_refused(app: Any) -> None:
     survey = app.state.ids["counter"]
     set_limit(app, survey, 2)
     data = {"lang": "en", "channel": "kiosk", "q_satisfaction": "5"}
-    forged = {**data, "kiosk_proof": "0" * 32}
-    other = app.state.ids["page"]
     with TestClient(app, client=ALICE) as alice, TestClient(app, client=BOB) as bob:
-        codes = [
-            alice.post(f"/s/{survey}", data={**data, "submission_id": f"a{n}"}).status_code
-            for n in range(2)
-        ]
-        late = alice.post(f"/s/{survey}", data={**forged, "submission_id": "a9"})
-        assert codes + [late.status_code] == [200, 200, 429]
-        # Nor through the widget API, which has no kiosk page behind it.
+        for path in (f"/s/{survey}", f"/k/{survey}"):
+            sent = alice.post(path, data={**data, "kiosk_proof": "0" * 32, "submission_id": "a"})
+            assert sent.status_code == 403
+        # Nor through the widget API, which no tablet posts through.
         url = f"/api/v1/surveys/{survey}/responses"
         body = {"channel": "kiosk", "language": "en", "answers": {"satisfaction": 5}}
-        api = [bob.post(url, json=body).status_code for _ in range(3)]
-        assert api == [201, 201, 429]
-        # Another survey's kiosk proof is no proof for this one.
-        with session_scope(app.state.engine) as session:
-            found = session.get(Survey, other)
-            assert found is not None
-            found.channels = [*found.channels, "kiosk"]
-        elsewhere = kiosk_form(bob, other)["kiosk_proof"]
-        moved = bob.post(f"/s/{survey}", data={**data, "kiosk_proof": elsewhere})
-        assert moved.status_code == 429
+        refused = bob.post(url, json=body)
+        assert refused.status_code == 403
+        assert refused.json()["error"]["code"] == "kiosk_not_enrolled"
+        # A tablet's cookie goes to the kiosk pages only: the hosted page never sees it.
+        enrol_client(bob, app)
+        assert bob.post(f"/s/{survey}", data={**data, "submission_id": "b"}).status_code == 403
+    assert count(app, survey) == 0
 
 
 def test_a_follow_up_gets_the_limit_of_its_stored_channel(app: Any) -> None:
@@ -201,9 +193,10 @@ def test_kiosk_limit_and_survey_cap_come_from_settings(database_url: str) -> Non
     survey = application.state.ids["counter"]
     set_limit(application, survey, 1)
     with TestClient(application, client=ALICE) as kiosk, TestClient(application, client=BOB) as b:
+        enrol_client(kiosk, application)
         data = {**kiosk_form(kiosk, survey), "q_satisfaction": "4"}
         codes = [
-            kiosk.post(f"/s/{survey}", data={**data, "submission_id": f"k{n}"}).status_code
+            kiosk.post(f"/k/{survey}", data={**data, "submission_id": f"k{n}"}).status_code
             for n in range(4)
         ]
         assert codes == [200, 200, 200, 429]

@@ -7,19 +7,16 @@ IPv6 by its /64, so a visitor can pick neither their own address nor a fresh one
 Kiosk tablets at one counter share an address and send their offline queue in a burst when
 the network comes back, so kiosk posts have their own, higher limit (Settings.
 kiosk_limit_per_minute) on a separate counter: a busy counter is never refused, and a
-web visitor at the same address does not use up the tablets' allowance. Saying
-channel=kiosk is not enough to get it: the post must carry the proof the kiosk page embeds
-(an HMAC of the survey id and the UTC day), and a follow-up gets it only when the stored
-response came in at a kiosk.
+web visitor at the same address does not use up the tablets' allowance. Only a tablet an
+admin has enrolled (answers/kiosks.py) gets it, and only such a tablet may send answers on
+the kiosk channel at all; a follow-up gets it only when the stored response came in at a
+kiosk.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -28,9 +25,8 @@ from feedback.answers import admission, intake
 from feedback.core import limits
 from feedback.core.db import session_scope
 from feedback.core.i18n import N_, gettext_for
-from feedback.core.models import Response, Survey
+from feedback.core.models import KioskDevice, Response, Survey
 from feedback.core.settings import Settings
-from feedback.staff import auth
 
 # How each kind the scrubber removes is named to the person (privacy.KINDS).
 KIND_NAMES = {
@@ -46,11 +42,6 @@ KIND_NAMES = {
 # The form field people never see; a bot that fills every field fills it too.
 HONEYPOT = "website"
 
-# The hidden field with the kiosk page's proof. A tablet may keep a page open, and an
-# offline queue, for days: a proof is accepted for this many UTC days after its own.
-KIOSK_PROOF = "kiosk_proof"
-KIOSK_PROOF_DAYS = 14
-
 
 @dataclass(frozen=True)
 class Guard:
@@ -61,25 +52,13 @@ class Guard:
     survey_cap: int
 
 
-def kiosk_proof(session: Session, *, survey_id: str, day: date | None = None) -> str:
-    """The proof the kiosk page of `survey_id` embeds on `day` (today, UTC, by default)."""
-    day = day or datetime.now(UTC).date()
-    key = auth.stored_secret(session, "kiosk_proof").encode()
-    message = f"kiosk:{survey_id}:{day.isoformat()}".encode()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
-
-
-def is_kiosk(session: Session, *, survey: Survey, proof: str | None) -> bool:
-    """True when `proof` is one the survey's kiosk page gave out in the last few days."""
-    if not proof or len(proof) != 32 or "kiosk" not in survey.channels:
-        return False
-    today = datetime.now(UTC).date()
-    return any(
-        hmac.compare_digest(
-            proof, kiosk_proof(session, survey_id=survey.id, day=today - timedelta(days=n))
+def require_device(channel: str, device: KioskDevice | None, lang: str) -> None:
+    """Refuse (403 kiosk_not_enrolled) kiosk answers that do not come from an enrolled tablet."""
+    if channel == "kiosk" and device is None:
+        message = gettext_for(lang).gettext(
+            "Only a tablet that an administrator has set up as a kiosk can send kiosk answers."
         )
-        for n in range(KIOSK_PROOF_DAYS + 1)
-    )
+        raise intake.Rejected(403, "kiosk_not_enrolled", message)
 
 
 def _guard(
@@ -102,15 +81,15 @@ def guard(
     ip: str | None,
     channel: str,
     settings: Settings,
-    proof: str | None = None,
+    device: KioskDevice | None = None,
 ) -> Guard:
-    """The limits for a post from `ip` on `channel`; the kiosk limit needs the kiosk proof."""
-    kiosk = channel == "kiosk" and is_kiosk(session, survey=survey, proof=proof)
+    """The limits for a post from `ip` on `channel`; the kiosk limit needs an enrolled tablet."""
+    kiosk = channel == "kiosk" and device is not None
     return _guard(session, survey=survey, ip=ip, kiosk=kiosk, settings=settings)
 
 
 def widget_guard(engine: Engine, *, survey: Survey, ip: str | None, settings: Settings) -> Guard:
-    """`guard` for the widget's posts (never the kiosk limit: the widget has no kiosk proof).
+    """`guard` for the widget's posts (never the kiosk limit: no tablet posts through it).
 
     On the hot path, so it reads the database only for a new day's salt.
     """

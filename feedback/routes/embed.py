@@ -158,6 +158,7 @@ async def post_response(request: Request) -> Response:
     try:
         survey = intake.check_open(survey, lang)
         submission = intake.submission_from_json(body, lang=lang, source="widget")
+        protect.require_device(submission.channel, None, lang)  # kiosks post from /k/ only
         guard = _guard(request, survey)
         pending = intake.prepare(
             survey,

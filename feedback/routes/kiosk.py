@@ -10,11 +10,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from feedback.answers import intake, protect
+from feedback.answers import intake, kiosks, protect
 from feedback.core.i18n import gettext_for, pick
 from feedback.core.models import Question
+from feedback.routes import reach_api
 from feedback.routes.base import db, open_survey, public, render
-from feedback.routes.public import not_offered_page, offered_channel
+from feedback.routes.public import not_offered_page, offered_channel, survey_post
 from feedback.routes.services_admin import who_asks
 from feedback.surveys import definitions as surveys
 from feedback.surveys import forms, snippets
@@ -55,9 +56,15 @@ async def kiosk_page(request: Request) -> Response:
         if offered_channel(survey, "kiosk") is None:
             # Never another channel instead: a kiosk's answers are kiosk answers or none.
             return not_offered_page(request, lang, NO_STORE)
+        if kiosks.recognise(session, request.cookies.get(kiosks.COOKIE)) is None:
+            # No form on a device that is not an enrolled tablet: nothing sent, then refused.
+            context = {
+                "survey": survey,
+                "hosted_url": snippets.hosted_url("", survey.id, lang=lang),
+            }
+            page = "kiosk/not_enrolled.html"
+            return render(request, page, context, lang=lang, status_code=403, headers=NO_STORE)
         questions = surveys.questions_of(session, survey.id)
-        # Lets the posts of this page (and its offline queue) use the kiosk rate limit.
-        kiosk_proof = protect.kiosk_proof(session, survey_id=survey.id)
     home = request.query_params.get("home")
     home = home if home in survey.languages else lang
     touchpoint = (request.query_params.get("touchpoint") or "").strip()[: intake.TOUCHPOINT_MAX]
@@ -68,7 +75,6 @@ async def kiosk_page(request: Request) -> Response:
         "missing": _missing(questions, lang),
         "channel": "kiosk",
         "honeypot": protect.HONEYPOT,
-        "kiosk_proof": kiosk_proof,
         "touchpoint": touchpoint,
         "home": home,
         "home_url": snippets.hosted_url(
@@ -86,4 +92,23 @@ async def kiosk_page(request: Request) -> Response:
     return render(request, "kiosk/form.html", context, lang=lang, headers=NO_STORE)
 
 
-routes = [Route("/k/{survey}", kiosk_page, methods=["GET"])]
+@public("an enrolled kiosk tablet counts a person offered the survey; no identifier, bounded")
+async def kiosk_seen(request: Request) -> Response:
+    """POST /k/{survey}/seen: a kiosk session started (204, counted only from an enrolled
+    tablet, with the kiosk bound)."""
+    form = await request.form()
+    with db(request) as session:
+        survey = surveys.get_survey(session, request.path_params["survey"])
+        device = kiosks.recognise(session, request.cookies.get(kiosks.COOKIE))
+        if survey is not None and survey.status == "live" and device is not None:
+            touchpoint = str(form.get("touchpoint") or "")
+            reach_api.count_shown(request, session, survey, "kiosk", touchpoint, kiosk=True)
+    return Response(status_code=204)
+
+
+routes = [
+    Route("/k/{survey}", kiosk_page, methods=["GET"]),
+    # The kiosk form posts to its own path, so that the tablet's cookie (path /k/) goes with it.
+    Route("/k/{survey}", survey_post, methods=["POST"]),
+    Route("/k/{survey}/seen", kiosk_seen, methods=["POST"]),
+]

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from feedback.answers import admission, intake, protect, test_answers
+from feedback.answers import admission, intake, kiosks, protect, test_answers
 from feedback.core import client_keys
 from feedback.core.catalog import CHANNELS
 from feedback.core.i18n import gettext_for
@@ -160,7 +160,8 @@ async def survey_form(request: Request) -> Response:
 
 @public("citizens submit hosted surveys without an account")
 async def survey_post(request: Request) -> Response:
-    """POST /s/{survey}: a plain form post; a thank-you page, or the form again with errors."""
+    """POST /s/{survey} (and /k/{survey}, a kiosk tablet's): a plain form post; a thank-you
+    page, or the form again with errors."""
     form = await request.form()
     values = {key: [str(v) for v in form.getlist(key)] for key in form}
     with db(request) as session:
@@ -183,6 +184,14 @@ async def survey_post(request: Request) -> Response:
         if protect.is_bot(values):
             # Answered like any other post, so the bot learns nothing; nothing is stored.
             return _thanks(request, survey, lang, ())
+        # The tablet's cookie is sent to /k/ only; kiosk answers need an enrolled tablet.
+        device = kiosks.recognise(session, request.cookies.get(kiosks.COOKIE))
+        if not request.url.path.startswith(kiosks.COOKIE_PATH):
+            device = None
+        try:
+            protect.require_device(channel, device, lang)
+        except intake.Rejected as error:
+            return _closed_page(request, error, lang)
         ip = client_keys.client_address(request, request.app.state.settings)
         guard = protect.guard(
             session,
@@ -190,15 +199,14 @@ async def survey_post(request: Request) -> Response:
             ip=ip,
             channel=channel,
             settings=request.app.state.settings,
-            proof=str(form.get(protect.KIOSK_PROOF) or ""),
+            device=device,
         )
         submission = intake.Submission(
             channel=channel,
             language=lang,
             touchpoint=touchpoint or None,
             answers=intake.answers_from_form(questions, values),
-            # The kiosk page posts here with its proof; anything else is the hosted page.
-            source="kiosk" if form.get(protect.KIOSK_PROOF) else "hosted",
+            source="kiosk" if device is not None else "hosted",
             test=test,
         )
         try:

@@ -50,7 +50,7 @@
       method: "POST",
       headers: { "Content-Type": "application/x-www-form-urlencoded" },
       body: item.body,
-      credentials: "omit",
+      credentials: "same-origin",
       keepalive: true
     }).then(function (r) {
       if (r.status >= 500 || r.status === 429) throw new Error("server " + r.status);
@@ -130,14 +130,16 @@
   }
 
   // Reach: a kiosk session starts with a person's first touch on a fresh form; it counts one
-  // person offered the survey (no identifier; the kiosk proof lifts the per-address bound).
+  // person offered the survey (no identifier; the tablet's kiosk cookie, sent only to /k/,
+  // lifts the per-address bound). Fetches send that cookie ("same-origin"): an enrolled
+  // tablet's answers are kiosk answers only with it.
   var started = false;
   function start() {
     if (started) return;
     started = true;
-    var e = form.elements, body = new URLSearchParams({ channel: e.channel.value, touchpoint: e.touchpoint.value, k: e.kiosk_proof.value });
-    fetch(form.getAttribute("action").replace("/s/", "/api/v1/surveys/") + "/seen", {
-      method: "POST", body: body, credentials: "omit", keepalive: true
+    var e = form.elements, body = new URLSearchParams({ touchpoint: e.touchpoint.value });
+    fetch(form.getAttribute("action") + "/seen", {
+      method: "POST", body: body, credentials: "same-origin", keepalive: true
     }).catch(function () {});
   }
   form.addEventListener("input", start);
@@ -191,7 +193,7 @@
       method: "POST",
       headers: { "Content-Type": "application/x-www-form-urlencoded" },
       body: new URLSearchParams(new FormData(form)).toString(),
-      credentials: "omit"
+      credentials: "same-origin"
     }).then(function (r) {
       return r.text().then(function (html) {
         previewing = false;
