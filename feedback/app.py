@@ -37,6 +37,7 @@ from feedback.core.middleware import (
 from feedback.core.settings import Settings
 from feedback.insight import alerts
 from feedback.integrations import webhook_delivery
+from feedback.reach import sending
 from feedback.routes import (
     account,
     admin,
@@ -54,6 +55,7 @@ from feedback.routes import (
     events,
     exports,
     inbox,
+    invitations,
     kiosk,
     kiosks_admin,
     login,
@@ -61,6 +63,7 @@ from feedback.routes import (
     ops,
     plotly_assets,
     public,
+    reach_admin,
     reach_api,
     responses,
     scorecard,
@@ -122,6 +125,10 @@ def background_jobs(settings: Settings) -> list[jobs.Job]:
         out.append(
             jobs.Job("webhooks.deliver", settings.webhook_interval, webhook_delivery.job(settings))
         )
+    if settings.invitation_interval > 0:
+        out.append(
+            jobs.Job("invitations.send", settings.invitation_interval, sending.job(settings))
+        )
     # Comments: urgent ones told to their service's contact, themes suggested for new ones.
     out.append(jobs.Job("comments.urgent", urgent_delivery.EVERY, urgent_delivery.job(settings)))
     out.append(jobs.Job("comments.classify", 60, classifier.run))
@@ -163,6 +170,8 @@ def create_app(settings: Settings) -> Starlette:
         *public.routes,
         *api.routes,
         *reach_api.routes,
+        *invitations.routes,
+        *reach_admin.routes,
         *tokens_admin.routes,
         *kiosks_admin.routes,
         *webhooks_admin.routes,
