@@ -119,6 +119,7 @@ def _traces(c: Control, labels: Mapping[str, str]) -> list[dict[str, Any]]:
             type="scatter", x=[p.period.isoformat() for p in part],
             y=[_pct(p.interval.estimate) for p in part], mode="markers", name=labels["partial"],
             marker={"symbol": "diamond-open", "size": 9, "color": PARTIAL, "line": {"width": 2}},
+            cliponaxis=False,
             hovertext=[f"{p.period.isoformat()}: {labels['partial']} (n = {p.n})" for p in part],
             hoverinfo="text",
         ),

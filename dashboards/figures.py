@@ -123,6 +123,7 @@ def band_traces(
             mode="markers",
             name=labels["partial"],
             marker={"symbol": "diamond-open", "size": 9, "color": PARTIAL, "line": {"width": 2}},
+            cliponaxis=False,
             hovertext=[
                 f"{labels['period']}: {p.period.isoformat()}<br>{labels['partial']}<br>"
                 f"{name}: {_pct(p.interval.estimate)} %<br>n = {p.n}"
