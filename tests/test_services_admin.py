@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 import pytest
+from kiosk_devices import enrol_client
 from PIL import Image
 from sqlmodel import Session, col, select
 from starlette.testclient import TestClient
@@ -261,6 +262,7 @@ def test_citizens_see_who_is_asking(branded: Any, client: TestClient) -> None:
 
 
 def test_the_kiosk_names_the_service(app: Any, client: TestClient) -> None:
+    enrol_client(client, app)  # only an enrolled tablet gets the kiosk page
     page = client.get(f"/k/{app.state.ids['counter']}?lang=fr")
     assert page.status_code == 200
     assert "– Laissez-passer de parcs</title>" in page.text
@@ -285,3 +287,10 @@ def test_a_new_service_starts_in_the_configured_time_zone(app: Any, staff: TestC
     with session_scope(app.state.engine) as session:
         service = session.get(Service, "hfx")
         assert service is not None and service.time_zone == "America/Halifax"
+
+
+@pytest.mark.parametrize("odd", ["a%00b", "%E2%80%AE", "x" * 300, "a%0Ab"])
+def test_odd_ids_in_paths_are_not_found(staff: TestClient, odd: str) -> None:
+    assert staff.get(f"/admin/services/{odd}").status_code == 404
+    assert staff.get(f"/admin/services/{odd}/delete").status_code == 404
+    assert staff.get(f"/logos/{odd}/1").status_code == 404

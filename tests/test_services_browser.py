@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kiosk_devices import enrol_browser
 from PIL import Image, ImageDraw
 
 from feedback.app import create_app
@@ -94,6 +95,7 @@ def test_citizen_pages_show_the_service(live_app: Any, browser: Any, lang: str) 
     }[lang]  # fmt: skip
     assert axe_violations(page) == []
     shoot(page, f"services-thanks-{lang}")
+    enrol_browser(context, app, server.url)  # only an enrolled tablet gets the kiosk page
     page.goto(f"{server.url}/k/{app.state.ids['counter']}?lang={lang}")
     assert page.inner_text(".brand") == {"en": "Park passes", "fr": "Laissez-passer de parcs"}[lang]
     assert axe_violations(page) == []

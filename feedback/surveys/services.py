@@ -82,8 +82,8 @@ def list_services(session: Session) -> list[Service]:
 
 def get(session: Session, service_id: str) -> Service | None:
     """One service, or None (also for ids no service could have)."""
-    if not isinstance(service_id, str) or len(service_id) > ID_MAX:
-        return None
+    if not isinstance(service_id, str) or len(service_id) > ID_MAX or not service_id.isprintable():
+        return None  # PostgreSQL refuses a NUL in text: such an id is simply not found
     return session.get(Service, service_id)
 
 
@@ -292,4 +292,4 @@ def delete(session: Session, *, service: Service, lang: str = "en") -> list[str]
 
 def logo_of(session: Session, *, service_id: str) -> ServiceLogo | None:
     """A service's stored logo, or None."""
-    return session.get(ServiceLogo, service_id) if len(service_id) <= ID_MAX else None
+    return session.get(ServiceLogo, service_id) if get(session, service_id) else None
