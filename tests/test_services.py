@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from feedback.cli import main
 from feedback.core import schema
 from feedback.core.db import make_engine, session_scope
-from feedback.core.models import ApiToken, Service, ServiceLogo, StaffUser
+from feedback.core.models import ApiToken, AuditEntry, Service, ServiceLogo, StaffUser
 from feedback.core.settings import Settings
 from feedback.insight import rollups
 from feedback.staff import auth
@@ -241,6 +241,14 @@ def test_cli_add_edit_list(database_url: str, capsys: Any, monkeypatch: Any) -> 
     assert run("services", "edit", "nosuch", "--name-fr", "x", *url) == 2
     assert run("services", "edit", "passports", "--url-en", "javascript:x", *url) == 2
     capsys.readouterr()
+    engine = make_engine(database_url)
+    with session_scope(engine) as session:
+        entries = [(e.username, e.action, e.target) for e in session.exec(select(AuditEntry))]
+    engine.dispose()
+    assert entries == [
+        ("cli", "service.create", "service:passports"),
+        ("cli", "service.change", "service:passports"),
+    ]  # the refused add and edits left nothing
     assert run("services", "list", "--json", *url) == 0
     listed = json.loads(capsys.readouterr().out)
     assert listed == [

@@ -9,6 +9,7 @@ import sys
 from feedback.cli.common import adder, engine_for, group, settings_from
 from feedback.core.db import session_scope
 from feedback.insight import rollups, summaries
+from feedback.staff import audit
 from feedback.surveys import service_identity, services
 
 
@@ -50,6 +51,8 @@ def cmd_services_add(args: argparse.Namespace) -> int:
                 changes=_changes(args),
                 default_zone=settings.time_zone,
             )
+            audit.record(session, "cli", "service.create", f"service:{args.service}",
+                         after=saved.after)  # fmt: skip
             zone = saved.service.time_zone
     except services.Invalid as error:
         return _refused(error)
@@ -67,6 +70,8 @@ def cmd_services_edit(args: argparse.Namespace) -> int:
                 print(f"error: no service {args.service!r}", file=sys.stderr)
                 return 2
             saved = services.edit(session, service=service, changes=_changes(args))
+            audit.record(session, "cli", "service.change", f"service:{service.id}",
+                         before=saved.before, after=saved.after)  # fmt: skip
             if saved.zone_changed:
                 rollups.rebuild_service(session, service_id=service.id)
     except services.Invalid as error:
