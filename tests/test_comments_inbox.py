@@ -183,3 +183,45 @@ def test_a_viewer_cannot_change_follow_up(client: TestClient, app: Any) -> None:
         url + "/notes", data={"csrf_token": csrf(client, "/dashboard/comments"), "note": "x"}
     )
     assert r.status_code == 403
+
+
+def test_a_change_cites_a_comment_and_the_scorecard_lists_its_themes_only(
+    staff: TestClient, app: Any
+) -> None:
+    from feedback.core.models import ChangeEvent, Service
+    from feedback.insight import events
+
+    load(app)
+    with session_scope(app.state.engine) as session:
+        comment = session.scalars(select(Comment).where(Comment.service_id == "licences")).one()
+        waiting = session.scalars(select(Theme).where(Theme.key == "waiting_time")).one()
+        event = events.add(
+            session, service_id="licences", day=date(2025, 2, 1),
+            label={"en": "Second phone line opened", "fr": "Deuxième ligne ouverte"},
+        )  # fmt: skip
+        other = events.add(
+            session, service_id="parks", day=date(2025, 2, 1), label={"en": "x", "fr": "x"}
+        )
+        service = session.get(Service, "licences")
+        assert service is not None
+        service.public_scorecard = True
+    url = f"/dashboard/comments/{comment.answer_id}"
+    token = csrf(staff, "/dashboard/comments")
+    staff.post(url + "/themes", data={"csrf_token": token, "theme": [str(waiting.id)]})
+    assert "Second phone line opened" in staff.get(url).text
+    assert (
+        staff.post(url + "/cite", data={"csrf_token": token, "event": str(other.id)}).status_code
+        == 400
+    )
+    assert staff.post(url + "/cite", data={"csrf_token": token, "event": "x"}).status_code == 400
+    staff.post(url + "/cite", data={"csrf_token": token, "event": str(event.id)})
+    staff.post(url + "/cite", data={"csrf_token": token, "event": str(event.id)})  # once only
+    with session_scope(app.state.engine) as session:
+        stored = session.get(ChangeEvent, event.id)
+        assert stored is not None
+        assert [t.key for t in events.cited_themes(session, [event.id])[event.id]] == [
+            "waiting_time"
+        ]
+    card = staff.get("/scorecard/licences?lang=en").text
+    assert "after comments about: Waiting time" in card
+    assert "I waited an hour" not in card

@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, delete, insert, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import delete, insert, select, update
 from sqlmodel import Session, col
 
 from feedback.comments import classifier, index
@@ -38,7 +37,6 @@ def _incoming(session: Session, survey: Survey, first: int) -> Iterator[list[Inc
     texts = [q.id for q in questions if q.kind == "text" and q.id is not None]
     if not texts:
         return
-    overall = aliased(Answer)
     stmt = (
         select(
             col(Answer.id),
@@ -47,17 +45,9 @@ def _incoming(session: Session, survey: Survey, first: int) -> Iterator[list[Inc
             col(Response.channel),
             col(Response.language),
             col(Answer.text),
-            col(overall.value),
             col(Response.touchpoint),
         )  # fmt: skip
         .join(Response, col(Response.id) == Answer.response_id)
-        .outerjoin(
-            overall,
-            and_(
-                col(overall.response_id) == Response.id,
-                col(overall.question_id) == (headline.id if headline else -1),
-            ),
-        )
         .where(
             col(Response.survey_id) == survey.id,
             col(Answer.question_id).in_(texts),
@@ -68,11 +58,20 @@ def _incoming(session: Session, survey: Survey, first: int) -> Iterator[list[Inc
         )
         .order_by(col(Answer.id))
     )
+    # The headline answers apart, one pass over that question's answers: joined per comment,
+    # SQLite probed the question's index for every row (quadratic at a million responses).
+    values: dict[int, float | None] = {}
+    if headline is not None and headline.id is not None:
+        scores = select(col(Answer.response_id), col(Answer.value)).where(
+            col(Answer.question_id) == headline.id
+        )
+        values = {rid: value for rid, value in session.execute(scores)}
     kind = headline.kind if headline else None
     chunk: list[Incoming] = []
-    for aid, rid, at, channel, lang, said, value, touchpoint in session.execute(stmt).all():
+    for aid, rid, at, channel, lang, said, touchpoint in session.execute(stmt).all():
         if not said:
             continue
+        value = values.get(rid)
         pct = index.score_pct(kind, value)
         chunk.append(
             Incoming(

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from feedback.core.catalog import LANGUAGES, Text
 from feedback.core.i18n import gettext_for
-from feedback.core.models import ChangeEvent
+from feedback.core.models import ChangeEvent, ChangeEventCitation, Theme
 
 LABEL_MAX = 200
 EARLIEST = date(2000, 1, 1)
@@ -92,3 +92,33 @@ def remove(session: Session, event: ChangeEvent) -> None:
     """Delete a change event."""
     session.delete(event)
     session.flush()
+
+
+def cite(
+    session: Session, event: ChangeEvent, *, theme_ids: list[int], answer_ids: list[int]
+) -> int:
+    """Record themes and comments that led to a change (each once); how many were new."""
+    assert event.id is not None
+    stmt = select(ChangeEventCitation).where(ChangeEventCitation.event_id == event.id)
+    have = {(c.theme_id, c.answer_id) for c in session.exec(stmt)}
+    wanted = [(t, None) for t in theme_ids] + [(None, a) for a in answer_ids]
+    fresh = [w for w in dict.fromkeys(wanted) if w not in have]
+    for theme_id, answer_id in fresh:
+        session.add(ChangeEventCitation(event_id=event.id, theme_id=theme_id, answer_id=answer_id))
+    session.flush()
+    return len(fresh)
+
+
+def cited_themes(session: Session, event_ids: list[int]) -> dict[int, list[Theme]]:
+    """The themes each change cites (what the public scorecard lists; never comment text)."""
+    stmt = (
+        select(ChangeEventCitation.event_id, Theme)
+        .join(Theme, col(Theme.id) == ChangeEventCitation.theme_id)
+        .where(col(ChangeEventCitation.event_id).in_(event_ids))
+        .order_by(col(Theme.id))
+    )
+    out: dict[int, list[Theme]] = {}
+    for event_id, theme in session.exec(stmt):
+        out.setdefault(event_id, []).append(theme)
+    return out
+

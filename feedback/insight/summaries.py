@@ -24,8 +24,9 @@ from feedback.core.models import (
     ResponseDay,
     Service,
     Survey,
+    Theme,
 )
-from feedback.insight import disclosure, metrics, queries
+from feedback.insight import disclosure, events, metrics, queries
 from feedback.surveys import definitions as surveys
 
 # Kinds whose answers the quarterly summary counts, and the points each one has.
@@ -279,6 +280,8 @@ class Scorecard:
     until: date
     scores: list[PublicScore]
     changes: list[ChangeEvent]
+    # The comment themes each change cites (never comment text), by event id.
+    themes: dict[int, list[Theme]] = field(default_factory=dict)
 
 
 def _channel_order(channel: str) -> tuple[int, str]:
@@ -344,4 +347,5 @@ def scorecard(
         scores.append(PublicScore(survey, question, overall, channels, per_quarter, hidden))
     everything = queries.Filters(since=date(1970, 1, 1), until=until)
     changes = queries.change_events(session, service_id=service.id, filters=everything)
-    return Scorecard(service, since, until, scores, list(reversed(changes)))
+    cited = events.cited_themes(session, [e.id for e in changes if e.id is not None])
+    return Scorecard(service, since, until, scores, list(reversed(changes)), cited)

@@ -16,6 +16,7 @@ from feedback.core.catalog import CHANNELS, LANGUAGES
 from feedback.core.i18n import N_, gettext_for
 from feedback.core.models import StaffUser
 from feedback.core.models.comments import STATUSES
+from feedback.insight import events
 from feedback.routes.base import db, language, requires
 from feedback.routes.filtering import EDIT_ROLES, can_edit, page, visible_services
 from feedback.staff import audit, auth
@@ -140,6 +141,7 @@ async def detail(request: Request) -> Response:
             "statuses": STATUS_NAMES,
             "can_edit": can_edit(user, comment.service_id),
             "saved": request.query_params.get("saved"),
+            "changes": events.of_service(session, service_id=comment.service_id)[:50],
         }
     return page(request, "dashboard/inbox_comment.html", context, lang)
 
@@ -219,6 +221,29 @@ async def acknowledge(request: Request) -> Response:
     return _back(request, answer_id, "acknowledged")
 
 
+async def cite(request: Request) -> Response:
+    """POST /dashboard/comments/{answer}/cite: a change event cites this comment and its
+    themes (the public scorecard lists the themes, never the comment)."""
+    user: StaffUser = request.state.user
+    form = await request.form()
+    raw = str(form.get("event") or "")
+    with db(request) as session:
+        comment = _comment(session, request)
+        if not can_edit(user, comment.service_id):
+            raise HTTPException(403)
+        event = events.get(session, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+        if event is None or event.service_id != comment.service_id:
+            raise HTTPException(400)
+        theme_ids = sorted(themes.themes_of(session, comment.answer_id))
+        events.cite(session, event, theme_ids=theme_ids, answer_ids=[comment.answer_id])
+        audit.record(
+            session, user, "event.cite", f"event:{event.id}",
+            answer=comment.answer_id, themes=theme_ids,
+        )  # fmt: skip
+        answer_id = comment.answer_id
+    return _back(request, answer_id, "cited")
+
+
 _EDIT = requires(*EDIT_ROLES)
 routes = [
     Route("/dashboard/comments", requires(*auth.DASHBOARD_ROLES)(inbox)),
@@ -227,4 +252,5 @@ routes = [
     Route("/dashboard/comments/{answer:int}/notes", _EDIT(add_note), methods=["POST"]),
     Route("/dashboard/comments/{answer:int}/themes", _EDIT(set_themes), methods=["POST"]),
     Route("/dashboard/comments/{answer:int}/acknowledge", _EDIT(acknowledge), methods=["POST"]),
+    Route("/dashboard/comments/{answer:int}/cite", _EDIT(cite), methods=["POST"]),
 ]
