@@ -166,13 +166,19 @@ def _count(session: Session, comments: Sequence[Incoming], sign: int) -> None:
         for (s, d, ch, lang, t), n in term_counts.items()
     ]
     upsert(session, CommentTermDay, ["survey_id", "day", "channel", "language", "term"], terms)
-    add_theme_days(session, [(c, ALL) for c in comments], sign)
+    add_theme_days(session, [(c, ALL) for c in comments], sign, zones)
 
 
-def add_theme_days(session: Session, items: Sequence[tuple[Any, int]], sign: int) -> None:
+def add_theme_days(
+    session: Session,
+    items: Sequence[tuple[Any, int]],
+    sign: int,
+    zones: dict[str, str] | None = None,
+) -> None:
     """Add (sign +1) or take back (-1) comments (Incoming or Comment) under their theme."""
     sums: dict[tuple[str, date, str, str, int], list[float]] = {}
-    zones = _zones(session, {c.service_id for c, _ in items})
+    if zones is None:
+        zones = _zones(session, {c.service_id for c, _ in items})
     for c, theme_id in items:
         day = local_time.local_day(c.submitted_at, zones.get(c.service_id))
         key = (c.survey_id, day, c.channel, c.language, theme_id)
