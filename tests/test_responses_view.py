@@ -323,3 +323,28 @@ def test_agent_voids_their_entry_exactly_and_only_their_own(
         assert session.get(Response, rid) is None
         entry = session.exec(select(AuditEntry).where(AuditEntry.action == "response.void")).one()
         assert entry.username == "agent" and entry.target == f"response:{rid}"
+
+
+def test_a_correction_with_a_missing_answer_or_on_a_closed_survey_is_refused_clearly(
+    client: TestClient, app: Any, clock: dict[str, datetime]
+) -> None:
+    login(client, "agent")
+    rid = _assist(client, app)
+    survey = app.state.ids["v2"]
+    path = f"/assist/{survey}/entries/{rid}"
+    token = _csrf(client, path)
+    # The required first answer cleared: named beside the question, nothing changed.
+    missing = client.post(f"{path}?lang=en", data={"csrf_token": token})
+    assert missing.status_code == 422 and 'href="#question-trust"' in missing.text
+    with session_scope(app.state.engine) as session:
+        assert _answers(session, rid) == {1.0: None}
+        closed = session.get(Survey, survey)
+        assert closed is not None
+        closed.status = "closed"
+        session.add(closed)
+    refused = client.post(f"{path}?lang=fr", data={"csrf_token": token, "q_trust": "false"})
+    assert refused.status_code == 410 and "Ce sondage est terminé" in refused.text
+    with session_scope(app.state.engine) as session:
+        assert _answers(session, rid) == {1.0: None}
+    for bad in ("abc", "0", "99999999999999999999"):
+        assert client.get(f"/assist/{survey}/entries/{bad}").status_code == 404

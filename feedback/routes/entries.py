@@ -154,11 +154,15 @@ async def entry_page(request: Request) -> Response:
         except intake.Rejected as error:
             session.rollback()
             survey, found = _load(request, session)
-            status = error.status if error.status in (404, 410) else 422
-            errors = error.fields or {"save": error.message}
+            if error.status != 422 or not error.fields:
+                # Not the answers: the survey was closed meanwhile, say. Said as it is.
+                return _page(
+                    request, session, survey, found, lang, values=values,
+                    refused=error.message, status_code=error.status,
+                )  # fmt: skip
             return _page(
-                request, session, survey, found, lang, values=values, errors=errors,
-                status_code=status,
+                request, session, survey, found, lang, values=values, errors=error.fields,
+                status_code=422,
             )  # fmt: skip
         entry = found.id
     return _back(request, survey, lang, "corrected", entry)
