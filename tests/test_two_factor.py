@@ -220,7 +220,8 @@ def test_turn_off_and_admin_reset_after_a_lost_phone(app: Any, pinned: Any) -> N
         "/account/two-factor", data={"csrf_token": token, "action": "off", "code": _code(secret)}
     )
     assert off.status_code == 303 and _user(app, "manager").totp_secret is None
-    _enrol(person)
+    again, _codes = _enrol(person)
+    assert again != secret  # a new set-up in the same session offers a new secret
     admin = _fresh(app)
     login(admin)
     manager = _user(app, "manager")

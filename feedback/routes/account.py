@@ -3,6 +3,7 @@ their second factor (set up with a QR code or a key, recovery codes, turn off)."
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -121,6 +122,15 @@ async def change_password(request: Request) -> Response:
     return RedirectResponse(f"/account?lang={lang}&done=password", status_code=303)
 
 
+def _offered_secret(request: Request) -> str:
+    """The secret offered while setting up: from the server's secret, the session and a nonce
+    kept in the session (so each set-up, even in the same session, gets a new one)."""
+    nonce = request.session.get("totp_nonce")
+    if not isinstance(nonce, str):
+        nonce = request.session["totp_nonce"] = secrets.token_urlsafe(16)
+    return totp.enrolment_secret(request.app.state.secret, f"{_token(request) or ''}:{nonce}")
+
+
 def _two_factor_page(request: Request, lang: str, status: int = 200, **extra: Any) -> Response:
     me: StaffUser = request.state.user
     settings = request.app.state.settings
@@ -133,7 +143,7 @@ def _two_factor_page(request: Request, lang: str, status: int = 200, **extra: An
         **extra,
     }
     if not me.totp_secret and me.password_hash and not extra.get("recovery_codes"):
-        secret = totp.enrolment_secret(request.app.state.secret, _token(request) or "")
+        secret = _offered_secret(request)
         uri = totp.provisioning_uri(secret, me.username)
         context.update(qr_svg=totp.qr_svg(uri), manual_key=totp.spaced(secret))
     status = 400 if context["errors"] else status
@@ -161,11 +171,12 @@ async def two_factor_post(request: Request) -> Response:
         assert user is not None
         request.state.user = user
         if action == "confirm" and not user.totp_secret and user.password_hash:
-            secret = totp.enrolment_secret(request.app.state.secret, _token(request) or "")
+            secret = _offered_secret(request)
             codes = totp.confirm(session, user, secret=secret, code=code, keep=_token(request))
             if codes is None:
                 return _two_factor_page(request, lang, errors=wrong)
             audit.record(session, user, "two_factor.on", user.username)
+            request.session.pop("totp_nonce", None)  # a later set-up gets a new secret
             return _two_factor_page(request, lang, recovery_codes=codes)
         if action in ("recovery", "off") and user.totp_secret:
             # The same count as the sign-in's second step: codes are guessed nowhere faster.

@@ -4,8 +4,8 @@ one-time recovery codes.
 A code is accepted for its 30-second step and the one before or after (clocks drift), and
 only once: the step of the last accepted code is stored, and no code of that step or an
 earlier one is taken again. The secret being set up is not stored until the person proves
-their app has it: until then it is derived from the server's secret and their session, so
-a copy of the session cookie alone does not reveal it. Recovery codes are random, shown
+their app has it: until then it is derived from the server's secret, their session and a
+nonce kept there, so a copy of the session cookie alone does not reveal it. Recovery codes are random, shown
 once, and kept only as SHA-256 hashes (enough for 50 random bits; a slow hash adds nothing).
 """
 
@@ -35,9 +35,9 @@ def clock() -> datetime:
     return datetime.now(UTC)
 
 
-def enrolment_secret(server_secret: str, session_token: str) -> str:
-    """The secret offered to this session while setting up (base32, 160 bits)."""
-    digest = hmac.new(server_secret.encode(), f"totp:{session_token}".encode(), hashlib.sha256)
+def enrolment_secret(server_secret: str, seed: str) -> str:
+    """The secret offered while setting up (base32, 160 bits), from the session's `seed`."""
+    digest = hmac.new(server_secret.encode(), f"totp:{seed}".encode(), hashlib.sha256)
     return base64.b32encode(digest.digest()[:20]).decode()
 
 
