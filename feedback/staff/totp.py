@@ -5,8 +5,9 @@ A code is accepted for its 30-second step and the one before or after (clocks dr
 only once: the step of the last accepted code is stored, and no code of that step or an
 earlier one is taken again. The secret being set up is not stored until the person proves
 their app has it: until then it is derived from the server's secret, their session and a
-nonce kept there, so a copy of the session cookie alone does not reveal it. Recovery codes are random, shown
-once, and kept only as SHA-256 hashes (enough for 50 random bits; a slow hash adds nothing).
+nonce kept there, so a copy of the session cookie alone does not reveal it. Recovery codes
+are random, shown once, and kept only as SHA-256 hashes (enough for 50 random bits; a slow
+hash adds nothing).
 """
 
 from __future__ import annotations
