@@ -210,6 +210,17 @@ def stable_views(volume: str, runs: int, seed: int) -> tuple[int, int, int]:
     return views, plain, pages
 
 
+def overview_only(volume: str, runs: int, seed: int) -> str:
+    """The share of overview views (by channel) with any "significant", alone."""
+    rng = _rng(seed, 3, _volume_key(volume))
+    days, hits = _days(7), 0
+    for _ in range(runs):
+        chosen = surveys(volume, rng)
+        rows = [daily_rows(s, rng, days) for s in chosen]
+        hits += overview.significant_count(overview_view(rows, [s[0].kind for s in chosen])) > 0
+    return share(hits, runs)
+
+
 def alert_rate(volume: str, runs: int, seed: int) -> tuple[int, int]:
     """(false alerts, channel-weeks watched) over `runs` simulated years of one survey."""
     rng = _rng(seed, 1, _volume_key(volume))
@@ -259,10 +270,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=400)
     parser.add_argument("--seed", type=int, default=16)
     parser.add_argument("--quick", action="store_true", help="a tenth of the runs")
+    parser.add_argument(
+        "--overview", choices=("demo", "10", "1000"), help="only the overview by channel"
+    )
     args = parser.parse_args(argv)
     runs = max(20, args.runs // 10) if args.quick else args.runs
     started = time.monotonic()
     print(f"runs per figure: {runs}, seed {args.seed}")
+    if args.overview:
+        found = overview_only(args.overview, runs, args.seed)
+        print(f"overview by channel, {args.overview} a month: {found}")
+        return 0
     for volume in ("demo", "10", "1000"):
         views, plain, pages = stable_views(volume, runs, args.seed)
         found, weeks = alert_rate(volume, max(10, runs // 8), args.seed)
