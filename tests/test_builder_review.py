@@ -103,6 +103,9 @@ def test_changed_english_blocks_going_live_until_the_french_is_confirmed(
     page = staff.get(f"/admin/surveys/{survey_id}?lang=en")
     assert "Translations to check" in page.text and "The French is still right" in page.text
     assert f'<dd lang="en">{new_text}</dd>' in page.text
+    # The field itself says so too, in its label (read out with it), and only that field.
+    assert page.text.count('<strong class="needs-review">Needs review</strong></label>') == 1
+    assert 'Question in French <strong class="needs-review">' in page.text
     refused = _post(staff, f"/admin/surveys/{survey_id}/status?lang=en", {"status": "live"})
     assert refused.status_code == 400
     assert "Check question 1: its wording in French" in refused.text

@@ -129,6 +129,7 @@ def _edit_page(
         "service": session.get(Service, survey.service_id),
         "questions": cards,
         "reviews": builder_review.items(survey, questions, lang),
+        "marks": {f"{m['part']}|{m['language']}" for m in survey.needs_review or []},
         "retired": bq.retired_of(session, survey.id),
         "failed": failed,
         "errors": errors or {},
