@@ -136,3 +136,50 @@ def test_channels_view_only_offers_visible_surveys(client: TestClient, app: Any)
     assert f'value="{app.state.ids["counter"]}"' not in html
     assert f'value="{app.state.ids["v2"]}"' in html
     assert client.get("/dashboard/channels?survey=nope&grain=hour&since=x").status_code == 200
+
+
+def test_modes_are_standardised_to_one_channel_mix(staff: TestClient, app: Any) -> None:
+    """Assisted: phone 90% and chat 50% satisfied every month, but phone carries 90 answers
+    in March and 10 in April (chat the reverse). Raw, assisted falls from 86% to 54%; weighted
+    to its mix over the range (half phone, half chat) it stays at 70%."""
+    plan = [
+        (date(2025, 3, 5), "phone", 90, 81), (date(2025, 3, 5), "chat", 10, 5),
+        (date(2025, 4, 5), "phone", 10, 9), (date(2025, 4, 5), "chat", 90, 45),
+        (date(2025, 3, 6), "web", 40, 24), (date(2025, 4, 6), "web", 40, 24),
+    ]  # fmt: skip
+    for day, channel, n, good in plan:
+        for i in range(n):
+            score = 5 if i < good else 2
+            submit(app, "counter", {"satisfaction": score}, day=day, channel=channel)
+    survey = app.state.ids["counter"]
+    query = f"survey={survey}&since=2025-03-01&until=2025-04-30&grain=month"
+    data = staff.get(f"/dashboard/channels?{query}&format=json").json()
+    assert data["standardised"].startswith("each mode weighted to its own channel mix")
+    assisted = [(p["value"], p["partial"]) for p in data["modes"]["assisted"]]
+    assert assisted == [(70.0, False), (70.0, False)]
+    assert [p["value"] for p in data["modes"]["self_service"]] == [60.0, 60.0]
+    # The gap, 10 points each month, judged as one family of two.
+    assert [g["estimate"] for g in data["gaps"]] == [10.0, 10.0]
+    assert {g["verdict"] for g in data["gaps"]} <= {
+        "significant",
+        "within_noise",
+        "not_enough_data",
+    }
+    assert data["family"]["method"] == "holm" and data["family"]["judged"] <= 2
+    html = staff.get(f"/dashboard/channels?{query}").text
+    assert "Standardised to one channel mix" in text_of(html)
+
+
+def test_drivers_and_alerts_answer_as_json(staff: TestClient, app: Any) -> None:
+    load_drivers(app)
+    survey = app.state.ids["counter"]
+    drivers = staff.get(f"/dashboard/surveys/{survey}/drivers?{RANGE}&format=json").json()
+    found = {d["name"]: d for d in drivers["drivers"]}
+    assert found["Timeliness"]["score"] == 50 and found["Timeliness"]["n"] == 8
+    sat = [r[0] for r in ROWS]
+    r_time = statistics.correlation([r[1] for r in ROWS], sat)
+    assert found["Timeliness"]["correlation"] == round(r_time, 2)
+    alerts = staff.get("/dashboard/alerts?format=json").json()
+    assert alerts["design"]["false_alerts_per_channel_year"] == 0.5
+    assert alerts["design"]["windows_weeks"] == [1, 4, 13]
+    assert alerts["signals"] == [] and alerts["expected_false_alerts_per_year"] >= 0
