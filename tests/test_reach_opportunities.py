@@ -13,7 +13,6 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from starlette.testclient import TestClient
 
-from feedback.answers import protect
 from feedback.core.db import session_scope
 from feedback.core.models import OpportunityDay, utcnow
 from feedback.integrations import tokens
@@ -85,18 +84,13 @@ def test_a_channel_the_survey_does_not_offer_counts_nothing(client: TestClient, 
         assert len(row.touchpoint) == 100
 
 
-def test_a_kiosk_with_its_proof_has_the_higher_bound(client: TestClient, app: Any) -> None:
+def test_the_widget_path_never_counts_kiosk_sessions(client: TestClient, app: Any) -> None:
     survey = app.state.ids["counter"]
-    with session_scope(app.state.engine) as session:
-        proof = protect.kiosk_proof(session, survey_id=survey)
-    limit = app.state.settings.opportunity_limit_per_hour
-    for _ in range(limit + 10):
-        client.post(f"/api/v1/surveys/{survey}/seen", data={"channel": "kiosk", "k": proof})
-    assert offered(app, survey, "kiosk") == limit + 10
-    for _ in range(limit + 10):
-        client.post(f"/api/v1/surveys/{survey}/seen", data={"channel": "kiosk", "k": "forged"})
-    # Without the proof, the ordinary bound (its own counter, already at the kiosk's count).
-    assert offered(app, survey, "kiosk") == limit + 10 + limit
+    # Kiosk sessions count only from enrolled tablets (/k/{survey}/seen), with their own bound.
+    for _ in range(3):
+        answer = client.post(f"/api/v1/surveys/{survey}/seen", data={"channel": "kiosk"})
+        assert answer.status_code == 204
+    assert offered(app, survey, "kiosk") == 0
 
 
 def test_integrators_counts_are_idempotent(client: TestClient, app: Any) -> None:

@@ -3,6 +3,7 @@ it, the first question answerable in one click, an unsubscribe link and List-Uns
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -24,6 +25,7 @@ class Parts:
     """What an invitation says, in one language."""
 
     lang: str
+    name: str
     subject: str
     intro: str
     question: str
@@ -60,7 +62,8 @@ def parts(
     _ = gettext_for(lang).gettext
     name = pick(service.name, lang) if service else pick(survey.title, lang)
     channel = CHANNELS.get(invitation.channel)
-    how = pick(channel.label, lang).lower() if channel else invitation.channel
+    # "Phone (agent)" reads as "téléphone" in a sentence: no qualifier in brackets.
+    how = re.sub(r"\s*\(.*\)", "", pick(channel.label, lang)).lower() if channel else ""
     first = first_question(questions)
     choices: list[tuple[str, str]] = []
     if first is not None:
@@ -81,7 +84,7 @@ def parts(
         choices = [(_("Answer the survey"), f"{base}/i/{invitation.token}?lang={lang}")]
         more = _("It takes about a minute.")
     intro = _("You were recently in touch with %(service)s (%(how)s). How did it go?") % {
-        "service": name, "how": how,
+        "service": name, "how": how or invitation.channel,
     }  # fmt: skip
     if reminder:
         intro = _("A reminder, the only one: ") + intro
@@ -91,8 +94,8 @@ def parts(
     )
     subject = _("One question about your contact with %(service)s") % {"service": name}
     return Parts(
-        lang=lang, subject=subject, intro=intro, question=question, choices=choices, more=more,
-        privacy=privacy, stop=_("Stop invitations from %(service)s") % {"service": name},
+        lang=lang, name=name, subject=subject, intro=intro, question=question, choices=choices,
+        more=more, privacy=privacy, stop=_("Stop invitations from %(service)s") % {"service": name},
         stop_url=f"{base}/i/{invitation.token}/unsubscribe?lang={lang}",
     )  # fmt: skip
 
@@ -132,14 +135,20 @@ def _block(p: Parts, first: bool) -> str:
 
 def html_body(blocks: list[Parts], title: str) -> str:
     """The HTML part: simple, one column, real text and links, each language marked."""
-    inner = "".join(_block(p, i == 0) for i, p in enumerate(blocks))
+    names = " / ".join(
+        f'<span lang="{p.lang}">{escape(p.name)}</span>'
+        for i, p in enumerate(blocks)
+        if p.name not in (b.name for b in blocks[:i])
+    )
+    heading = f'<h1 style="font-size:24px;line-height:1.3;margin:0 0 16px">{names}</h1>'
+    inner = heading + "".join(_block(p, i == 0) for i, p in enumerate(blocks))
     font = "font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif"
     return (
         f'<!doctype html><html lang="{blocks[0].lang}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
         f"<title>{escape(title)}</title></head>"
         f'<body style="margin:0;padding:0;background:#f3f4f6">'
-        f'<div role="article" aria-label="{escape(title)}" style="max-width:600px;margin:0 auto;'
+        f'<div role="main" aria-label="{escape(title)}" style="max-width:600px;margin:0 auto;'
         f'padding:24px;background:#fff;color:#222;font-size:16px;line-height:1.5;{font}">'
         f"{inner}</div></body></html>"
     )

@@ -45,21 +45,33 @@ def _order(channel: str) -> tuple[int, str]:
     return (order.index(channel) if channel in order else len(order), channel)
 
 
+def _total(answers: dict[str, int], offered: dict[str, int]) -> Rate:
+    """All channels together, leaving out those whose offers are not counted (answers there
+    would count against other channels' offers)."""
+    counted = [c for c in set(answers) | set(offered) if 0 < offered.get(c, 0) >= answers.get(c, 0)]
+    if not counted and any(answers.values()):
+        status = "not_counted" if any(offered.values()) else "no_offers"
+        return Rate(sum(answers.values()), sum(offered.values()), status)
+    return response_rate(sum(answers.get(c, 0) for c in counted), sum(offered[c] for c in counted))
+
+
 def overview(
     session: Session, *, survey_ids: Sequence[str], filters: queries.Filters
 ) -> dict[str, Rate]:
-    """Each survey's response rate over the window, all channels together."""
+    """Each survey's response rate over the window, all channels whose offers are counted."""
     f = _rates_only(filters)
-    answers: dict[str, int] = defaultdict(int)
-    offered: dict[str, int] = defaultdict(int)
-    for survey_id, _, _, n in queries.response_counts(session, survey_ids=survey_ids, filters=f):
-        answers[survey_id] += n
-    for survey_id, _, _, n in opportunities.totals(
+    answers: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    offered: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for survey_id, _, channel, n in queries.response_counts(
+        session, survey_ids=survey_ids, filters=f
+    ):
+        answers[survey_id][channel] += n
+    for survey_id, _, channel, n in opportunities.totals(
         session, survey_ids=survey_ids, since=f.since, until=f.until, channels=f.channels,
         touchpoint=f.touchpoint,
     ):  # fmt: skip
-        offered[survey_id] += n
-    return {s: response_rate(answers[s], offered[s]) for s in survey_ids}
+        offered[survey_id][channel] += n
+    return {s: _total(answers[s], offered[s]) for s in survey_ids}
 
 
 def survey(
@@ -73,25 +85,29 @@ def survey(
     """Rates per channel and per period; the weighted score where volumes are known."""
     f = _rates_only(filters)
     answers: dict[str, int] = defaultdict(int)
-    by_period: dict[date, list[int]] = defaultdict(lambda: [0, 0])
+    offered: dict[str, int] = defaultdict(int)
+    # (period, channel) -> [answers, offered]
+    cells: dict[tuple[date, str], list[int]] = defaultdict(lambda: [0, 0])
     for _, day, channel, n in queries.response_counts(
         session, survey_ids=[survey.id], filters=f, grain="day"
     ):
         answers[channel] += n
-        by_period[period_start(day, grain)][0] += n
-    offered: dict[str, int] = defaultdict(int)
+        cells[(period_start(day, grain), channel)][0] += n
     for _, day, channel, n in opportunities.totals(
         session, survey_ids=[survey.id], since=f.since, until=f.until, channels=f.channels,
         touchpoint=f.touchpoint,
     ):  # fmt: skip
         offered[channel] += n
-        by_period[period_start(day, grain)][1] += n
+        cells[(period_start(day, grain), channel)][1] += n
     channels = sorted(set(answers) | set(offered), key=_order)
-    # A channel whose offers are not counted cannot lend its answers to the total's rate.
-    counted = [c for c in channels if offered[c] >= answers[c] and offered[c] > 0]
-    total = response_rate(sum(answers[c] for c in counted), sum(offered[c] for c in counted))
+    # Periods count the channels whose offers are counted over the window, as the total does.
+    counted = {c for c in channels if 0 < offered[c] >= answers[c]}
+    by_period: dict[date, list[int]] = defaultdict(lambda: [0, 0])
+    for (period, channel), (a, o) in cells.items():
+        by_period[period][0] += a if channel in counted else 0
+        by_period[period][1] += o if channel in counted else 0
     report = SurveyReach(
-        total=total,
+        total=_total(answers, offered),
         channels=[(c, response_rate(answers[c], offered[c])) for c in channels],
         periods=[(p, response_rate(*by_period[p])) for p in sorted(by_period)],
     )
