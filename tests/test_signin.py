@@ -391,3 +391,18 @@ def test_sign_in_never_sends_people_to_another_site(client: TestClient, target: 
     form = {"username": "admin", "password": ADMIN_PASSWORD, "csrf_token": token.group(1)}
     signed_in = client.post("/login", data={**form, "next": target}, follow_redirects=False)
     assert signed_in.headers["location"] in ("/dashboard", "/%0a")
+
+
+def test_settings_refuse_a_configuration_nobody_could_sign_in_with() -> None:
+    from pydantic import ValidationError
+
+    from feedback.core.settings import Settings
+
+    with pytest.raises(ValidationError, match="nobody can sign in"):
+        Settings(local_passwords=False)
+    with pytest.raises(ValidationError, match="https"):
+        Settings(oidc_issuer="ftp://id.example", oidc_client_id="x")
+    sso_only = Settings(
+        local_passwords=False, oidc_issuer="https://id.example/realm", oidc_client_id="x"
+    )
+    assert not sso_only.local_passwords

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from feedback.core.local_time import is_zone
@@ -209,6 +209,23 @@ class Settings(BaseSettings):
         for part in value.replace(",", " ").split():
             ipaddress.ip_network(part, strict=False)  # ValueError names the bad network
         return value
+
+    @field_validator("oidc_issuer")
+    @classmethod
+    def _issuer(cls, value: str | None) -> str | None:
+        if value and urlsplit(value).scheme not in ("https", "http"):
+            raise ValueError("the OpenID issuer must be an https:// (or, for tests, http://) URL")
+        return value or None
+
+    @model_validator(mode="after")
+    def _someone_can_sign_in(self) -> Settings:
+        # With passwords off and no single sign-on, nobody could ever sign in.
+        if not self.local_passwords and not (self.oidc_issuer and self.oidc_client_id):
+            raise ValueError(
+                "FEEDBACK_LOCAL_PASSWORDS=false needs FEEDBACK_OIDC_ISSUER and "
+                "FEEDBACK_OIDC_CLIENT_ID (single sign-on), or nobody can sign in"
+            )
+        return self
 
     @property
     def https(self) -> bool:
