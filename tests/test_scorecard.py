@@ -213,3 +213,20 @@ def test_scorecard_passes_axe_in_both_languages(live_app: Any, browser: Any) -> 
         assert axe_violations(page) == []
     assert context.cookies() == [] and errors == []
     context.close()
+
+
+def test_an_nps_survey_publishes_its_nps(client: TestClient, app: Any) -> None:
+    """The same headline as the dashboards: 20 promoters, 10 passives, 10 detractors of 40."""
+    from test_dashboard_views import submit
+
+    today = datetime.now(UTC).date()
+    for value, n in ((10, 20), (8, 10), (3, 10)):
+        for _ in range(n):
+            submit(app, "draft", {"recommend": value}, day=today)
+    publish(app, "licences")
+    html = text_of(client.get("/scorecard/licences?lang=en").text)
+    assert "Net Promoter Score, from −100 to 100" in html
+    assert "+25</strong>" in html  # 50% promoters minus 25% detractors
+    se = 100 * ((0.5 + 0.25 - 0.25**2) / 40) ** 0.5
+    low, high = round(25 - 1.96 * se), round(25 + 1.96 * se)
+    assert f"(likely between {low} and {high})" in html

@@ -26,7 +26,7 @@ from feedback.core.models import (
     Survey,
     Theme,
 )
-from feedback.insight import disclosure, events, metrics, queries
+from feedback.insight import disclosure, events, headline, metrics, queries
 from feedback.surveys import definitions as surveys
 
 # Kinds whose answers the quarterly summary counts, and the points each one has.
@@ -269,6 +269,8 @@ class PublicScore:
     quarters: list[tuple[Quarter, metrics.Interval]]
     # Figures not shown: too few answers, or enough to work out one that has too few.
     withheld: frozenset[str] = frozenset()
+    # NPS surveys publish their NPS (-100..100), keyed like `withheld`, as on the dashboards.
+    nps: dict[str, metrics.NpsResult] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -344,7 +346,16 @@ def scorecard(
             ],
             minimum,
         )
-        scores.append(PublicScore(survey, question, overall, channels, per_quarter, hidden))
+        nps: dict[str, metrics.NpsResult] = {}
+        if question.kind == "nps":
+            nps["overall"] = metrics.nps(headline.numeric(tally[""]))
+            nps |= {f"channel:{c}": metrics.nps(headline.numeric(tally[c])) for c, _ in channels}
+            for q in quarters:
+                in_quarter = _tally(r for r in rows if q.start <= r[0] <= q.end)[""]
+                nps[f"quarter:{q}"] = metrics.nps(headline.numeric(in_quarter))
+        scores.append(
+            PublicScore(survey, question, overall, channels, per_quarter, hidden, nps)
+        )
     everything = queries.Filters(since=date(1970, 1, 1), until=until)
     changes = queries.change_events(session, service_id=service.id, filters=everything)
     cited = events.cited_themes(session, [e.id for e in changes if e.id is not None])

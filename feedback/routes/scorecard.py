@@ -30,7 +30,11 @@ def describe(question: Question, lang: str) -> str:
     if question.kind == "yes_no":
         return _("Share of people who answered “%(a)s”") % {"a": labels.get("true") or _("Yes")}
     if question.kind == "nps":
-        return _("Share of people who chose 9 or 10 out of 10")
+        # The same headline as the dashboards: the NPS itself, not the share of 9 and 10.
+        return _(
+            "Net Promoter Score, from −100 to 100: the share of people who chose 9 or 10 out of "
+            "10, minus the share who chose 0 to 6,"
+        )
     if question.kind == "ces7":
         return _("Share of people who chose 5, 6 or 7 out of 7")
     return _("Share of people who chose 4 or 5 out of 5")
