@@ -8,6 +8,7 @@ and never its content. Runs on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -120,7 +121,7 @@ def test_staff_read_one_whole_response_in_their_language(client: TestClient, app
     text = page.text
     assert "November 30, 2026, 22:30" in text and "22:30" in text and "America/Toronto" in text
     assert "Website" in text and "Self-service" in text
-    assert "Widget on a web page" in text
+    assert "Widget or app (the public answers API)" in text
     assert 'lang="fr" class="answer-text">' + COMMENT.replace("'", "&#39;") in text
     assert "My need was addressed" in text  # the option's label, not its id
     assert "Delete this response" not in text  # managers may not delete
@@ -128,7 +129,7 @@ def test_staff_read_one_whole_response_in_their_language(client: TestClient, app
     assert (
         "30 novembre 2026" in french.text and "22:30" in french.text and "Site Web" in french.text
     )
-    assert "Widget sur une page Web" in french.text
+    assert "Widget ou application (l'API publique des réponses)" in html.unescape(french.text)
     # Linked from the comments page.
     comments = client.get(f"/dashboard/surveys/{survey}/comments?lang=en")
     assert f"/dashboard/surveys/{survey}/responses/{rid}?lang=en" in comments.text

@@ -20,7 +20,7 @@ from feedback.surveys import forms
 # How a response came in, as recorded by the path that stored it (Response.source).
 SOURCES: dict[str, str] = {
     "hosted": N_("Hosted survey page"),
-    "widget": N_("Widget on a web page"),
+    "widget": N_("Widget or app (the public answers API)"),
     "kiosk": N_("Kiosk at a counter"),
     "assisted": N_("Typed in by an agent (assisted entry)"),
     "paper": N_("Paper forms imported from a file"),
