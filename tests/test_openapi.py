@@ -178,4 +178,45 @@ def test_real_answers_of_every_operation_match_the_document(client: TestClient, 
     c.check(many, "get", client.get(url, headers={"Authorization": f"Bearer {parks.secret}"}), 403)
     c.check(many, "get", client.get("/api/v1/surveys/nosuchsurvey/responses", headers=auth), 404)
     c.check(many, "get", client.get(f"{url}?since=yesterday", headers=auth), 422)
+    reach_operations(c, client, app, bearer, auth)
     assert c.seen == documented(doc)
+
+
+def reach_operations(c: Any, client: TestClient, app: Any, bearer: Any, reader: Any) -> None:
+    """Reach: the widget's seen count, integrators' counts and invitations."""
+    ids = app.state.ids
+    seen = "/api/v1/surveys/{survey}/seen"
+    c.check(seen, "post", client.post(f"/api/v1/surveys/{ids['page']}/seen"), 204)
+    c.check(seen, "post", client.post("/api/v1/surveys/nosuchsurvey/seen"), 404)
+    evil = {"Origin": "https://evil.example"}
+    c.check(seen, "post", client.post(f"/api/v1/surveys/{ids['page']}/seen", headers=evil), 403)
+    day = datetime.now(UTC).date().isoformat()
+    offer = {"survey": ids["v2"], "channel": "phone", "day": day, "count": 3, "key": "k"}
+    for path, body in (
+        ("/api/v1/opportunities", offer),
+        ("/api/v1/interactions", {"service": "licences", "channel": "phone", "start": day,
+                                  "end": day, "count": 9}),
+    ):  # fmt: skip
+        c.check(path, "post", client.post(path, json={"items": [body, {}]}, headers=bearer), 200)
+        c.check(path, "post", client.post(path, json=body), 401)
+        c.check(path, "post", client.post(path, json=body, headers=reader), 403)
+        c.check(path, "post", client.post(path, json={"items": []}, headers=bearer), 422)
+        bad = {**bearer, "Content-Type": "application/json"}
+        c.check(path, "post", client.post(path, content=b"{", headers=bad), 400)
+        c.check(path, "post", client.post(path, content=b"{}", headers={**bearer,
+                "Content-Type": "text/csv"}), 415)  # fmt: skip
+        c.check(path, "post", client.post(path, json={"items": [{}] * 1001}, headers=bearer), 422)
+    with session_scope(app.state.engine) as session:
+        invite = tokens.create(session, name="crm", scopes=["invite"], by="test").secret
+    path, inviter = "/api/v1/invitations", {"Authorization": f"Bearer {invite}"}
+    body = {"survey": ids["v2"], "email": "ana@example.org", "channel": "phone",
+            "language": "en", "ended_at": datetime.now(UTC).isoformat()}  # fmt: skip
+    c.check(path, "post", client.post(path, json={"items": [body, {}]}, headers=inviter), 200)
+    c.check(path, "post", client.post(path, json=body), 401)
+    c.check(path, "post", client.post(path, json=body, headers=bearer), 403)
+    c.check(path, "post", client.post(path, json={"items": []}, headers=inviter), 422)
+    c.check(path, "post", client.post(path, content=b"{", headers={**inviter,
+            "Content-Type": "application/json"}), 400)  # fmt: skip
+    c.check(path, "post", client.post(path, content=b"{}", headers={**inviter,
+            "Content-Type": "text/csv"}), 415)  # fmt: skip
+    c.check(path, "post", client.post(path, json={"items": [{}] * 1001}, headers=inviter), 422)

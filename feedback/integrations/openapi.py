@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from feedback.integrations import openapi_reach
 from feedback.integrations.openapi_schemas import _KEY, _LANGUAGE, SCHEMAS, _ref
 
 VERSION = "1.0.0"
@@ -188,9 +189,9 @@ def document(base_url: str) -> dict[str, Any]:
             'shape: {"error": {"code", "message", "fields"?}}.',
         },
         "servers": [{"url": base_url}],
-        "paths": _paths(),
+        "paths": {**_paths(), **openapi_reach.paths(_errors, _LANG, _SURVEY)},
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **openapi_reach.SCHEMAS},
             "securitySchemes": {
                 "bearer": {
                     "type": "http",
