@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from starlette.convertors import IntegerConvertor, register_url_convertor
+
 _WHOLE = re.compile(r"-?[0-9]{1,18}")
 BIGINT_MAX = 2**63 - 1  # the largest id a BIGINT column holds
 
@@ -18,3 +20,15 @@ def whole_number(text: str | None, *, lo: int = -BIGINT_MAX, hi: int = BIGINT_MA
         return None
     value = int(text)
     return value if lo <= value <= hi else None
+
+
+class IdConvertor(IntegerConvertor):
+    """Starlette's `{name:int}`, held to the ids a BIGINT column holds (at most 18 digits):
+    a longer number does not match the route (404) instead of overflowing the database."""
+
+    regex = "[0-9]{1,18}"
+
+
+def bound_path_ids() -> None:
+    """Make every `{name:int}` route parameter an IdConvertor; call before routes are built."""
+    register_url_convertor("int", IdConvertor())

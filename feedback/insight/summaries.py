@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from feedback.core import days
 from feedback.core.catalog import CHANNELS, Text
 from feedback.core.models import (
     AnswerDay,
@@ -48,10 +49,13 @@ class Quarter:
         return cls(day.year, (day.month - 1) // 3 + 1)
 
     @classmethod
-    def parse(cls, text: str) -> Quarter | None:
-        """2026-Q1 (or 2026q1) as a Quarter; None if it is not one."""
+    def parse(cls, text: str, *, check_range: bool = True) -> Quarter | None:
+        """2026-Q1 (or 2026q1) as a Quarter; None if it is not one, or (`check_range`) if its
+        year is outside the supported days (9999-Q4 has no next quarter to end it)."""
         found = re.fullmatch(r"(\d{4})-?[Qq]([1-4])", text.strip())
-        return cls(int(found.group(1)), int(found.group(2))) if found else None
+        if not found or (check_range and not days.in_range(int(found.group(1)))):
+            return None
+        return cls(int(found.group(1)), int(found.group(2)))
 
     @property
     def start(self) -> date:

@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from feedback.answers import bulk, intake
+from feedback.core import days
 from feedback.core.i18n import gettext_for
 from feedback.core.models import ApiToken
 from feedback.core.numbers import whole_number
@@ -79,7 +80,10 @@ def _read_cursor(text: str) -> tuple[datetime, int]:
     found = whole_number(response_id, lo=0)
     if found is None:
         raise ValueError("not a response id")
-    return datetime.fromisoformat(moment), found
+    at = datetime.fromisoformat(moment)
+    if not days.in_range(at.year):  # no time zone can be applied at the calendar's ends
+        raise ValueError("out of range")
+    return at, found
 
 
 Cursor = tuple[datetime, int]
@@ -104,15 +108,18 @@ def _query(request: Request, lang: str) -> tuple[int, Cursor | None, export.Sele
             after = _read_cursor(params["after"])
         except (ValueError, UnicodeDecodeError):
             errors["after"] = _("Use the `next` value of the previous page.")
-    days: dict[str, date | None] = {}
+    bounds: dict[str, date | None] = {}
     for name in ("since", "until"):
         try:
-            days[name] = date.fromisoformat(params[name]) if params.get(name) else None
-        except ValueError:
-            errors[name] = _("Give a date as YYYY-MM-DD.")
+            bounds[name] = days.parse_day(params[name]) if params.get(name) else None
+        except days.DayError as error:
+            form = error.kind == "form"
+            errors[name] = (
+                _("Give a date as YYYY-MM-DD.") if form else days.message(error, "", lang)
+            )
     if errors:
         raise intake.Rejected(422, "invalid", _("Some parameters are not valid."), errors)
-    return limit, after, export.Selection(since=days.get("since"), until=days.get("until"))
+    return limit, after, export.Selection(since=bounds.get("since"), until=bounds.get("until"))
 
 
 @requires_token("read")

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from feedback.core import local_time
+from feedback.core import days, local_time
 from feedback.core.catalog import CHANNELS, LANGUAGES
 from feedback.core.db import session_scope
 from feedback.core.i18n import gettext_for, pick
@@ -40,10 +40,9 @@ def _date(name: str, raw: str | None, errors: Errors, lang: str) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        message = gettext_for(lang).gettext("“%(value)s” is not a date. Use the form 2026-01-31.")
-        errors[name] = message % {"value": raw[:20]}
+        return days.parse_day(raw)
+    except days.DayError as error:  # not a day, or one outside the supported range
+        errors[name] = days.message(error, raw, lang)
         return None
 
 
@@ -75,8 +74,15 @@ def _quarter(request: Request, lang: str, errors: Errors) -> summaries.Quarter:
     raw = request.query_params.get("quarter")
     found = summaries.Quarter.parse(raw) if raw else None
     if raw and found is None:
-        message = gettext_for(lang).gettext("“%(value)s” is not a quarter. Use the form 2026-Q1.")
-        errors["quarter"] = message % {"value": raw[:20]}
+        _ = gettext_for(lang).gettext
+        if summaries.Quarter.parse(raw, check_range=False) is not None:  # 9999-Q4
+            errors["quarter"] = _("Choose a quarter from %(first)s to %(last)s.") % {
+                "first": f"{days.FIRST_DAY.year}-Q1",
+                "last": f"{days.LAST_DAY.year}-Q4",
+            }
+        else:
+            message = _("“%(value)s” is not a quarter. Use the form 2026-Q1.")
+            errors["quarter"] = message % {"value": raw[:20]}
     return found or summaries.Quarter.of(_today(request)).previous()
 
 

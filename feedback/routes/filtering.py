@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from feedback.core import local_time
+from feedback.core import days, local_time
 from feedback.core.catalog import CHANNELS, DRIVERS, LANGUAGES, MODE_LABELS
 from feedback.core.i18n import N_, gettext_for, pick
 from feedback.core.models import Question, StaffUser, Survey
@@ -88,12 +88,9 @@ def _date_param(request: Request, name: str, default: date, errors: list[str], l
     if not raw:
         return default
     try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        _ = gettext_for(lang).gettext
-        errors.append(
-            _("“%(value)s” is not a date. Use the form 2026-01-31.") % {"value": raw[:20]}
-        )
+        return days.parse_day(raw)
+    except days.DayError as error:  # not a day, or one no period can be built around
+        errors.append(days.message(error, raw, lang))
         return default
 
 
