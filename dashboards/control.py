@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from dashboards.figures import PARTIAL, month_axis, small_multiples
+from dashboards.figures import PARTIAL, month_axis, shown, small_multiples
 from dashboards.series import ALL, Point, period_start
 from feedback.insight import control
 from feedback.insight.control import Judgement, PageJudgement
@@ -134,10 +134,10 @@ def _traces(c: Control, labels: Mapping[str, str]) -> list[dict[str, Any]]:
 
 
 def _hover(p: Point, j: Judgement, labels: Mapping[str, str]) -> str:
-    head = f"{p.period.isoformat()}: {_pct(j.p)} % (n = {p.n})"
+    head = f"{p.period.isoformat()}: {shown(j.p, p)} % (n = {p.n})"
     if j.low is None:
         return f"{head}<br>{labels['not_judged']}"
-    return f"{head}<br>{labels['limits']}: {_pct(j.low)}–{_pct(j.high)} %"
+    return f"{head}<br>{labels['limits']}: {shown(j.low, p)}–{shown(j.high, p)} %"
 
 
 def figure(

@@ -59,6 +59,15 @@ def _pct(value: float | None) -> float | None:
     return None if value is None else round(100 * value, 1)
 
 
+def shown(value: float | None, p: Point) -> str:
+    """A share in percent with no more digits than its margin supports."""
+    if value is None:
+        return "–"
+    margin = None if p.interval.margin is None else 100 * p.interval.margin
+    places = 0 if margin is None or margin > 1 else 1
+    return f"{100 * value:.{places}f}"
+
+
 def band_traces(
     points: list[Point], colour: str, name: str, labels: Mapping[str, str], show_legend: bool
 ) -> list[dict[str, Any]]:
@@ -74,9 +83,10 @@ def band_traces(
     highs = [_pct(p.interval.high) for p in whole]
     estimates = [_pct(p.interval.estimate) for p in whole]
     hover = [
-        f"{labels['period']}: {p.period.isoformat()}<br>{name}: {e if e is not None else '–'} %"
-        f"<br>95 %: {lo}–{hi} %<br>n = {p.n}" + ("" if p.enough else f"<br>{labels['not_enough']}")
-        for p, e, lo, hi in zip(whole, estimates, lows, highs, strict=True)
+        f"{labels['period']}: {p.period.isoformat()}<br>{name}: {shown(p.interval.estimate, p)} %"
+        f"<br>95 %: {shown(p.interval.low, p)}–{shown(p.interval.high, p)} %<br>n = {p.n}"
+        + ("" if p.enough else f"<br>{labels['not_enough']}")
+        for p in whole
     ]
     symbols = ["circle" if p.enough else "circle-open" for p in whole]
     return [
@@ -126,7 +136,7 @@ def band_traces(
             cliponaxis=False,
             hovertext=[
                 f"{labels['period']}: {p.period.isoformat()}<br>{labels['partial']}<br>"
-                f"{name}: {_pct(p.interval.estimate)} %<br>n = {p.n}"
+                f"{name}: {shown(p.interval.estimate, p)} %<br>n = {p.n}"
                 for p in part
             ],
             hoverinfo="text",

@@ -15,6 +15,7 @@ from datetime import date
 
 from dashboards import series
 from dashboards.series import Point, Row
+from feedback.core import local_time
 from feedback.core.catalog import CHANNELS
 from feedback.insight import metrics, significance
 from feedback.insight.intervals import _wilson_limits
@@ -132,6 +133,7 @@ class Share:
 
     period: date
     counts: dict[str, int]
+    partial: bool = False
 
     @property
     def total(self) -> int:
@@ -144,9 +146,17 @@ class Share:
 
 
 def shares(
-    rows: Sequence[tuple[str, date, str, int]], *, since: date, until: date, grain: str
+    rows: Sequence[tuple[str, date, str, int]],
+    *,
+    since: date,
+    until: date,
+    grain: str,
+    today: date | None = None,
 ) -> list[Share]:
-    """Each period's responses by mode, from (survey, period, channel, count) rows."""
+    """Each period's responses by mode, from (survey, period, channel, count) rows; with
+    `today`, periods cut by the dates or not over yet are marked partial."""
+    spans = local_time.periods(since, until, grain, today or date.max)
+    partial = {p.start: p.partial and today is not None for p in spans}
     cells: dict[date, dict[str, int]] = {
         p: dict.fromkeys(MODES, 0) for p in series.periods(since, until, grain)
     }
@@ -155,7 +165,7 @@ def shares(
         start = series.period_start(day, grain)
         if mode is not None and start in cells:
             cells[start][mode] += n
-    return [Share(p, c) for p, c in cells.items()]
+    return [Share(p, c, partial.get(p, False)) for p, c in cells.items()]
 
 
 @dataclass(frozen=True)

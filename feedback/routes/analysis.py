@@ -170,7 +170,7 @@ async def channels_page(request: Request) -> Response:
             touchpoints=queries.touchpoints(session, survey_id=survey.id),
         )
         responses = queries.response_counts(session, survey_ids=[survey.id], filters=f, grain=grain)
-        shares = modes.shares(responses, since=f.since, until=f.until, grain=grain)
+        shares = modes.shares(responses, since=f.since, until=f.until, grain=grain, today=today)
         context.update(
             shares=shares, fig_share=mode_figures.share(shares, mode_label, labels, lang)
         )
@@ -230,7 +230,8 @@ async def channels_page(request: Request) -> Response:
     if len(columns) > 1 and rows_shown:
         context["fig_heat"] = mode_figures.heat(rows_shown, columns, cells, names, labels)
     data["shares"] = [
-        {"period": s.period.isoformat(), **s.counts} for s in context.get("shares", [])
+        {"period": s.period.isoformat(), "partial": s.partial, **s.counts}
+        for s in context.get("shares", [])
     ]
     data["heat"] = [
         {"channel": c, "question": q,
