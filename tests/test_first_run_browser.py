@@ -162,13 +162,11 @@ def walk(server: ServerProcess, database_url: str, browser: Any) -> None:
 
 
 def counted(page: Any, base: str, survey_id: str, day: date) -> int:
-    """The responses the overview counts for the survey on one of its service's local days."""
-    got = page.request.get(
-        f"{base}/dashboard?format=json&since={day.isoformat()}&until={day.isoformat()}"
-    )
+    """The responses the survey's dashboard counts on one of its service's local days (the
+    overview compares whole days only, so today's answer shows on the survey's page)."""
+    query = f"format=json&since={day.isoformat()}&until={day.isoformat()}&grain=day"
+    got = page.request.get(f"{base}/dashboard/surveys/{survey_id}?{query}")
     assert got.ok
     body = got.json()
     assert body["time_zone"] in ("Pacific/Kiritimati", "Etc/GMT+12")  # the service's own
-    found = [s for s in body["surveys"] if s["survey"] == survey_id]
-    assert found, body
-    return int(found[0]["responses"])
+    return sum(body["responses"].values())
