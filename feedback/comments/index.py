@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
@@ -76,16 +76,15 @@ def add_many(session: Session, stored: Sequence[Counted]) -> None:
     wanted = [row.id for row, answers, _ in stored if any(_text_of(a) for a in answers)]
     if not texts or not wanted:
         return
-    # Answers are inserted without RETURNING; their ids are read back, one statement.
-    ids = {
-        (rid, qid): aid
-        for aid, rid, qid in session.execute(
-            select(col(Answer.id), col(Answer.response_id), col(Answer.question_id)).where(
-                col(Answer.response_id).in_(wanted), col(Answer.question_id).in_(texts)
-            )
-        )
-    }
-    services = _services(session, {row.survey_id for row, _, _ in stored})
+    # Answers are inserted without RETURNING; their ids are read back, one statement. The
+    # statements are built once (building SQL cost more than running it, per batch).
+    conn = session.connection()
+    found = conn.execute(_ANSWER_IDS, {"rids": wanted, "qids": sorted(texts)})
+    ids: dict[tuple[int, int], int] = {(r, q): a for a, r, q in found if a is not None}
+    places = conn.execute(_PLACES, {"ids": sorted({row.survey_id for row, _, _ in stored})})
+    services, zones = {}, {}
+    for survey_id, service_id, zone in places:
+        services[survey_id], zones[service_id] = service_id, zone
     incoming: list[Incoming] = []
     for row, answers, questions in stored:
         headline = headline_question(list(questions))
@@ -103,7 +102,7 @@ def add_many(session: Session, stored: Sequence[Counted]) -> None:
                         score_pct(headline.kind if headline else None, value), row.touchpoint,
                     )
                 )  # fmt: skip
-    add(session, incoming)
+    add(session, incoming, zones)
 
 
 def _text_of(answer: Any) -> str | None:
@@ -118,9 +117,16 @@ def _question_of(answer: Any) -> int:
     return int(answer["question_id"] if isinstance(answer, dict) else answer.question_id)
 
 
-def _services(session: Session, survey_ids: Iterable[str]) -> dict[str, str]:
-    stmt = select(col(Survey.id), col(Survey.service_id)).where(col(Survey.id).in_(survey_ids))
-    return {survey_id: service_id for survey_id, service_id in session.execute(stmt)}
+_ANSWER_IDS = select(col(Answer.id), col(Answer.response_id), col(Answer.question_id)).where(
+    col(Answer.response_id).in_(bindparam("rids", expanding=True)),
+    col(Answer.question_id).in_(bindparam("qids", expanding=True)),
+)
+_PLACES = (
+    select(col(Survey.id), col(Survey.service_id), col(Service.time_zone))
+    .join(Service, col(Service.id) == Survey.service_id)
+    .where(col(Survey.id).in_(bindparam("ids", expanding=True)))
+)
+_INSERT = insert(Comment)
 
 
 def _zones(session: Session, service_ids: Iterable[str]) -> dict[str, str]:
@@ -132,7 +138,9 @@ def _zones(session: Session, service_ids: Iterable[str]) -> dict[str, str]:
     return {service_id: zone for service_id, zone in session.execute(stmt)}
 
 
-def add(session: Session, incoming: Sequence[Incoming]) -> None:
+def add(
+    session: Session, incoming: Sequence[Incoming], zones: dict[str, str] | None = None
+) -> None:
     """Insert inbox rows (search terms, urgent flag) and count their terms and days."""
     if not incoming:
         return
@@ -149,14 +157,17 @@ def add(session: Session, incoming: Sequence[Incoming]) -> None:
                 "urgent": reason is not None, "urgent_reason": reason, "reviewed": False,
             }
         )  # fmt: skip
-    session.execute(insert(Comment), rows)
-    _count(session, incoming, +1)
+    session.connection().execute(_INSERT, rows)
+    _count(session, incoming, +1, zones)
 
 
-def _count(session: Session, comments: Sequence[Incoming], sign: int) -> None:
+def _count(
+    session: Session, comments: Sequence[Incoming], sign: int, zones: dict[str, str] | None = None
+) -> None:
     """Add (or take back) the comments' term counts and their all-comments day counts."""
     term_counts: Counter[tuple[str, date, str, str, str]] = Counter()
-    zones = _zones(session, {c.service_id for c in comments})
+    if zones is None:
+        zones = _zones(session, {c.service_id for c in comments})
     for c in comments:
         day = local_time.local_day(c.submitted_at, zones.get(c.service_id))
         for term in text.terms(c.text, c.language):
@@ -226,7 +237,7 @@ def upsert(
         )
         _UPSERTS[(dialect, table.name)] = stmt
     for start in range(0, len(rows), _BATCH * 4):
-        session.execute(stmt, rows[start : start + _BATCH * 4])
+        session.connection().execute(stmt, rows[start : start + _BATCH * 4])
 
 
 def _stored(session: Session, answer_ids: Sequence[int]) -> list[tuple[Incoming, list[int]]]:
