@@ -173,6 +173,9 @@ def test_admin_deletes_one_response_exactly(client: TestClient, app: Any) -> Non
     assert "Supprimer la réponse" in page.text and "<script" not in page.text.split("<main")[1]
     refused = client.post(f"{path}?lang=en", data={"csrf_token": token, "reason": "  "})
     assert refused.status_code == 400 and "Say why the response is deleted" in refused.text
+    for reason, message in (("x" * 201, "Use 200 characters or fewer"), ("a\x00b", "ordinary")):
+        refused = client.post(f"{path}?lang=en", data={"csrf_token": token, "reason": reason})
+        assert refused.status_code == 400 and message in refused.text
     done = client.post(
         f"{path}?lang=en", data={"csrf_token": token, "reason": "Asked by email, request 118"}
     )

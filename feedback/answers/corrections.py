@@ -16,7 +16,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from feedback.answers import amend
-from feedback.answers.intake import Rejected, Stored
+from feedback.answers.intake import Rejected, Stored, storable
 from feedback.comments import index as comment_index
 from feedback.core.i18n import gettext_for
 from feedback.core.models import (
@@ -122,6 +122,8 @@ def delete_response(
     if user.role != "admin":
         raise NotAllowed(_("Only an administrator may delete a response."))
     reason = " ".join(reason.split())
+    if not storable(reason):
+        raise NotAllowed(_("Write the reason as ordinary text."))
     if not reason:
         raise NotAllowed(_("Say why the response is deleted, such as the request's reference."))
     if len(reason) > REASON_MAX:
