@@ -116,3 +116,21 @@ def test_demo_snippet_comes_from_the_configured_address(client: TestClient) -> N
     assert page.status_code == 200
     assert "evil.example" not in page.text
     assert "http://127.0.0.1:8000/embed.js" in page.text
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://www.example.ca\\@evil.example/",
+        "https://user@www.example.ca/",
+        "https://www.ex%61mple.ca/",
+        "https://ｗｗｗ.example.ca/",
+    ],
+)
+def test_a_service_home_address_must_name_its_host_plainly(url: str) -> None:
+    from feedback.surveys import service_identity
+
+    with pytest.raises(service_identity.IdentityError):
+        service_identity.site_url(url)
+    # Accents in the path are fine: browsers percent-encode them.
+    assert service_identity.site_url("https://www.example.ca/fr/été") is not None

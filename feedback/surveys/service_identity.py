@@ -95,6 +95,11 @@ def site_url(value: str) -> str | None:
         or parts.scheme not in ("http", "https")
         or not parts.hostname
         or any(c.isspace() or ord(c) < 32 or c in "<>\"'`" for c in value)
+        # Hosts that Python and browsers would read differently (issue 17): a backslash, a
+        # user name or password, a non-ASCII or percent-encoded host.
+        or "\\" in value
+        or any(c in parts.netloc for c in "@%")
+        or not parts.netloc.isascii()
     ):
         raise IdentityError(N_("Enter a web address that starts with https:// or http://."))
     try:
