@@ -341,3 +341,46 @@ def test_one_reminder_only_to_who_did_not_answer(
     assert count(app, Invitation, col(Invitation.email).is_not(None)) == 0
     assert sending.run(app.state.engine, app.state.settings, now=NOW + timedelta(days=30)) == {}
     assert len(box.messages) == 3
+
+
+def test_no_address_is_left_in_the_database_file(
+    sqlite_url: str, mailbox: tuple[Mailbox, int], tmp_path: Any
+) -> None:
+    settings = make_settings(
+        sqlite_url, smtp_host="127.0.0.1", smtp_port=mailbox[1], smtp_starttls=False,
+        invitation_interval=0,
+    )  # fmt: skip
+    app = create_app(settings)
+    seed_minimal(app)
+    survey = app.state.ids["v2"]
+    set_rule(app, survey, quiet_start=None, quiet_end=None, reminder_days=0)
+    queue(app, [item(survey, f"findme{i}@example.org") for i in range(40)], seed=1)
+    assert sending.run(app.state.engine, app.state.settings, now=NOW) == {"sent": 40}
+    app.state.engine.dispose()  # the write-ahead log is folded into the file and removed
+    files = list(tmp_path.glob("feedback.db*"))
+    assert files and all(b"findme" not in f.read_bytes() for f in files)
+
+
+def test_the_server_runs_the_sending_job_and_the_command_sends_once(
+    sqlite_url: str, mailbox: tuple[Mailbox, int], monkeypatch: Any
+) -> None:
+    from feedback.app import background_jobs
+    from feedback.cli import main
+
+    names = [j.name for j in background_jobs(make_settings(sqlite_url))]
+    assert "invitations.send" in names
+    assert "invitations.send" not in [
+        j.name for j in background_jobs(make_settings(sqlite_url, invitation_interval=0))
+    ]
+    app = create_app(make_settings(sqlite_url))
+    seed_minimal(app)
+    survey = app.state.ids["v2"]
+    set_rule(app, survey, quiet_start=None, quiet_end=None, reminder_days=0)
+    queue(app, [item(survey, "gus@example.org", utcnow())], seed=1, now=utcnow())
+    app.state.engine.dispose()
+    monkeypatch.setenv("FEEDBACK_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("FEEDBACK_SMTP_PORT", str(mailbox[1]))
+    monkeypatch.setenv("FEEDBACK_SMTP_STARTTLS", "false")
+    assert main(["invitations", "send", "--database-url", sqlite_url]) == 0
+    assert main(["invitations", "send", "--database-url", sqlite_url]) == 0
+    assert [r for r, _m in mailbox[0].messages] == [["gus@example.org"]]

@@ -183,7 +183,9 @@ def test_a_text_reply_is_stored_once_and_stop_is_honoured(sms_app: Any, twilio: 
     assert "This survey is over" in unknown.text and count(app, Response) == 1
 
 
-def test_a_number_the_provider_refuses_is_dropped(sms_app: Any, twilio: Twilio) -> None:
+def test_a_number_the_provider_refuses_is_dropped(
+    sms_app: Any, twilio: Twilio, caplog: pytest.LogCaptureFixture
+) -> None:
     app = sms_app
     assert invite(app, "+16135550000") == "queued"
     assert sending.run(app.state.engine, app.state.settings, now=NOW) == {"failed": 1}
@@ -191,3 +193,5 @@ def test_a_number_the_provider_refuses_is_dropped(sms_app: Any, twilio: Twilio) 
     with session_scope(app.state.engine) as session:
         failed = session.exec(select(Invitation)).one()
         assert (failed.status, failed.phone) == ("failed", None)
+    # The refusal is logged by the provider's code, never with the number.
+    assert "21211" in caplog.text and "5550000" not in caplog.text
