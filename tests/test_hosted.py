@@ -44,7 +44,9 @@ def test_form_posts_and_thanks_in_french(client: TestClient, app: Any) -> None:
         "/renouveler",
     )
     # The same form posted again (a double click, a refresh) is stored once.
-    again = client.post(f"/s/{survey}", data={**hidden, "q_found": "true"})
+    again = client.post(
+        f"/s/{survey}", data={**hidden, "q_found": "true", "q_comment": "Très clair"}
+    )
     assert again.status_code == 200
     assert len(stored(app, survey)) == 1
 
