@@ -118,30 +118,25 @@ class Trends:
     themes: list[ThemeTrend]
 
 
-def _rows(
-    session: Session, survey_ids: Sequence[str], first: date, last: date, channels: Sequence[str]
+def _grouped(
+    session: Session,
+    by: Any,
+    survey_ids: Sequence[str],
+    first: date,
+    last: date,
+    channels: Sequence[str],
 ) -> list[Any]:
+    """Sums of the daily theme counts grouped in SQL by theme and `by` (a column or None)."""
+    t = CommentThemeDay
+    keys = [col(t.theme_id)] + ([by] if by is not None else [])
+    sums = [func.sum(t.n), func.sum(t.scored), func.sum(t.score_sum), func.sum(t.score_sq)]
     stmt = (
-        select(
-            col(CommentThemeDay.theme_id),
-            col(CommentThemeDay.day),
-            col(CommentThemeDay.channel),
-            func.sum(CommentThemeDay.n),
-            func.sum(CommentThemeDay.scored),
-            func.sum(CommentThemeDay.score_sum),
-            func.sum(CommentThemeDay.score_sq),
-        )  # fmt: skip
-        .where(
-            col(CommentThemeDay.survey_id).in_(survey_ids),
-            col(CommentThemeDay.day) >= first,
-            col(CommentThemeDay.day) <= last,
-        )
-        .group_by(
-            col(CommentThemeDay.theme_id), col(CommentThemeDay.day), col(CommentThemeDay.channel)
-        )
+        select(*keys, *sums)
+        .where(col(t.survey_id).in_(survey_ids), col(t.day) >= first, col(t.day) <= last)
+        .group_by(*keys)
     )
     if channels:
-        stmt = stmt.where(col(CommentThemeDay.channel).in_(channels))
+        stmt = stmt.where(col(t.channel).in_(channels))
     return list(session.execute(stmt).all())
 
 
@@ -155,20 +150,20 @@ def trends(
     channels: Sequence[str] = (),
 ) -> Trends:
     """Each theme's share overall, per period and per channel, and its score gap."""
-    totals: dict[int, Moments] = defaultdict(Moments)
+    # Three small grouped reads (per theme; per theme and day; per theme and channel), so
+    # the rows handed to Python are O(themes x days), whatever the number of surveys.
+    args = (survey_ids, first, last, channels)
+    totals = {
+        theme_id: Moments(int(n or 0), int(scored or 0), float(total or 0), float(sq or 0))
+        for theme_id, n, scored, total, sq in _grouped(session, None, *args)
+    }
     by_period: dict[tuple[int, date], int] = defaultdict(int)
-    by_channel: dict[tuple[int, str], int] = defaultdict(int)
-    for theme_id, day, channel, n, scored, total, squares in _rows(
-        session, survey_ids, first, last, channels
-    ):
-        start = local_time.period_start(date.fromisoformat(str(day)), grain)
-        m = Moments(int(n or 0), int(scored or 0), float(total or 0), float(squares or 0))
-        t = totals[theme_id]
-        totals[theme_id] = Moments(
-            t.n + m.n, t.scored + m.scored, t.total + m.total, t.squares + m.squares
-        )
-        by_period[(theme_id, start)] += m.n
-        by_channel[(theme_id, channel)] += m.n
+    for theme_id, day, n, *_ in _grouped(session, col(CommentThemeDay.day), *args):
+        by_period[(theme_id, local_time.period_start(date.fromisoformat(str(day)), grain))] += n
+    by_channel: dict[tuple[int, str], int] = {
+        (theme_id, channel): int(n or 0)
+        for theme_id, channel, n, *_ in _grouped(session, col(CommentThemeDay.channel), *args)
+    }
     everything = totals.get(ALL, Moments())
     periods = sorted({p for t, p in by_period if t == ALL})
     seen_channels = sorted({c for t, c in by_channel if t == ALL})

@@ -179,6 +179,7 @@ def hidden_count(session: Session, *, survey_ids: Sequence[str]) -> int:
         select(func.count())
         .select_from(Answer)
         .join(Response, col(Response.id) == Answer.response_id)
-        .where(col(Response.survey_id).in_(survey_ids), col(Answer.hidden).is_(True))
+        # `= true`, as the partial index ix_answer_hidden says (SQLite matches it literally).
+        .where(col(Response.survey_id).in_(survey_ids), col(Answer.hidden) == True)  # noqa: E712
     )
     return int(session.execute(stmt).scalar_one())

@@ -162,6 +162,13 @@ def upgrade() -> None:
     )
     op.create_index("ix_change_event_citation_event", "change_event_citation", ["event_id"])
     _search_index()
+    op.create_index(
+        "ix_answer_hidden",
+        "answer",
+        ["hidden"],
+        sqlite_where=sa.text("hidden = 1"),
+        postgresql_where=sa.text("hidden"),
+    )
     theme = sa.table(
         "theme",
         sa.column("key", sa.String),
@@ -210,6 +217,7 @@ def downgrade() -> None:
         for trigger in ("insert", "delete", "update"):
             op.execute(f"DROP TRIGGER IF EXISTS comment_fts_{trigger}")
         op.execute("DROP TABLE IF EXISTS comment_fts")
+    op.drop_index("ix_answer_hidden", table_name="answer")
     for table in (
         "change_event_citation",
         "theme_model",
