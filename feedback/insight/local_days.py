@@ -65,19 +65,25 @@ def local_day_sql(
         changes: list[tuple[datetime | None, int]] = [(None, 0)]
     else:
         changes = local_time.offsets(zone, first, last)
+    if not postgres and len(changes) == 1 and changes[0][1] == 0:
+        return func.date(submitted)
+
+    def shift(offset: int) -> Any:
+        # PostgreSQL adds seconds; SQLite's date() takes a modifier such as '-18000 seconds'
+        # (a literal per branch: no string is built per row).
+        return literal(offset) if postgres else literal(f"{offset:+d} seconds")
+
     if len(changes) == 1:
-        seconds: Any = literal(changes[0][1])
+        amount: Any = shift(changes[0][1])
     else:
         # Latest change first: the first bound an instant is at or past gives its offset.
-        whens = [(submitted >= start, offset) for start, offset in reversed(changes[1:])]
-        seconds = case(*whens, else_=changes[0][1])
+        whens = [(submitted >= start, shift(offset)) for start, offset in reversed(changes[1:])]
+        amount = case(*whens, else_=shift(changes[0][1]))
     if postgres:
         # timestamptz -> UTC wall time, whatever the server's own zone, then the offset.
         utc = func.timezone("UTC", submitted)
-        return cast(utc + seconds * literal_column("INTERVAL '1 second'"), Date)
-    if len(changes) == 1 and changes[0][1] == 0:
-        return func.date(submitted)
-    return func.date(submitted, func.printf("%+d seconds", seconds))
+        return cast(utc + amount * literal_column("INTERVAL '1 second'"), Date)
+    return func.date(submitted, amount)
 
 
 def as_date(value: Any) -> date:
