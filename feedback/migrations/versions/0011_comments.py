@@ -14,8 +14,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 # The built-in themes as this revision made them (a copy: later renames are data).
 # fmt: off
@@ -42,7 +42,7 @@ branch_labels = None
 depends_on = None
 
 _TZ = sa.DateTime(timezone=True)
-_S = sqlmodel.sql.sqltypes.AutoString
+_S = AutoString
 
 
 def upgrade() -> None:
