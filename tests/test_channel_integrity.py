@@ -17,7 +17,7 @@ from test_bulk_ingest import make_token
 from feedback.answers import paper_import
 from feedback.cli import main
 from feedback.core.db import session_scope
-from feedback.core.models import Answer, AuditEntry, Response, Survey
+from feedback.core.models import Answer, AuditEntry, Response, Survey, Webhook, WebhookDelivery
 
 from conftest import login
 
@@ -181,3 +181,31 @@ def test_share_page_qr_and_cli_offer_only_the_survey_channels(
         assert entry.target == f"survey:{web_only}"
     code = main(["surveys", "enable-channel", web_only, "mail", "--database-url", url])
     assert code == 0 and "is now offered on mail" in capsys.readouterr().out
+
+
+def test_webhooks_carry_channel_mode_apart_from_assisted_and_never_test_answers(
+    client: TestClient, app: Any
+) -> None:
+    counter = app.state.ids["counter"]
+    with session_scope(app.state.engine) as session:
+        session.add(Webhook(service_id="parks", url="https://hooks.example", secret="s" * 32,
+                            created_by="test"))  # fmt: skip
+    body = {"channel": "phone", "language": "en", "answers": {"satisfaction": 4}}
+    assert client.post(f"/api/v1/surveys/{counter}/responses", json=body).status_code == 201
+    login(client)
+    share = client.get(f"/admin/surveys/{counter}/share?channel=phone").text
+    preview = unescape(re.findall(r'<iframe src="([^"]+)"', share)[0])
+    form = hidden(client.get(preview).text)
+    sent = client.post(f"/s/{counter}", data={**form, "q_satisfaction": "2"})
+    assert sent.status_code == 200
+    with session_scope(app.state.engine) as session:
+        payloads = [d.payload for d in session.scalars(select(WebhookDelivery))]
+        tests = session.scalars(select(Response).where(Response.test.is_(True))).all()  # type: ignore[attr-defined]
+    assert len(tests) == 1  # stored, but announced to nobody
+    (payload,) = payloads
+    response = payload["response"]
+    assert (response["channel"], response["channel_mode"], response["assisted"]) == (
+        "phone",
+        "assisted",
+        False,
+    )
