@@ -22,10 +22,10 @@ from feedback.core.catalog import CHANNELS
 from feedback.core.i18n import gettext_for, pick
 from feedback.core.models import utcnow
 from feedback.core.settings import Settings
+from feedback.insight.watch import BASELINE_WEEKS
 
 log = logging.getLogger("feedback.alerts")
 
-BASELINE_WEEKS = 26  # feedback.insight.watch.BASELINE_WEEKS (watch imports nothing here)
 ATTEMPTS = 3
 
 
