@@ -16,18 +16,17 @@ import pickle
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.multiclass import OneVsRestClassifier
-from sklearn.pipeline import FeatureUnion, Pipeline
-from sklearn.preprocessing import MultiLabelBinarizer
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session, col
 
 from feedback.comments import examples, text, themes
 from feedback.core.db import session_scope
 from feedback.core.models import Answer, Comment, CommentTheme, ThemeModel, utcnow
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
 
 THRESHOLD = 0.3  # a theme is suggested at this probability or above
 MOST = 3  # suggestions per comment
@@ -60,6 +59,14 @@ class Model:
 
 def train(labelled: Sequence[tuple[str, Sequence[int]]]) -> Model:
     """Fit on (text, theme ids) pairs; a text may have no theme (a negative example)."""
+    # Imported here: scikit-learn takes seconds to import, and every server worker imports
+    # this module at start-up (uvicorn kills a worker that is slow to start).
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.pipeline import FeatureUnion, Pipeline
+    from sklearn.preprocessing import MultiLabelBinarizer
+
     binarizer = MultiLabelBinarizer()
     y = binarizer.fit_transform([sorted(set(ids)) for _, ids in labelled])
     features = FeatureUnion(
