@@ -11,39 +11,14 @@ from starlette.routing import Route
 
 from feedback.answers import admission, intake, kiosks, protect, test_answers
 from feedback.core import client_keys
-from feedback.core.catalog import CHANNELS
 from feedback.core.i18n import gettext_for
 from feedback.core.models import Survey
 from feedback.routes import reach_api
 from feedback.routes.base import db, language, open_survey, public, render
+from feedback.routes.offered import is_test, not_offered_page, offered_channel
 from feedback.routes.services_admin import who_asks
 from feedback.surveys import definitions as surveys
 from feedback.surveys import forms, snippets
-
-
-def offered_channel(survey: Survey, requested: str | None) -> str | None:
-    """The channel a link names (web when it names none) if the survey is offered on it.
-
-    None otherwise: the answers are never stored under another channel instead.
-    """
-    channel = requested or "web"
-    return channel if channel in CHANNELS and channel in survey.channels else None
-
-
-def not_offered_page(
-    request: Request, lang: str, headers: dict[str, str] | None = None
-) -> Response:
-    """404: the link names a channel (or a kiosk) the survey is not offered on."""
-    message = gettext_for(lang).gettext(
-        "This link is not set up for this survey. Ask the service for the right link."
-    )
-    context = {"status": 404, "message": message}
-    return render(request, "errors.html", context, lang=lang, status_code=404, headers=headers)
-
-
-def _is_test(request: Request, survey: Survey, token: str | None) -> bool:
-    """True for answers from a staff preview (a valid preview token for this survey)."""
-    return test_answers.read_token(request.app.state.secret, token, survey.id)
 
 
 def _touchpoint(requested: str | None) -> str:
@@ -139,7 +114,7 @@ async def survey_form(request: Request) -> Response:
             return not_offered_page(request, lang)
         touchpoint = _touchpoint(request.query_params.get("touchpoint"))
         preview = request.query_params.get(test_answers.PARAM) or ""
-        test = _is_test(request, survey, preview)
+        test = is_test(request, survey, preview)
         if not test:  # a staff preview offers the survey to no one
             # The page shown is one person offered the survey (bounded per client).
             reach_api.count_shown(request, session, survey, channel, touchpoint)
@@ -178,7 +153,7 @@ async def survey_post(request: Request) -> Response:
         if channel is None:
             return not_offered_page(request, lang)  # nothing stored
         preview = str(form.get(test_answers.PARAM) or "")
-        test = _is_test(request, survey, preview)
+        test = is_test(request, survey, preview)
         touchpoint = _touchpoint(str(form.get("touchpoint") or ""))
         submission_id = str(form.get("submission_id") or "")[:64] or None
         if protect.is_bot(values):
