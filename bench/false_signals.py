@@ -145,7 +145,8 @@ def survey_marks(rows: list[series.Row], kind: str) -> int:
     trend = series.by_channel(shown, kind, since=since, until=until, grain="month", today=TODAY)
     first = control.history_since(since, "month")
     history = series.by_channel(monthly, kind, since=first, until=until, grain="month", today=TODAY)
-    return len(control.control_charts(trend, history, "month").judgement.marks)
+    channels = len({r[1] for r in rows})
+    return len(control.control_charts(trend, history, "month", channels).judgement.marks)
 
 
 def channel_alerts(rows: list[series.Row], kind: str, weeks: int = 52) -> tuple[int, int]:

@@ -58,13 +58,16 @@ class ControlPage:
 
 
 def control_charts(
-    trend: Mapping[str, list[Point]], history: Mapping[str, list[Point]], grain: str
+    trend: Mapping[str, list[Point]],
+    history: Mapping[str, list[Point]],
+    grain: str,
+    channels: int | None = None,
 ) -> ControlPage:
     """Judge each shown series against its rolling calendar baseline from `history`.
 
     `history` holds the same series from BASELINE periods before the first shown one to the
     last, counted over whole periods (not cut by the date filter), so a month is judged the
-    same way whatever span the page shows.
+    same way whatever span the page shows; `channels` (the survey's) sizes the page's tail.
     """
     size = control.BASELINE.get(grain, 12)
     keys = sorted(trend, key=lambda k: (k != ALL, -sum(p.n for p in trend[k])))
@@ -81,7 +84,9 @@ def control_charts(
                 base_x, base_n = control.rolling_baselines(counts, i, size)[0]
             rows.append(control.Period(p.x, p.n, p.partial, base_x, base_n))
         periods[key] = rows
-    page = control.judge_page(periods)
+    # The survey's channels (and all together) fix the page's family, whatever the filters.
+    family = None if channels is None else control.family_size(channels + 1, grain)
+    page = control.judge_page(periods, family)
     charts = {k: Control(k, list(trend[k]), page.charts[k]) for k in keys}
     return ControlPage(charts, page, size)
 

@@ -89,29 +89,39 @@ def good_then_bad(app: Any, per_month: int = 10, history: bool = False) -> None:
 def test_control_chart_limits_and_signals_match_the_formula(
     staff: TestClient, app: Any, lang: str
 ) -> None:
-    good_then_bad(app, history=True)
-    html = staff.get(f"/dashboard/surveys/{app.state.ids['counter']}?{RANGE}&lang={lang}").text
+    good_then_bad(app, per_month=20, history=True)
+    survey = app.state.ids["counter"]
+    html = staff.get(f"/dashboard/surveys/{survey}?{RANGE}&lang={lang}").text
     fig = figure(html, "fig-control")
     upper, lower, centre, points, _partial, signals = fig["data"][:6]  # all channels
+    # The page's tail is fixed by the survey: 0.05 / 2 over (its channels + 1) x 12 months.
+    data = staff.get(f"/dashboard/surveys/{survey}?{RANGE}&format=json").json()["control"]
+    with session_scope(app.state.engine) as session:
+        offered = len(session.get(Survey, survey).channels)  # type: ignore[union-attr]
+    tail = min(0.00135, 0.05 / (2 * (offered + 1) * 12))
+    assert data["tail_each_side"] == pytest.approx(tail)
     # Each month against the 12 whole months before it (here: from July 2024 on), with exact
-    # beta-binomial limits at n = 10; 12 periods judged, so each tail is 0.135%.
-    monthly = [(8, 10)] * 9 + [(2, 10)] * 3  # Jul 2024 .. Jun 2025
-    lows, highs, centres = [], [], []
+    # beta-binomial limits at n = 20.
+    monthly = [(16, 20)] * 9 + [(4, 20)] * 3  # Jul 2024 .. Jun 2025
+    lows, highs, centres, marked = [], [], [], []
     for i in range(6, 12):
         x0, n0 = sum(x for x, _ in monthly[:i]), sum(n for _, n in monthly[:i])
-        ks = np.arange(11)
-        cdf = stats.betabinom.cdf(ks, 10, x0 + 0.5, n0 - x0 + 0.5)
-        sf = stats.betabinom.sf(ks - 1, 10, x0 + 0.5, n0 - x0 + 0.5)
-        lows.append(10.0 * ks[cdf > 0.00135][0])
-        highs.append(10.0 * ks[sf > 0.00135][-1])
+        ks = np.arange(21)
+        cdf = stats.betabinom.cdf(ks, 20, x0 + 0.5, n0 - x0 + 0.5)
+        sf = stats.betabinom.sf(ks - 1, 20, x0 + 0.5, n0 - x0 + 0.5)
+        low, high = ks[cdf > tail][0], ks[sf > tail][-1]
+        lows.append(5.0 * low)
+        highs.append(5.0 * high)
         centres.append(round(100 * x0 / n0, 1))
+        if not low <= monthly[i][0] <= high:
+            marked.append(f"2025-{i - 5:02d}-01")
     assert lower["y"] == lows and upper["y"] == highs and centre["y"] == centres
     assert points["y"] == [80.0, 80.0, 80.0, 20.0, 20.0, 20.0]
-    # June's baseline holds April and May: 2 of 10 is then within what chance allows.
-    assert signals["x"] == ["2025-04-01", "2025-05-01"]
+    # April is marked; later months' baselines hold the drop, so they may fall within range.
+    assert signals["x"] == marked and marked[0] == "2025-04-01"
     listed = text_of(section(html, "control-title"))
-    # Listed in a table too: all channels and in person, two months each.
-    assert listed.count("% below" if lang == "en" else "% au-dessous") == 4
+    # Listed in a table too: all channels and in person alike.
+    assert listed.count("% below" if lang == "en" else "% au-dessous") == 2 * len(marked)
     assert ("judges 12 periods" if lang == "en" else "évalue 12 périodes") in listed
 
 

@@ -5,8 +5,8 @@ just before it (12 whole months, or 13 whole weeks), whatever span the page disp
 limits leave at most PER_TAIL (0.135%, what "3 sigma" intends) in each tail of the count's
 exact distribution: the binomial at the period's n, widened for what the baseline does not
 know about the true share (the beta-binomial predictive with Jeffreys' prior; with a large
-baseline it is the binomial itself). When a page judges many periods the tail shrinks so
-that chance alone marks any period on at most FAMILY_ALPHA of pages. Partial periods are
+baseline it is the binomial itself). When a page judges many periods a year the tail shrinks
+so that chance alone marks any period on at most FAMILY_ALPHA of a year's pages. Partial periods are
 never judged. docs/statistics.md#control-charts has the reasoning.
 """
 
@@ -114,15 +114,28 @@ def _status(p: Period) -> str:
     return JUDGED
 
 
+PERIODS_A_YEAR = {"month": 12, "week": 52}
+
+
+def family_size(series: int, grain: str) -> int:
+    """The periods a page judges in a year: its charts (all channels and each channel the
+    survey offers) times the periods in a year. Fixed by the survey and the grain, never by
+    the dates or filters chosen, so a period is judged the same way whatever is displayed."""
+    return max(1, series) * PERIODS_A_YEAR.get(grain, 12)
+
+
 def page_tail(judged: int) -> float:
-    """The tail for each limit: 0.135%, less when more periods are judged on one page."""
+    """The tail for each limit: 0.135%, less when a page judges many periods a year."""
     return min(PER_TAIL, FAMILY_ALPHA / (2 * judged)) if judged else PER_TAIL
 
 
-def judge_page(charts: Mapping[str, Sequence[Period]]) -> PageJudgement:
-    """Judge every whole period of every chart on a page with one tail for the page."""
+def judge_page(
+    charts: Mapping[str, Sequence[Period]], family: int | None = None
+) -> PageJudgement:
+    """Judge every whole period of every chart on a page with one tail for the page, sized
+    to `family` periods (family_size; by default the periods judged here)."""
     judged = sum(1 for ps in charts.values() for p in ps if _status(p) == JUDGED)
-    tail = page_tail(judged)
+    tail = page_tail(family if family is not None else judged)
     out: dict[str, list[Judgement]] = {}
     expected = 0.0
     for key, periods in charts.items():

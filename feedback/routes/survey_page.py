@@ -127,7 +127,7 @@ def _scored(
     history = series.by_channel(
         past_rows, question.kind, since=first, until=f.until, grain=grain, today=today
     )
-    controls = control.control_charts(trend, history, grain)
+    controls = control.control_charts(trend, history, grain, len(survey.channels))
     end = views.last_whole_day(f.until, today)
     start, before, _, days = views.windows(min(f.since, end), end)
     now = queries.answer_counts(session, question_id=question.id, filters=f, since=start, until=end)
