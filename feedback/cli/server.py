@@ -7,6 +7,7 @@ import os
 import secrets
 import socket
 import tempfile
+from inspect import signature
 from typing import Any
 
 from sqlalchemy import inspect
@@ -46,6 +47,9 @@ class NoDelaySlowClientGuard(SlowClientGuard):
         super().connection_made(transport)
 
 
+WORKER_START_SECONDS = 60  # how long a new worker may take to answer its first health check
+
+
 def serve(settings: Settings, host: str, port: int, workers: int = 1) -> int:
     """Run uvicorn on the ASGI app; workers rebuild it from the environment set here."""
     import uvicorn
@@ -60,6 +64,11 @@ def serve(settings: Settings, host: str, port: int, workers: int = 1) -> int:
         folder = settings.metrics_dir or tempfile.mkdtemp(prefix="feedback-metrics-")
         observability.prepare_multiprocess(folder)
     os.environ["FEEDBACK_REQUEST_TIMEOUT"] = str(settings.request_timeout)
+    extra: dict[str, Any] = {}
+    if "timeout_worker_healthcheck" in signature(uvicorn.Config).parameters:
+        # A new worker imports the whole application before it can answer the supervisor's
+        # health check; uvicorn's 5 seconds kill it in a loop on a busy or slow machine.
+        extra["timeout_worker_healthcheck"] = WORKER_START_SECONDS
     uvicorn.run(
         "feedback.asgi:app",
         # httptools with a deadline for requests to arrive (slow clients), a bound on their
@@ -77,6 +86,7 @@ def serve(settings: Settings, host: str, port: int, workers: int = 1) -> int:
         ),
         log_level=settings.log_level,
         access_log=False,  # uvicorn's access log writes client IP addresses; ours has none
+        **extra,
     )
     return 0
 
