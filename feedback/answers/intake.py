@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from feedback.answers.answer_checks import (
+    check_answer,
+    empty,
+    missing_message,
+    storable,
+    visible,
+)
 from feedback.answers.privacy import scrub
-from feedback.core.catalog import CHANNELS, SCALE_RANGES, TEXT_MAX_LENGTH
-from feedback.core.i18n import gettext_for, pick
+from feedback.core.catalog import CHANNELS, SCALE_RANGES
+from feedback.core.i18n import gettext_for
 from feedback.core.models import Question, Survey, utcnow
 from feedback.core.numbers import whole_number
 from feedback.core.times import as_utc
@@ -67,72 +74,6 @@ class Rejected(Exception):
     removed: tuple[str, ...] = ()
 
 
-def storable(text: str) -> bool:
-    """False for text no database keeps as sent: a NUL (PostgreSQL refuses it) or a lone
-    surrogate (JSON can carry one as \\ud800; it is not UTF-8)."""
-    if "\x00" in text:
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _visible(question: Question, answers: Mapping[str, Any]) -> bool:
-    rule = question.show_if
-    return not rule or answers.get(rule["question"]) in rule.get("values", [])
-
-
-def _check(question: Question, value: Any, _: Callable[[str], str]) -> tuple[Any, str | None]:
-    """Return (normalised value, error message or None) for one answer."""
-    kind = question.kind
-    if kind == "yes_no":
-        return (value, None) if isinstance(value, bool) else (None, _("Answer yes or no."))
-    if kind in SCALE_RANGES:
-        low, high = SCALE_RANGES[kind]
-        if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
-            return value, None
-        return None, _("Choose a number from %(low)d to %(high)d.") % {"low": low, "high": high}
-    option_ids = {o["id"] for o in question.options}
-    if kind == "choice":
-        if isinstance(value, str) and value in option_ids:
-            return value, None
-        return None, _("Choose one of the answers shown.")
-    if kind == "multi":
-        ok = isinstance(value, list) and all(isinstance(v, str) and v in option_ids for v in value)
-        if ok and len(set(value)) == len(value):
-            return value, None
-        return None, _("Choose one or more of the answers shown.")
-    if not isinstance(value, str) or not storable(value):
-        return None, _("Enter your answer as text.")
-    limit = min(question.max_length or TEXT_MAX_LENGTH, TEXT_MAX_LENGTH)
-    if len(value) > limit:
-        return None, _("Use %(max)d characters or fewer (you used %(n)d).") % {
-            "max": limit,
-            "n": len(value),
-        }
-    return value.strip(), None
-
-
-def _missing_message(question: Question, lang: str, _: Callable[[str], str]) -> str:
-    text = pick(question.text, lang)
-    if question.kind == "text":
-        return _("Enter your answer: %(question)s") % {"question": text}
-    if question.kind == "multi":
-        return _("Choose at least one answer: %(question)s") % {"question": text}
-    return _("Choose an answer: %(question)s") % {"question": text}
-
-
-def _empty(value: Any) -> bool:
-    return (
-        value is None
-        or value == ""
-        or value == []
-        or (isinstance(value, str) and not value.strip())
-    )
-
-
 def validate(
     survey: Survey,
     questions: list[Question],
@@ -178,16 +119,16 @@ def validate(
     scrubbed_texts: dict[str, str] = {}
     for question in questions:
         value = submission.answers.get(question.key)
-        if not _visible(question, submission.answers):
+        if not visible(question, submission.answers):
             continue  # answers to questions the person could not see are dropped
-        if _empty(value):
+        if empty(value):
             if question.required and not partial:
-                errors[question.key] = _missing_message(question, lang, _)
+                errors[question.key] = missing_message(question, lang, _)
             continue
         if question.key in kept:
             accepted.append((question, value))
             continue
-        clean, error = _check(question, value, _)
+        clean, error = check_answer(question, value, _)
         if error:
             errors[question.key] = error
             continue
