@@ -170,3 +170,22 @@ def test_a_widget_page_view_counts_exactly_one(live_app: Any, browser: Any) -> N
         assert offered(application, survey) == 2
     finally:
         page.close()
+
+
+def test_integrators_keys_are_forgotten_after_a_month(client: TestClient, app: Any) -> None:
+    from datetime import UTC, datetime
+
+    from feedback.core.models import OpportunityBatch
+    from feedback.reach import sending
+
+    secret = make_token(app, ["ingest"])
+    day = utcnow().date().isoformat()
+    item = {"survey": app.state.ids["v2"], "channel": "ivr", "day": day, "count": 5, "key": "a"}
+    client.post("/api/v1/opportunities", json=item, headers={"Authorization": f"Bearer {secret}"})
+    with session_scope(app.state.engine) as session:
+        assert len(session.exec(select(OpportunityBatch)).all()) == 1
+    # Nothing can be sent here (no SMTP, no SMS), yet what is kept past its time goes.
+    later = datetime.now(UTC) + timedelta(days=31)
+    assert sending.run(app.state.engine, app.state.settings, now=later) == {}
+    with session_scope(app.state.engine) as session:
+        assert session.exec(select(OpportunityBatch)).all() == []

@@ -11,7 +11,7 @@ import csv
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -134,8 +134,3 @@ def listing(session: Session, *, service_id: str, limit: int = 50) -> list[Inter
         .limit(limit)
     )
     return list(session.exec(stmt))
-
-
-def window_days(since: date, until: date) -> int:
-    """Days in [since, until]."""
-    return (until - since + timedelta(days=1)).days

@@ -25,8 +25,6 @@ from feedback.core.local_time import local_day
 from feedback.core.models import OpportunityBatch, OpportunityDay, Service, Survey, utcnow
 from feedback.core.settings import Settings
 
-# Sources of a public count; the integrators' counts come through the token API instead.
-PUBLIC_SOURCES = ("widget", "hosted", "kiosk")
 WINDOW = 3600  # seconds of the per-client bound
 COUNT_MAX = 1_000_000  # largest count one integrator item may add
 

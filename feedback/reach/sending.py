@@ -31,6 +31,7 @@ from feedback.surveys import definitions as surveys
 log = logging.getLogger("feedback.reach")
 ATTEMPTS = 3
 COMMIT_EVERY = 20
+KEYS_DAYS = 30
 
 
 class Mailer:
@@ -195,6 +196,12 @@ def run(
         ["sms"] if sms.configured(settings) else []
     )
     counts: dict[str, int] = {}
+    # First, whatever happens next: what the frequency rule and integrators' keys kept past
+    # their time is forgotten even where nothing can be sent.
+    with session_scope(engine) as session:
+        invitations.forget(session, now=now)
+        # An integrator retries within days: its count keys need not be kept longer.
+        opportunities.forget_batches(session, before=now - timedelta(days=KEYS_DAYS))
     if not mediums:
         return counts
     mailer = Mailer(settings)
@@ -212,8 +219,6 @@ def run(
                 # sent again; a commit per message would cost a disk flush each.
                 if done % COMMIT_EVERY == 0:
                     session.commit()
-        with session_scope(engine) as session:
-            invitations.forget(session, now=now)
     finally:
         mailer.close()
     return counts
