@@ -134,3 +134,25 @@ def test_purge_and_forget_take_comments_out_of_search_and_counts(app: Any) -> No
     with session_scope(app.state.engine) as session:
         assert session.scalars(select(CommentTermDay)).all() == []
         assert session.scalars(select(Comment)).all() == []
+
+
+def test_a_zone_change_recounts_the_service_comments_on_its_new_days(app: Any) -> None:
+    from feedback.comments import rebuild
+    from feedback.core.models import CommentThemeDay, Service
+
+    rid = submit(app, "counter", {"satisfaction": 2, "comment": "Long wait."}, day=date(2025, 2, 1))
+    with session_scope(app.state.engine) as session:
+        session.execute(
+            Comment.__table__.update().values(submitted_at=datetime(2025, 2, 1, 3, 30, tzinfo=UTC))  # type: ignore[attr-defined]
+        )
+        comment = session.scalars(select(Comment).where(Comment.response_id == rid)).one()
+        service = session.get(Service, comment.service_id)
+        assert service is not None
+        service.time_zone = "America/Toronto"
+        session.flush()
+        assert rebuild.recount_service(session, service_id=service.id) == 1
+    with session_scope(app.state.engine) as session:
+        days = {r.day for r in session.scalars(select(CommentThemeDay))}
+        terms = {r.day for r in session.scalars(select(CommentTermDay))}
+    assert days == terms == {date(2025, 1, 31)}  # 03:30 UTC is still 31 January in Toronto
+    assert found(app, "wait") == ["Long wait."]  # the comment itself is untouched

@@ -7,6 +7,7 @@ import json
 import sys
 
 from feedback.cli.common import adder, engine_for, group, settings_from
+from feedback.comments import rebuild as comments_rebuild
 from feedback.core.db import session_scope
 from feedback.insight import rollups, summaries
 from feedback.staff import audit
@@ -74,6 +75,7 @@ def cmd_services_edit(args: argparse.Namespace) -> int:
                          before=saved.before, after=saved.after)  # fmt: skip
             if saved.zone_changed:
                 rollups.rebuild_service(session, service_id=service.id)
+                comments_rebuild.recount_service(session, service_id=service.id)
     except services.Invalid as error:
         return _refused(error)
     rebuilt = " Daily figures were rebuilt for the new time zone." if saved.zone_changed else ""

@@ -158,10 +158,10 @@ def add(
             }
         )  # fmt: skip
     session.connection().execute(_INSERT, rows)
-    _count(session, incoming, +1, zones)
+    count(session, incoming, +1, zones)
 
 
-def _count(
+def count(
     session: Session, comments: Sequence[Incoming], sign: int, zones: dict[str, str] | None = None
 ) -> None:
     """Add (or take back) the comments' term counts and their all-comments day counts."""
@@ -240,7 +240,7 @@ def upsert(
         session.connection().execute(stmt, rows[start : start + _BATCH * 4])
 
 
-def _stored(session: Session, answer_ids: Sequence[int]) -> list[tuple[Incoming, list[int]]]:
+def stored(session: Session, answer_ids: Sequence[int]) -> list[tuple[Incoming, list[int]]]:
     """The indexed comments among `answer_ids` with their texts and theme ids."""
     found = []
     for start in range(0, len(answer_ids), _BATCH):
@@ -269,10 +269,10 @@ def _stored(session: Session, answer_ids: Sequence[int]) -> list[tuple[Incoming,
 
 def forget(session: Session, answer_ids: Sequence[int]) -> int:
     """Take comments out of the inbox, the search index and every count; how many."""
-    found = _stored(session, sorted(set(answer_ids)))
+    found = stored(session, sorted(set(answer_ids)))
     if not found:
         return 0
-    _count(session, [c for c, _ in found], -1)
+    count(session, [c for c, _ in found], -1)
     add_theme_days(session, [(c, t) for c, ts in found for t in ts], -1)
     # Counts that reach zero are left out, as if never kept.
     session.execute(delete(CommentTermDay).where(col(CommentTermDay.n) <= 0))

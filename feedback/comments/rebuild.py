@@ -143,3 +143,24 @@ def rebuild(session: Session, *, first_answer: int | None = None, classify: bool
                 _suggest(session, model, chunk, cache, now)
             done += len(chunk)
     return done
+
+
+def recount_service(session: Session, *, service_id: str) -> int:
+    """Count a service's comments again on its current local days (after a zone change);
+    the comments, their themes and follow-up stay as they are. How many were counted."""
+    stmt = select(col(Survey.id)).where(col(Survey.service_id) == service_id)
+    survey_ids = list(session.scalars(stmt))
+    for model_ in (CommentTermDay, CommentThemeDay):
+        session.execute(delete(model_).where(col(model_.survey_id).in_(survey_ids)))
+    ids = list(
+        session.scalars(
+            select(col(Comment.answer_id))
+            .where(col(Comment.service_id) == service_id)
+            .order_by(col(Comment.answer_id))
+        )
+    )
+    for start in range(0, len(ids), CHUNK):
+        found = index.stored(session, ids[start : start + CHUNK])
+        index.count(session, [c for c, _ in found], +1)
+        index.add_theme_days(session, [(c, t) for c, themes in found for t in themes], +1)
+    return len(ids)

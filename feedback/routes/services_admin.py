@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from feedback.comments import rebuild as comments_rebuild
 from feedback.core.catalog import LANGUAGES
 from feedback.core.local_time import zone_names
 from feedback.core.models import Service, Survey
@@ -168,6 +169,7 @@ async def change_service(request: Request) -> Response:
         if saved.zone_changed:
             # Saved first, in this transaction: the rebuild reads the new zone.
             rollups.rebuild_service(session, service_id=service.id)
+            comments_rebuild.recount_service(session, service_id=service.id)
         service_id = service.id
     return RedirectResponse(
         f"/admin/services/{service_id}?lang={lang}&done=changed", status_code=303
