@@ -129,9 +129,7 @@ def page_tail(judged: int) -> float:
     return min(PER_TAIL, FAMILY_ALPHA / (2 * judged)) if judged else PER_TAIL
 
 
-def judge_page(
-    charts: Mapping[str, Sequence[Period]], family: int | None = None
-) -> PageJudgement:
+def judge_page(charts: Mapping[str, Sequence[Period]], family: int | None = None) -> PageJudgement:
     """Judge every whole period of every chart on a page with one tail for the page, sized
     to `family` periods (family_size; by default the periods judged here)."""
     judged = sum(1 for ps in charts.values() for p in ps if _status(p) == JUDGED)

@@ -180,9 +180,7 @@ def ces(counts: Mapping[int, int]) -> CesResult:
     return CesResult(hist, n, mean_interval(hist), wilson(hist[5] + hist[6] + hist[7], n))
 
 
-def newcombe_diff(
-    x1: float, n1: float, x2: float, n2: float, *, z: float = 1.96
-) -> Difference:
+def newcombe_diff(x1: float, n1: float, x2: float, n2: float, *, z: float = 1.96) -> Difference:
     """Difference p1 - p2 with Newcombe's hybrid score interval (1998, method 10); x and n
     may be effective (weighted) counts."""
     _check(x1, n1)

@@ -122,9 +122,7 @@ async def overview(request: Request) -> Response:
         volume: dict[str, int] = dict.fromkeys(ids, 0)
         # Responses over the days compared, so the count and the headline agree.
         counted = replace(view.filters, since=w.since, until=w.until)
-        for survey_id, _, _, n in queries.response_counts(
-            session, survey_ids=ids, filters=counted
-        ):
+        for survey_id, _, _, n in queries.response_counts(session, survey_ids=ids, filters=counted):
             volume[survey_id] += n
         by_service: dict[str, dict[str, Any]] = {}
         items: list[dict[str, Any]] = []
