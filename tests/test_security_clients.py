@@ -85,7 +85,10 @@ TRUSTED = parse_networks("10.0.0.0/8, fd00::/8")
         # Garbage in the chain: the nearest believable address.
         ("10.0.0.2", ["1.2.3.4, not-an-ip"], "10.0.0.2"),
         ("10.0.0.2", [], "10.0.0.2"),
-        ("10.0.0.2", ["[2001:db8::1]"], "[2001:db8::1]"),
+        ("10.0.0.2", ["[2001:db8::1]"], "2001:db8::1"),
+        # Proxies that write the client's port too (some load balancers do).
+        ("10.0.0.2", ["203.0.113.5:41234"], "203.0.113.5"),
+        ("10.0.0.2", ["[2001:db8::1]:443, 10.0.0.3:80"], "2001:db8::1"),
     ],
 )
 def test_forwarded_for_is_read_right_to_left_past_trusted_hops_only(
@@ -119,3 +122,23 @@ def test_a_forged_forwarded_for_gets_no_fresh_limit(app: Any) -> None:
             for n in range(35)
         ]
     assert codes.count(201) == 30
+
+
+def test_a_client_leaving_mid_request_logs_the_route_not_its_secret_path(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import asyncio
+
+    from starlette.requests import Request
+    from starlette.routing import Route
+
+    from feedback.routes.base import client_gone
+
+    scope = {
+        "type": "http", "method": "POST", "path": "/kiosk/enrol/SECRETCODE123", "headers": [],
+        "query_string": b"", "route": Route("/kiosk/enrol/{code}", lambda r: None),
+    }  # fmt: skip
+    with caplog.at_level("INFO"):
+        asyncio.run(client_gone(Request(scope), RuntimeError()))
+    assert "SECRETCODE123" not in caplog.text
+    assert "/kiosk/enrol/{code}" in caplog.text

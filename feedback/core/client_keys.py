@@ -76,6 +76,15 @@ def _trusted(ip: str, networks: Sequence[Network]) -> bool:
     return address is not None and any(address in network for network in networks)
 
 
+def _without_port(hop: str) -> str:
+    """A hop as an address: some proxies write "203.0.113.5:41234" or "[2001:db8::1]:443"."""
+    if hop.startswith("[") and "]" in hop:
+        return hop[1 : hop.index("]")]
+    if hop.count(":") == 1:  # IPv4 with a port (a bare IPv6 address has several colons)
+        return hop.split(":", 1)[0]
+    return hop
+
+
 def forwarded_client(
     peer: str | None, forwarded_for: Sequence[str], trusted: Sequence[Network]
 ) -> str | None:
@@ -83,7 +92,7 @@ def forwarded_client(
     address of X-Forwarded-For (read right to left) that is not a trusted proxy."""
     if peer is None or not _trusted(peer, trusted):
         return peer
-    hops = [hop.strip() for header in forwarded_for for hop in header.split(",")]
+    hops = [_without_port(hop.strip()) for header in forwarded_for for hop in header.split(",")]
     client = peer
     for hop in reversed(hops):
         if _address(hop) is None:

@@ -176,9 +176,15 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return error_page(request, exc.status_code, headers=dict(exc.headers or {}))
 
 
+def _route_of(request: Request) -> str:
+    """The route's template (/i/{token}), never the path: some paths carry secrets."""
+    route = request.scope.get("route")
+    return str(getattr(route, "path", None) or "(no route)")
+
+
 async def client_gone(request: Request, exc: Exception) -> Response:
     """The client closed its connection before its request arrived: nobody is left to answer."""
-    log.info("client left before its request arrived: %s %s", request.method, request.url.path)
+    log.info("client left before its request arrived: %s %s", request.method, _route_of(request))
     return Response(status_code=400)
 
 
@@ -193,9 +199,9 @@ async def server_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, DataError):
         # Input the database refuses (a NUL character in text on PostgreSQL, say) that no
         # check caught: the request was bad, nothing was stored.
-        log.warning("input refused by the database on %s: %s", request.url.path, type(exc.orig))
+        log.warning("input refused by the database on %s: %s", _route_of(request), type(exc.orig))
         return error_page(request, 400)
-    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    log.exception("unexpected error on %s %s", request.method, _route_of(request))
     return error_page(request, 500)
 
 
