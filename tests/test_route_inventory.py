@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from sqlmodel import select
+from starlette.convertors import FloatConvertor, IntegerConvertor
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
@@ -112,7 +113,8 @@ def concrete_path(route: Route, values: dict[str, str]) -> str:
     """The route's path with each parameter filled in (unknown ones get a harmless sample)."""
     filled = {}
     for name, convertor in route.param_convertors.items():
-        default = "1" if type(convertor).__name__ in ("IntegerConvertor", "FloatConvertor") else "x"
+        numeric = isinstance(convertor, (IntegerConvertor, FloatConvertor))
+        default = "1" if numeric else "x"
         filled[name] = values.get(name, default)
     return route.path_format.format(**filled)
 

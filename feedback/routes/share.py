@@ -112,10 +112,10 @@ async def enable_channel(request: Request) -> Response:
     lang = language(request)
     form = await request.form()
     channel = str(form.get("channel") or "")
-    if channel not in CHANNELS:
-        raise HTTPException(400)
     with db(request) as session:
-        survey = _editable(request, session)
+        survey = _editable(request, session)  # who may, before what was asked (no 400 leak)
+        if channel not in CHANNELS:
+            raise HTTPException(400)
         if channel not in survey.channels:
             before = list(survey.channels)
             survey.channels = [c for c in CHANNELS if c in {*before, channel}]
