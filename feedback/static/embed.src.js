@@ -6,24 +6,18 @@
  * Theme: --fb-accent, --fb-bg, --fb-fg, --fb-font, --fb-size, --fb-radius. See docs/embedding.md. */
 (() => {
   const D = document, OB = "fb-outbox", RANGE = { rating5: [1, 5], ces7: [1, 7], nps: [0, 10] };
+  // Messages, one letter a key to save bytes: N the language's name, R required, S send, X next,
+  // F " of ", A ask, P problem, E failed, Y thank you, B tab, C close, V saved, W waiting.
   const T = {
-    en: { name: "English", req: "(required)", send: "Send", next: "Next", of: " of ", ask: "Answer this question: ",
-      prob: "There is a problem", fail: "Sorry, your feedback could not be sent.", thanks: "Thank you. Your feedback was sent.",
-      tab: "Feedback", close: "Close", saved: "Answer saved.", wait: "Not sent yet. We will keep trying." },
-    fr: { name: "Français", req: "(obligatoire)", send: "Envoyer", next: "Suivant", of: " de ", ask: "Répondez à cette question : ",
-      prob: "Il y a un problème", fail: "Désolé, vos commentaires n'ont pas pu être envoyés.",
-      thanks: "Merci. Vos commentaires ont été envoyés.", tab: "Rétroaction", close: "Fermer",
-      saved: "Réponse enregistrée.", wait: "Pas encore envoyé. Nous réessaierons." },
+    en: { N: "English", R: "(required)", S: "Send", X: "Next", F: " of ", A: "Answer this question: ",
+      P: "There is a problem", E: "Sorry, your feedback could not be sent.", Y: "Thank you. Your feedback was sent.",
+      B: "Feedback", C: "Close", V: "Answer saved.", W: "Not sent yet. We will keep trying." },
+    fr: { N: "Français", R: "(obligatoire)", S: "Envoyer", X: "Suivant", F: " de ", A: "Répondez à cette question : ",
+      P: "Il y a un problème", E: "Désolé, vos commentaires n'ont pas pu être envoyés.",
+      Y: "Merci. Vos commentaires ont été envoyés.", B: "Rétroaction", C: "Fermer",
+      V: "Réponse enregistrée.", W: "Pas encore envoyé. Nous réessaierons." },
   };
-  const CSS = `:host{all:initial!important;display:block!important;--a:var(--fb-accent,#1d4e89);--g:var(--fb-bg,#fff);--f:var(--fb-fg,#222);--e:#b3261e;--r:var(--fb-radius,.25em)}
-*{box-sizing:border-box;margin:0;padding:0;border:0;font:inherit;color:inherit;background:0}.w,.tab{font:var(--fb-size,1em)/1.5 var(--fb-font,system-ui,sans-serif)}.w{color:var(--f);background:var(--g);max-width:40em;padding:1.5em;border:1px solid #8888;border-radius:var(--r);overflow-wrap:break-word}
-.hd,.o,.ends{display:flex;flex-wrap:wrap;gap:.25em 1.5em;justify-content:space-between}h2{flex:1;font-size:1.375em;line-height:1.3}h2,h3,legend,label,.er,.b,.ok{font-weight:700}legend,.q>label,.h,.er,.pg{display:block;margin-bottom:.5em}.rq,.sv,.c,.pg{font-weight:400}.q,.sum,.hd,.sv:not(:empty){margin-bottom:1.5em}
-.bad{border-left:4px solid var(--e);padding-left:1em}fieldset{min-width:0}.h,.ends,.pg{opacity:.8}.er,.sum .lk{color:var(--e)}
-.o{flex-direction:column}.r{flex-direction:row;justify-content:start}.n{gap:.25em}.c{display:flex;align-items:center;gap:.6em;width:fit-content;padding:.25em 0}.n .c{flex-direction:column-reverse;min-width:2.25em}
-input{width:1.5em;height:1.5em;flex:none;accent-color:var(--a)}.sc{width:fit-content}.ends{font-size:.875em;margin-top:.25em}textarea{width:100%;min-height:6em;padding:.5em;border:1px solid #777;border-radius:var(--r)}
-.sum{border:3px solid var(--e);padding:1em}ul{list-style:none}.lk{color:var(--a);text-decoration:underline;text-align:start}.b{color:var(--g);background:var(--a);border:2px solid var(--a);border-radius:var(--r);padding:.5em 1.5em;min-height:2.75em}.b:disabled{opacity:.6}.ok p{padding:.5em 1em;border-left:4px solid var(--a)}:focus-visible{outline:3px solid var(--a);outline-offset:2px}
-.tab{position:fixed;z-index:2147483647;bottom:0;right:1em;border-radius:var(--r) var(--r) 0 0}.l{right:auto;left:1em}.t{bottom:auto;top:0}
-dialog{margin:auto;width:40em;max-width:calc(100% - 1em)}::backdrop{background:#000a}`;
+  const CSS = `:host{all:initial!important;display:block!important;--a:var(--fb-accent,#1d4e89);--g:var(--fb-bg,#fff);--f:var(--fb-fg,#222);--e:#b3261e;--r:var(--fb-radius,.25em)}*{box-sizing:border-box;margin:0;padding:0;border:0;font:inherit;color:inherit;background:0}.w,.tab{font:var(--fb-size,1em)/1.5 var(--fb-font,system-ui,sans-serif)}.w{color:var(--f);background:var(--g);max-width:40em;padding:1.5em;border:1px solid #8888;border-radius:var(--r);overflow-wrap:break-word}.hd,.o,.ends{display:flex;flex-wrap:wrap;gap:.25em 1.5em;justify-content:space-between}h2{flex:1;font-size:1.375em;line-height:1.3}h2,h3,legend,label,.er,.b,.ok{font-weight:700}legend,.q>label,.h,.er,.pg{display:block;margin-bottom:.5em}.rq,.sv,.c,.pg{font-weight:400}.q,.sum,.hd,.sv:not(:empty){margin-bottom:1.5em}.bad{border-left:4px solid var(--e);padding-left:1em}fieldset{min-width:0}.h,.ends,.pg{opacity:.8}.er,.sum .lk{color:var(--e)}.o{flex-direction:column}.r{flex-direction:row;justify-content:start}.n{gap:.25em}.c{display:flex;align-items:center;gap:.6em;width:fit-content;padding:.25em 0}.n .c{flex-direction:column-reverse;min-width:2.25em}input{width:1.5em;height:1.5em;flex:none;accent-color:var(--a)}.sc{width:fit-content}.ends{font-size:.875em;margin-top:.25em}textarea{width:100%;min-height:6em;padding:.5em;border:1px solid #777;border-radius:var(--r)}.sum{border:3px solid var(--e);padding:1em}ul{list-style:none}.lk{color:var(--a);text-decoration:underline;text-align:start}.b{color:var(--g);background:var(--a);border:2px solid var(--a);border-radius:var(--r);padding:.5em 1.5em;min-height:2.75em}.b:disabled{opacity:.6}.ok p{padding:.5em 1em;border-left:4px solid var(--a)}:focus-visible{outline:3px solid var(--a);outline-offset:2px}.tab{position:fixed;z-index:2147483647;bottom:0;right:1em;border-radius:var(--r) var(--r) 0 0}.l{right:auto;left:1em}.t{bottom:auto;top:0}dialog{margin:auto;width:40em;max-width:calc(100% - 1em)}::backdrop{background:#000a}`;
   let sheet;
 
   const h = (tag, a, ...kids) => {
@@ -80,7 +74,7 @@ dialog{margin:auto;width:40em;max-width:calc(100% - 1em)}::backdrop{background:#
   const init = async s => {
     const ds = s.dataset, api = new URL(s.src).origin + "/api/v1/surveys/" + encodeURIComponent(ds.survey);
     const res = await fetch(api);
-    if (!res.ok) return; // closed, or server trouble: draw nothing
+    if (!res.ok) return; // closed, not allowed here, or server trouble: draw nothing
     const sv = await res.json(), qs = sv.questions, q0 = qs[0], langs = sv.languages.filter(l => T[l]);
     // Short surveys go one question at a time: the first answer is stored at once, each next
     // step amends the same response.
@@ -101,7 +95,7 @@ dialog{margin:auto;width:40em;max-width:calc(100% - 1em)}::backdrop{background:#
     const later = () => step && qs.findIndex((q, i) => i > cur && shown(q)) + 1;
     const upd = () => {
       ws.forEach((w, i) => (w.hidden = !shown(qs[i]) || (step && i != cur)));
-      btn.textContent = T[lang][later() ? "next" : "send"];
+      btn.textContent = T[lang][later() ? "X" : "S"];
     };
     const value = q => ans[q.id]?.trim?.() ?? ans[q.id], has = q => (value(q) ?? "") + "";
     const say = (sel, m, e = box.querySelector(sel)) => e && ((e.hidden = 0), e.replaceChildren(m));
@@ -113,8 +107,8 @@ dialog{margin:auto;width:40em;max-width:calc(100% - 1em)}::backdrop{background:#
         "aria-describedby": [hid, eid, text && "c" + i].filter(Boolean).join(" ") };
       // From the second step on, the question starts with its place ("2 of 3") and takes focus.
       const now = step && cur && i == cur && { class: "st", tabindex: -1 };
-      const title = [now && h("span", { class: "pg" }, vis.indexOf(q) + 1 + L.of + vis.length), t(q.text),
-        q.required && h("span", { class: "rq" }, " " + L.req)];
+      const title = [now && h("span", { class: "pg" }, vis.indexOf(q) + 1 + L.F + vis.length), t(q.text),
+        q.required && h("span", { class: "rq" }, " " + L.R)];
       const top = [hid && P({ class: "h", id: hid }, t(q.hint)), err && P({ class: "er", id: eid }, err)];
       const cls = "q" + (err ? " bad" : "");
       if (text) {
@@ -136,7 +130,7 @@ dialog{margin:auto;width:40em;max-width:calc(100% - 1em)}::backdrop{background:#
         inp.onchange = () => {
           ans[q.id] = multi ? pts.filter(p => (p === v ? inp.checked : ans[q.id]?.includes(p))) : v;
           upd();
-          if (step && q == q0) save().then(x => x.r?.ok && ((saved = 1), say(".sv", T[lang].saved)));
+          if (step && q == q0) save().then(x => x.r?.ok && ((saved = 1), say(".sv", T[lang].V)));
         };
         return h("label", { class: "c" }, inp, h("span", 0, row ? "" + v : R ? v + " " + lab(v) : lab(v)));
       }));
@@ -148,28 +142,28 @@ dialog{margin:auto;width:40em;max-width:calc(100% - 1em)}::backdrop{background:#
     const draw = focus => {
       const L = T[lang], other = langs.find(l => l != lang), bad = qs.filter(q => errs[q.id]);
       const sum = h("div", { class: "sum", role: "alert", tabindex: -1, hidden: !bad[0] && !note },
-        bad[0] && [h("h3", 0, L.prob), h("ul", 0, bad.map(q => h("li", 0, button("lk", errs[q.id], () => {
+        bad[0] && [h("h3", 0, L.P), h("ul", 0, bad.map(q => h("li", 0, button("lk", errs[q.id], () => {
           box.querySelector(`[name=q${qs.indexOf(q)}]`).focus();
         }))))],
         note && P(0, note));
       vis = qs.filter(q => shown(q));
       ws = qs.map((q, i) => question(q, i, L));
-      form = h("form", { novalidate: 1 }, sum, ws, P({ class: "sv", role: "status" }, !cur && saved && L.saved),
+      form = h("form", { novalidate: 1 }, sum, ws, P({ class: "sv", role: "status" }, !cur && saved && L.V),
         (btn = h("button", { class: "b" })));
       form.onsubmit = e => { e.preventDefault(); fin(); };
       upd();
       host.lang = lang;
-      if (tab) tab.textContent = L.tab;
+      if (tab) tab.textContent = L.B;
       box.replaceChildren(h("div", { class: "w", lang, dir: "ltr" },
         div("hd", h("h2", { id: "t" }, h("span", { class: "pg" }, t(sv.service?.name)), t(sv.title)), other &&
-          button("lk tg", T[other].name, () => { lang = other; errs = {}; note = null; draw(".tg"); }, { lang: other }),
-          dlg && button("lk", L.close, () => dlg.close())),
-        done ? h("div", { class: "ok", role: "status", tabindex: -1 }, P(0, L.thanks)) : form));
+          button("lk tg", T[other].N, () => { lang = other; errs = {}; note = null; draw(".tg"); }, { lang: other }),
+          dlg && button("lk", L.C, () => dlg.close())),
+        done ? h("div", { class: "ok", role: "status", tabindex: -1 }, P(0, L.Y)) : form));
       if (focus) box.querySelector(focus).focus();
     };
 
     // The network is down: say so once the person has asked to send.
-    const wait = () => (down = 1) && btn.disabled && say(".sum", P(0, T[lang].wait));
+    const wait = () => (down = 1) && btn.disabled && say(".sum", P(0, T[lang].W));
     // Queue the answers shown so far; `fin` marks the last save (required answers checked).
     // `preview`: a text the server would scrub comes back scrubbed, unstored, for the person to check.
     const save = fin => {
@@ -186,7 +180,7 @@ dialog{margin:auto;width:40em;max-width:calc(100% - 1em)}::backdrop{background:#
       if (btn.disabled) return;
       const L = T[lang], last = !later();
       errs = {}; note = null;
-      for (const q of qs) if (shown(q) && (!step || q == qs[cur]) && q.required && !has(q)) errs[q.id] = L.ask + t(q.text);
+      for (const q of qs) if (shown(q) && (!step || q == qs[cur]) && q.required && !has(q)) errs[q.id] = L.A + t(q.text);
       if (Object.keys(errs)[0]) return draw(".sum");
       btn.disabled = true;
       down && wait();
@@ -196,7 +190,7 @@ dialog{margin:auto;width:40em;max-width:calc(100% - 1em)}::backdrop{background:#
         // 422 personal_information: the scrubbed texts go back in their boxes to be sent again.
         const e = j.error || {}, f = (r?.status == 422 && e.fields) || {}, p = e.code == "personal_information";
         qs.forEach(q => f[q.id] && ((p ? ans : errs)[q.id] = f[q.id]));
-        Object.keys(errs)[0] || (note = e.message || L.fail);
+        Object.keys(errs)[0] || (note = e.message || L.E);
       }
       draw(done ? ".ok" : r?.ok ? ".st" : ".sum");
     };
@@ -211,7 +205,8 @@ dialog{margin:auto;width:40em;max-width:calc(100% - 1em)}::backdrop{background:#
         const f = dlg.querySelectorAll("button,input,textarea"), a = f[0], z = f[f.length - 1];
         if (e.key == "Tab" && root.activeElement == (e.shiftKey ? a : z)) e.preventDefault(), (e.shiftKey ? z : a).focus();
       };
-      const open = o => { op = o; dlg.showModal(); };
+      // First focus on the question in view (not the language switch, read in the other language).
+      const open = o => { op = o; dlg.showModal(); dlg.querySelector(".q:not([hidden]) :is(input,textarea)")?.focus(); };
       if (ds.trigger) D.addEventListener("click", e => {
         let o;
         try { o = e.target.closest(ds.trigger); } catch {}
