@@ -234,3 +234,35 @@ def test_who_may_enter_answers(client: TestClient, app: Any) -> None:
     listing = client.get("/assist?lang=fr")
     assert ids["v2"] in listing.text and ids["counter"] in listing.text
     assert "Saisie assistée" in listing.text
+
+
+def test_an_agents_today_is_the_offices_local_day(app: Any) -> None:
+    from datetime import UTC, datetime
+
+    from feedback.answers import assisted
+    from feedback.core.models import StaffUser
+
+    with session_scope(app.state.engine) as session:
+        user = session.exec(select(StaffUser)).first()
+        assert user is not None
+        # 23:30 in Toronto on 30 November is 04:30 UTC on 1 December.
+        for hour in (3, 4):  # 22:00 and 23:00 local, both on the 30th
+            session.add(
+                AuditEntry(
+                    user_id=user.id, username=user.username, action=assisted.ACTION,
+                    target="response:1", at=datetime(2026, 12, 1, hour, tzinfo=UTC),
+                )
+            )  # fmt: skip
+        session.flush()
+        late = datetime(2026, 12, 1, 4, 30, tzinfo=UTC)
+        toronto = assisted.entered_today(session, user=user, zone_name="America/Toronto", now=late)
+        utc = assisted.entered_today(session, user=user, zone_name="UTC", now=late)
+    assert (toronto, utc) == (2, 2)
+    early = datetime(2026, 12, 1, 5, 30, tzinfo=UTC)  # 00:30 on 1 December in Toronto
+    with session_scope(app.state.engine) as session:
+        user = session.exec(select(StaffUser)).first()
+        assert user is not None
+        assert (
+            assisted.entered_today(session, user=user, zone_name="America/Toronto", now=early) == 0
+        )  # a new day at the office
+        assert assisted.entered_today(session, user=user, zone_name="UTC", now=early) == 2

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlmodel import Session, col, func, select
 
 from feedback.answers import intake, storing
+from feedback.core import local_time
 from feedback.core.models import AuditEntry, Question, StaffUser, Survey, utcnow
 from feedback.staff import audit, auth
 from feedback.surveys import definitions as surveys
@@ -70,10 +71,12 @@ def store(
     return stored
 
 
-def entered_today(session: Session, *, user: StaffUser, now: datetime | None = None) -> int:
-    """How many responses this user entered since midnight UTC, read from the audit log."""
+def entered_today(
+    session: Session, *, user: StaffUser, zone_name: str | None, now: datetime | None = None
+) -> int:
+    """How many responses this user entered since local midnight, read from the audit log."""
     now = now or utcnow()
-    midnight = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    midnight = local_time.day_start(local_time.today(zone_name, now), zone_name)
     stmt = select(func.count(col(AuditEntry.id))).where(
         AuditEntry.user_id == user.id, AuditEntry.action == ACTION, AuditEntry.at >= midnight
     )

@@ -35,6 +35,12 @@ SAVED = "assist_saved"  # session key of the one-time "Saved" message after a re
 DECLINED = "assist_declined"  # ... and of "Recorded as declined"
 
 
+def _zone(session: Session, survey: Survey) -> str | None:
+    """The survey's service's time zone: the agent's "today" is that office's day."""
+    service = session.get(Service, survey.service_id)
+    return service.time_zone if service else None
+
+
 def _notes(questions: list[Question], lang: str) -> dict[str, str]:
     """'Ask only if ...' for each question shown after a given answer, in the agent's words."""
     _ = gettext_for(lang).gettext
@@ -132,7 +138,7 @@ def _page(
         # Where the page puts the cursor: the first question for the next person, the
         # language just switched, or (in the template) the error summary.
         "focus": focus,
-        "today": assisted.entered_today(session, user=user),
+        "today": assisted.entered_today(session, user=user, zone_name=_zone(session, survey)),
     }
     return render(
         request, "assist/form.html", context, lang=lang, status_code=status_code, headers=NO_STORE

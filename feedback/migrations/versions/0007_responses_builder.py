@@ -1,7 +1,7 @@
 """How each response came in and who typed it in; translations that need review (issue 14).
 
 Revision ID: 0007
-Revises: 0006
+Revises: 0005
 Create Date: 2026-12-07
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
