@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from test_widget_browser import (
     DEEP_ACTIVE,
+    axe_violations,
     clean,
     context,
     host_html,
@@ -37,3 +39,46 @@ def test_first_focus_in_the_dialog_is_the_first_question(server: Any, page: Any,
     assert active["inDialog"] and active["type"] == "radio"
     first = page.locator("dialog input").first
     assert first.evaluate("e => e === e.getRootNode().activeElement")
+
+
+@pytest.fixture
+def dark_system(browser: Any) -> Iterator[Any]:
+    """A page in a browser whose system setting is dark."""
+    ctx = browser.new_context(color_scheme="dark")
+    yield ctx.new_page()
+    ctx.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_a_light_page_keeps_the_widget_light_under_a_dark_system(
+    server: Any, dark_system: Any, lang: str
+) -> None:
+    app, live = server
+    body = tag(live, app.state.ids["page"], mode="button") + tag(live, app.state.ids["page"])
+    serve_host(dark_system, app.state.host, host_html(body, lang=lang))
+    assert dark_system.evaluate("matchMedia('(prefers-color-scheme: dark)').matches")
+    widget = dark_system.locator(".w").first
+    widget.wait_for()
+    look = "e => [getComputedStyle(e).backgroundColor, getComputedStyle(e).colorScheme]"
+    assert widget.evaluate(look) == ["rgb(255, 255, 255)", "normal"]
+    # The native controls are drawn light too (no dark radio on a white box).
+    radio = dark_system.locator(".w input").first
+    assert radio.evaluate("e => getComputedStyle(e).colorScheme") == "normal"
+    assert axe_violations(dark_system) == []
+
+
+def test_a_dark_page_sets_the_widget_colours_itself(server: Any, dark_system: Any) -> None:
+    app, live = server
+    head = (
+        "<style>@media (prefers-color-scheme: dark) { :root { background: #111; color: #eee;"
+        " --fb-accent: #9cc2ff; --fb-bg: #1c1e21; --fb-fg: #eee } }</style>"
+    )
+    serve_host(
+        dark_system,
+        app.state.host,
+        host_html(tag(live, app.state.ids["page"]), head=head),
+    )
+    widget = dark_system.locator(".w")
+    widget.wait_for()
+    assert widget.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(28, 30, 33)"
+    assert axe_violations(dark_system) == []
