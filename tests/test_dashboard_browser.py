@@ -24,14 +24,15 @@ def page(browser: Any) -> Iterator[Any]:
 
 
 def fill(page: Any, base: str, survey: str) -> None:
-    """A few answers on three channels, with drivers, first tries and comments."""
+    """A few answers on three channels, with drivers, first tries and comments (kiosk answers
+    need an enrolled tablet, so the self-service channel here is the web)."""
     rows = [
         ("in_person", 5, 5, "no", "Quick and friendly."),
         ("in_person", 4, 4, "web", "The website sent me here."),
         ("phone", 2, 1, "web", "Long wait on the phone."),
         ("phone", 4, 3, "no", None),
-        ("kiosk", 5, 4, "no", "Easy."),
-        ("kiosk", 1, 2, "phone", "The screen froze."),
+        ("web", 5, 4, "no", "Easy."),
+        ("web", 1, 2, "phone", "The page froze."),
     ]
     for channel, sat, timely, other, comment in rows:
         answers: dict[str, Any] = {
