@@ -28,8 +28,8 @@ from sqlalchemy import create_engine, func, select, text
 from sqlmodel import Session, col
 
 from feedback.app import create_app
-from feedback.core.models import Response, ScheduledJob, Survey
 from feedback.core.logs import LOG_BATCH_SECONDS
+from feedback.core.models import Response, ScheduledJob, Survey
 
 from conftest import ADMIN_PASSWORD, PG_URL, _pg_schema_url, seed_minimal
 from servers import ServerProcess

@@ -172,7 +172,8 @@ class Settings(BaseSettings):
         "(widget seen, hosted page shown); more are dropped, so a script cannot inflate rates.",
     )
     invitation_interval: int = Field(
-        default=60, description="Seconds between the server's invitation sending runs; 0 stops them."
+        default=60,
+        description="Seconds between the server's invitation sending runs; 0 stops them.",
     )
     invitation_batch: int = Field(
         default=200, description="Most invitation messages sent in one run (a throttle)."
