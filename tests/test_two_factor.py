@@ -17,11 +17,13 @@ import pyotp
 import pytest
 import zxingcpp
 from PIL import Image
+from sqlmodel import Session
 from starlette.testclient import TestClient
 
 from feedback.app import create_app
 from feedback.core import limits
 from feedback.core.db import session_scope
+from feedback.core.models import StaffUser
 from feedback.staff import auth, totp
 
 from conftest import ADMIN_PASSWORD, axe_violations, login, make_settings, seed_minimal
@@ -253,6 +255,50 @@ def test_an_operator_can_remove_a_lost_second_factor_from_the_command_line(
     assert main(["users", "sign-out", "admin", "--database-url", url]) == 0
     assert "sessions ended: 2." in capsys.readouterr().out  # this one and the one above
     assert admin.get("/account").status_code == 303
+
+
+def _with_second_factor(app: Any) -> tuple[int, str, list[str]]:
+    """Give the admin a second factor directly; returns their id, secret and recovery codes."""
+    with session_scope(app.state.engine) as session:
+        user = auth.find_user(session, "admin")
+        assert user is not None and user.id is not None
+        user.totp_secret = pyotp.random_base32()
+        codes = totp.new_recovery_codes(session, user)
+        return user.id, user.totp_secret, codes
+
+
+def _two_at_once(app: Any, user_id: int, first: str, second: str) -> tuple[bool, bool]:
+    """Two requests read the account, then each checks its code and commits, in turn: the
+    second one decides on what it read before the first one's write."""
+    with Session(app.state.engine) as a, Session(app.state.engine) as b:
+        user_a, user_b = a.get(StaffUser, user_id), b.get(StaffUser, user_id)
+        assert user_a is not None and user_b is not None
+        ok_a = totp.verify(a, user_a, first)
+        a.commit()
+        ok_b = totp.verify(b, user_b, second)
+        b.commit()
+    return ok_a, ok_b
+
+
+def test_the_same_code_twice_at_once_is_accepted_once(app: Any) -> None:
+    user_id, secret, _codes = _with_second_factor(app)
+    assert _two_at_once(app, user_id, _code(secret), _code(secret)) == (True, False)
+    assert _user(app).totp_last_step == pyotp.TOTP(secret).timecode(_Clock.at)
+    # A later code is still taken, then refused in turn.
+    _Clock.at += timedelta(seconds=30)
+    assert _two_at_once(app, user_id, _code(secret), _code(secret)) == (True, False)
+
+
+def test_a_recovery_code_twice_at_once_is_accepted_once(app: Any) -> None:
+    user_id, _secret, codes = _with_second_factor(app)
+    assert _two_at_once(app, user_id, codes[0], codes[0]) == (True, False)
+    assert len(_user(app).recovery_codes) == totp.RECOVERY_CODES - 1
+    # Two different codes at once both work, and neither write brings the other code back.
+    assert _two_at_once(app, user_id, codes[1], codes[2]) == (True, True)
+    left = _user(app).recovery_codes
+    assert len(left) == totp.RECOVERY_CODES - 3
+    for used in codes[:3]:
+        assert hashlib.sha256(used.replace("-", "").encode()).hexdigest() not in left
 
 
 def _user(app: Any, username: str = "admin") -> Any:

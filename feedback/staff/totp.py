@@ -8,6 +8,11 @@ their app has it: until then it is derived from the server's secret, their sessi
 nonce kept there, so a copy of the session cookie alone does not reveal it. Recovery codes
 are random, shown once, and kept only as SHA-256 hashes (enough for 50 random bits; a slow
 hash adds nothing).
+
+Both checks are one-time even when two requests carry the same code at once: the step is
+claimed by a conditional UPDATE (only a newer step replaces the stored one) and a recovery
+code is crossed out by compare-and-set on the list, so of two racing requests one row change
+succeeds and the other is refused.
 """
 
 from __future__ import annotations
@@ -21,13 +26,19 @@ from datetime import UTC, datetime
 
 import pyotp
 import segno
-from sqlmodel import Session
+from sqlalchemy import JSON, ColumnElement, Text, cast, func, literal, or_, update
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session, col, select
 
 from feedback.core.models import StaffUser
 from feedback.staff import sessions
 
 ISSUER = "Service feedback"
 RECOVERY_CODES = 10
+# Crossing out a recovery code retries when another code of the same person was crossed out
+# at the same moment (its list changed under us); a few tries settle any real race.
+_CAS_TRIES = 3
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud and typed by hand
 
 
@@ -109,21 +120,55 @@ def verify(session: Session, user: StaffUser, code: str, now: datetime | None = 
     if step is not None:
         if user.totp_last_step is not None and step <= user.totp_last_step:
             return False  # replayed, or older than one already used
-        user.totp_last_step = step
-        session.add(user)
-        return True
+        return _claim_step(session, user, step)
     return use_recovery_code(session, user, cleaned)
+
+
+def _claim_step(session: Session, user: StaffUser, step: int) -> bool:
+    """Store `step` as the last one used, only if no request stored it or a later one first."""
+    last = col(StaffUser.totp_last_step)
+    claimed = session.execute(
+        update(StaffUser)
+        .where(col(StaffUser.id) == user.id, or_(last.is_(None), last < step))
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return False  # another request took this step (or a later one) a moment ago
+    set_committed_value(user, "totp_last_step", step)  # in step with the row, nothing to flush
+    return True
 
 
 def use_recovery_code(session: Session, user: StaffUser, code: str) -> bool:
     """True if `code` is one of the user's unused recovery codes, which is then crossed out."""
     digest = _hash(_clean(code).lower())
-    left = [h for h in user.recovery_codes if not hmac.compare_digest(h, digest)]
-    if len(left) == len(user.recovery_codes):
-        return False
-    user.recovery_codes = left
-    session.add(user)
-    return True
+    known = list(user.recovery_codes)
+    for _try in range(_CAS_TRIES):
+        left = [h for h in known if not hmac.compare_digest(h, digest)]
+        if len(left) == len(known):
+            return False
+        changed = session.execute(
+            update(StaffUser)
+            .where(col(StaffUser.id) == user.id, _same_list(session, known))
+            .values(recovery_codes=left)
+            .execution_options(synchronize_session=False)
+        )
+        if changed.rowcount == 1:  # type: ignore[attr-defined]
+            set_committed_value(user, "recovery_codes", left)
+            return True
+        # The list changed since it was read: read it again (the code may be gone now).
+        stored = session.exec(select(StaffUser.recovery_codes).where(StaffUser.id == user.id))
+        known = list(stored.one_or_none() or [])
+    return False
+
+
+def _same_list(session: Session, value: list[str]) -> ColumnElement[bool]:
+    """The stored recovery-code list equals `value` (JSON has no `=` on PostgreSQL)."""
+    stored = col(StaffUser.recovery_codes)
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(stored, JSONB) == cast(literal(value, JSON), JSONB)
+    # SQLite keeps JSON as text; json() writes both sides the same way before comparing.
+    return func.json(cast(stored, Text)) == func.json(literal(value, JSON))
 
 
 def new_recovery_codes(session: Session, user: StaffUser) -> list[str]:
