@@ -159,6 +159,23 @@ def shoot(page: Page, base: str, ids: dict[str, str], lang: str) -> None:
     page.set_viewport_size({"width": 1200, "height": 900})
 
 
+def fit(browser: Any, base: str) -> None:
+    """The widget on a light page under a dark system setting, and the dialog's first focus."""
+    for lang in ("en", "fr"):
+        dark = browser.new_page(viewport={"width": 1200, "height": 900}, color_scheme="dark")
+        dark.goto(f"{base}/demo?lang={lang}")
+        dark.get_by_role("radio").first.wait_for()
+        _slot(dark, f"widget-dark-{lang}.png")
+        dark.close()
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.goto(f"{base}/demo?lang={lang}&mode=button")
+        page.get_by_role("button", name=NAMES[lang]["tab"]).focus()  # by keyboard: Enter
+        page.keyboard.press("Enter")
+        page.get_by_role("dialog").wait_for()
+        page.screenshot(path=OUT / f"widget-dialog-focus-{lang}.png")
+        page.close()
+
+
 def main() -> None:
     """Serve the demo, take every screenshot, stop."""
     OUT.mkdir(exist_ok=True)
@@ -169,10 +186,7 @@ def main() -> None:
             page = browser.new_page(viewport={"width": 1200, "height": 900})
             shoot(page, base, ids, lang)
             page.close()
-        dark = browser.new_page(viewport={"width": 1200, "height": 900}, color_scheme="dark")
-        dark.goto(f"{base}/demo?lang=en")
-        dark.get_by_role("radio").first.wait_for()
-        _slot(dark, "widget-dark-en.png")
+        fit(browser, base)
         zoom = browser.new_page(viewport={"width": 600, "height": 900}, device_scale_factor=2)
         zoom.goto(f"{base}/demo?lang=fr&mode=button")  # 1200 px wide at 200% zoom
         zoom.get_by_role("button", name="Rétroaction").click()
