@@ -57,6 +57,17 @@ SHAPES: dict[str, str] = {
     "mixed": "1 a@b 1.2-3 #,",
     "sins": "046 454 286 ",
     "cards": "4111 1111 1111 1111 ",
+    # Separators of up to two spaces, or a dash with a space each side.
+    "spaced-dashes": "613 - 555 - ",
+    "double-spaces": "4111  1111  ",
+    "at-spaces": "a   @   ",
+    "at-words": "a (at) b [at] ",
+    "passport-words": "passport no : ",
+    # Digits of other scripts, read as ASCII ones (same length).
+    "arabic-indic-digits": "\u0666\u0661\u0663-\u0665\u0665\u0665-",
+    # NFKC grows these: "(20)" is kept (digits), the 18-character U+FDFA is not expanded.
+    "nfkc-expanding": "\u2487\ufdfa",
+    "nfkc-long-forms": "\ufdfa\u3300 ",
 }
 
 

@@ -33,6 +33,12 @@ _add(
         "first.last@gc.ca",
         "contact@service.gouv.qc.ca",
         "jane.doe @ gc.ca",
+        "john  @  example.com",
+        "marie   @   courriel.ca",
+        "john (at) example.com",
+        "jean[at]exemple.ca",
+        "ann [AT] gc.ca",
+        "luc (AT) courriel.qc.ca",
     ],
     ("Write to me at {}, thanks.", "Écrivez-moi à {} svp.", "mon courriel : {}"),
 )
@@ -60,6 +66,12 @@ _add(
         "613 555 0199",
         "+1-613-555-0199",
         "819.555.0100 poste 3",
+        "613 – 555 – 0199",
+        "613 - 555 - 0199",
+        "514 — 555 — 0100",
+        "\u0666\u0661\u0663-\u0665\u0665\u0665-\u0660\u0661\u0669\u0669",
+        "\u096c\u0967\u0969 \u096b\u096b\u096b \u0966\u0967\u096f\u096f",
+        "613  555  0199",
     ],
     ("Call me at {} please", "Appelez-moi au {} merci", "tel: {}"),
 )
@@ -77,6 +89,10 @@ _add(
         "130.692.544",
         "193-456-787",
         "046—454—286",
+        "046  454  286",
+        "046 - 454 - 286",
+        "130 – 692 – 544",
+        "\u06f0\u06f4\u06f6 \u06f4\u06f5\u06f4 \u06f2\u06f8\u06f6",
     ],
     ("My SIN is {}.", "Mon NAS est {}.", "NAS: {}"),
 )
@@ -95,6 +111,9 @@ _add(
         "5500.0000.0000.0004",
         "4111\u202f1111\u202f1111\u202f1111",
         "6011 1111 1111 1117",
+        "4111  1111  1111  1111",
+        "5500 - 0000 - 0000 - 0004",
+        " ".join(["\u0664\u0661\u0661\u0661"] + ["\u0661" * 4] * 3),  # Arabic-Indic digits
     ],
     ("My card {} was charged twice", "Ma carte {} a été débitée", "card no {}"),
 )
@@ -109,6 +128,10 @@ _add(
         "HP 445566",
         "ＡＢ１２３４５６",
         "QR 112233",
+        "ab 123456",
+        "gk 654321",
+        "xy 987654",
+        "Ab 445566",
     ],
     ("Passport {} expired", "Mon passeport {} est expiré", "passport number: {}"),
 )
@@ -293,6 +316,21 @@ INNOCENT = [
     "see the .ca site",
     "le site canada.ca",
     "a @ b",
+    "We met (at) the office.",
+    "a [at] b",
+    "On se voit (at) midi",
+    # spaced separators and passport words that are not a passport number
+    "from 2019 - 2024",
+    "Score: 3 - 1 - 2",
+    "pages 12 – 15",
+    "les 3  4 et 5 mai",
+    "passport no 123456",
+    "passeport no 123456",
+    "Passport ID 123456",
+    "passport in 2 weeks, file 123456",
+    "\u0661\u0660 \u062f\u0642\u0627\u0626\u0642",
+    "\u0662\u0660\u0662\u0664-\u0660\u0663-\u0661\u0665",
+    "\ufdfa \u2487 \u3300",
     # plain text
     "",
     "Merci beaucoup, service rapide!",
@@ -318,3 +356,9 @@ def test_the_original_is_kept_around_what_is_removed() -> None:
     assert scrub(text, "fr").text == "Tél\u00a0: [téléphone retiré] — ｍｅｒｃｉ\u00a0!"
     text = "ﬁle ＃12 and ｊｏｈｎ＠ｅｘ．ｃａ"
     assert scrub(text).text == "ﬁle ＃12 and [email removed]"
+    # Other scripts' digits are read as ASCII ones; U+FDFA is matched as itself, not as its
+    # 18-character form; the word "passport" stays, only the number goes.
+    text = "\ufdfa \u2487 \u0666\u0661\u0663-\u0665\u0665\u0665-\u0660\u0661\u0669\u0669!"
+    assert scrub(text).text == "\ufdfa \u2487 [phone removed]!"
+    assert scrub("passport ab 123456.").text == "passport [passport removed]."
+    assert scrub("écrire à luc (at) exemple.ca", "fr").text == "écrire à [courriel retiré]"

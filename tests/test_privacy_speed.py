@@ -47,3 +47,7 @@ def test_the_shapes_cover_what_broke_the_old_patterns() -> None:
     for shape in ("unit-long-spaces", "unit-hash-long-spaces", "extension-long-spaces"):
         assert shape in bench.SHAPES
     assert {"groups-of-4", "full-width", "en-dashes", "digit-comma", "hash"} <= set(bench.SHAPES)
+    # NFKC once grew U+FDFA to 18 characters and "⒇" to "(20)": the crafted text then cost
+    # more than 5x ordinary text. The wider separators and "(at)" spellings are timed too.
+    assert {"nfkc-expanding", "nfkc-long-forms", "arabic-indic-digits"} <= set(bench.SHAPES)
+    assert {"spaced-dashes", "double-spaces", "at-spaces", "at-words"} <= set(bench.SHAPES)

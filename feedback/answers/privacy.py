@@ -3,15 +3,17 @@
 Only standard-library regular expressions, written so that no pattern can backtrack more
 than a bounded amount at any position: every run of spaces, digits or letters that two
 parts of a pattern could share is matched possessively (`\\s++`, Python 3.11), and the
-separators between parts are single characters. tests/test_privacy_speed.py times crafted
-worst cases against ordinary text of the same length, and bench/scrub_speed.py prints the
-ratios. Detection is conservative where a false positive would mangle ordinary feedback
+separators between parts are a few characters at most. tests/test_privacy_speed.py times
+crafted worst cases against ordinary text of the same length, and bench/scrub_speed.py prints
+the ratios. Detection is conservative where a false positive would mangle ordinary feedback
 (years, amounts, dates, counts) and strict where the shape is unambiguous (Luhn-checked SIN
 and card numbers, postal codes).
 
 Text is matched in its NFKC form (full-width digits and `＠` read as ASCII ones, no-break
-spaces as spaces), and each match is replaced in the original text, so nothing a person
-wrote is changed except what is removed.
+spaces as spaces, any script's decimal digits as ASCII ones), and each match is replaced in
+the original text, so nothing a person wrote is changed except what is removed. A character
+whose NFKC form is long and holds no digit or "@" (U+FDFA is 18 characters) is matched as it
+is, so crafted text cannot grow the work past a few times its length.
 """
 
 from __future__ import annotations
@@ -49,11 +51,16 @@ MARKERS_FR: dict[str, str] = {
 # Dashes people type between digit groups once NFKC has made ASCII of what it can
 # (hyphen, figure dash, en dash, em dash, horizontal bar, minus).
 _DASHES = "\\-\u2010\u2012\u2013\u2014\u2015\u2212"
-_SEP = f"[ .{_DASHES}]"  # one separator between digit groups
+# Between digit groups: a dot or dash with at most a space each side ("613 - 555"), or one or
+# two spaces. Possessive, and a digit must follow: nothing to try again at any position.
+_SEP = f"(?: [.{_DASHES}]?+ ?+|[.{_DASHES}] ?+)"
 
 # The lookbehind keeps the scan linear: a match may only start where a local part can start.
-# " @ " with one space each side is an email written to dodge filters ("john @ example.com").
-EMAIL_RE = re.compile(r"(?<![\w.%+-])[\w.%+-]++ ?@ ?[\w-]++(?:\.[\w-]++)*\.[^\W\d_]{2,}")
+# Up to three spaces round "@", or "(at)" / "[at]", is an email written to dodge filters
+# ("john  @  example.com", "john [at] example.com"); the domain must still end in ".tld".
+_AT = r" {0,3}+(?:@|\((?i:at)\)|\[(?i:at)\]) {0,3}+"
+_AT_WORD_RE = re.compile(r"\((?i:at)\)|\[(?i:at)\]")
+EMAIL_RE = re.compile(rf"(?<![\w.%+-])[\w.%+-]++{_AT}[\w-]++(?:\.[\w-]++)*\.[^\W\d_]{{2,}}")
 # What is removed: the email plus the rest of its token ("a@b.ca2@c.ca"), so no leftover
 # fragment can read as an email once a marker stands before it.
 _EMAIL_SPAN_RE = re.compile(EMAIL_RE.pattern + r"(?:[\w%+@-]|\.(?=[\w.%+@-]))*+")
@@ -61,7 +68,9 @@ _EMAIL_SPAN_RE = re.compile(EMAIL_RE.pattern + r"(?:[\w%+@-]|\.(?=[\w.%+@-]))*+"
 # Maximal runs of digit groups joined by one separator. Cards and SINs are looked for group
 # by group inside a run, so a failed candidate never hides an overlapping real one
 # ("000 046 454 286") and a card followed by another number ("... 1111 2 times") is found.
-_DIGIT_RUN_RE = re.compile(rf"(?<!\d)\d++(?:{_SEP}\d++)*+")
+# A run must span 9 characters to hold a SIN or card: the lookahead skips short ones ("(20)")
+# in C, not one by one in Python (if it fails at a run's start it fails at every later one).
+_DIGIT_RUN_RE = re.compile(rf"(?<!\d)(?=[\d .{_DASHES}]{{9}})\d++(?:{_SEP}\d++)*+")
 _GROUP_RE = re.compile(r"\d+")
 _THREE_DIGITS = re.compile(r"\d{3}")  # a run without one holds neither a card nor a SIN
 
@@ -74,7 +83,13 @@ _PHONE_RE = re.compile(
 # Two letters and six digits; with a space between, the letters must be capitals and not a
 # common word or abbreviation ("ID 123456", "no 123456" are file numbers).
 _NOT_PASSPORT = "ID|NO|NR|PO|TO|IS|IN|ON|AT|OF|OR|BY|AN|AS|IT|DE|DU|LA|LE|ET|EN|AU|UN|SI|CE|QC"
-_PASSPORT_RE = re.compile(rf"\b(?:[A-Za-z]{{2}}|(?!(?:{_NOT_PASSPORT}) )[A-Z]{{2}} )\d{{6}}\b")
+# Right after the word passport / passeport, the spaced form may be lower case too
+# ("passport ab 123456", "passeport no : ab 123456"); only the number (group "id") is removed.
+_PASSPORT_RE = re.compile(
+    rf"\b(?:[A-Za-z]{{2}}|(?!(?:{_NOT_PASSPORT}) )[A-Z]{{2}} )\d{{6}}\b"
+    r"|\b(?i:passe?port(?:[^\w\n]{1,3}+(?:no|number|num[ée]ro|n[°o])\b\.?+)?+[^\w\n]{1,3}+)"
+    rf"(?P<id>(?!(?i:{_NOT_PASSPORT}) )[A-Za-z]{{2}} \d{{6}}\b)"
+)
 
 # Canada Post never uses D F I O Q U, and W Z never start a code.
 _POSTAL_RE = re.compile(
@@ -122,6 +137,9 @@ _ADDRESS_RE = re.compile(
 
 _DOUBLED = str.maketrans("0123456789", "0246813579")
 _ANY_DIGIT_RE = re.compile(r"\d")  # the same digits as the patterns' \d
+_OTHER_DIGIT_RE = re.compile(r"[^\D0-9]")  # a decimal digit of another script than ASCII
+_KEEPS_FORM_RE = re.compile(r"[\d@]")
+_SHORT_FORM = 4  # longest NFKC form used for matching unless it holds a digit or "@"
 _NON_ASCII_RE = re.compile(r"[^\x00-\x7f]+")
 _MASK = "\x00"  # stands in for removed text: no pattern matches it, positions stay put
 
@@ -211,7 +229,11 @@ def _run_finder(find_end: _EndFinder) -> _Finder:
 
 
 def _pattern_finder(pattern: re.Pattern[str]) -> _Finder:
-    return lambda text: (m.span() for m in pattern.finditer(text))
+    # A named group "id" that took part is what is removed; the rest is context.
+    return lambda text: (
+        m.span("id") if "id" in pattern.groupindex and m.start("id") >= 0 else m.span()
+        for m in pattern.finditer(text)
+    )
 
 
 # Detection order: emails first (they may hold digits), then cards (the longest digit runs),
@@ -227,9 +249,22 @@ _PASSES: tuple[tuple[str, _Finder], ...] = (
 )
 
 
+def _ascii_digits(text: str) -> str:
+    """`text` with every decimal digit of any script as its ASCII digit (lengths unchanged)."""
+    digits = set(_OTHER_DIGIT_RE.findall(text))
+    if not digits:
+        return text
+    return text.translate({ord(d): str(unicodedata.decimal(d)) for d in digits})
+
+
 @lru_cache(maxsize=4096)
-def _nfkc(ch: str) -> str:
-    return unicodedata.normalize("NFKC", ch)
+def _form(ch: str) -> str:
+    """How one character is matched: its NFKC form, unless NFKC drops it, or makes it long
+    (U+FDFA, 18 characters) with no digit or "@" to find in it; then the character itself."""
+    form = _ascii_digits(unicodedata.normalize("NFKC", ch))
+    if not form or (len(form) > _SHORT_FORM and _KEEPS_FORM_RE.search(form) is None):
+        return ch
+    return form
 
 
 def _one_to_one() -> dict[int, str]:
@@ -252,7 +287,7 @@ def _normalised(text: str) -> tuple[str, list[int] | None]:
     one-to-one table does not cover are looked at one by one."""
     if text.isascii():
         return text, None
-    text = text.translate(_ONE_TO_ONE)  # the same length: positions unchanged
+    text = _ascii_digits(text.translate(_ONE_TO_ONE))  # the same length: positions unchanged
     if text.isascii() or unicodedata.is_normalized("NFKC", text):
         return text, None
     parts: list[str] = []
@@ -261,11 +296,9 @@ def _normalised(text: str) -> tuple[str, list[int] | None]:
     for run in _NON_ASCII_RE.finditer(text):
         parts.append(text[pos : run.start()])
         origin.extend(range(pos, run.start()))
-        for i in range(run.start(), run.end()):
-            # A mark that NFKC drops, or a character with no form, stays as it is.
-            form = _nfkc(text[i]) or text[i]
-            parts.append(form)
-            origin.extend([i] * len(form))
+        forms = list(map(_form, run.group()))  # C-level loops: this is the per-character cost
+        parts += forms
+        origin += [i for i, form in enumerate(forms, run.start()) for _ in form]
         pos = run.end()
     parts.append(text[pos:])
     origin.extend(range(pos, len(text)))
@@ -287,7 +320,8 @@ def scrub(text: str, lang: str = "en") -> Scrubbed:
     # Every pass needs an "@" (email) or a digit (the others): most comments have neither,
     # and are then left as they are without running seven patterns over them.
     norm, origin = _normalised(text)
-    has_at, has_digit = "@" in norm, _ANY_DIGIT_RE.search(norm) is not None
+    has_at = "@" in norm or _AT_WORD_RE.search(norm) is not None
+    has_digit = _ANY_DIGIT_RE.search(norm) is not None
     if not has_at and not has_digit:
         return Scrubbed(text=text, removed=())
     found: list[tuple[int, int, str]] = []
