@@ -62,13 +62,14 @@
       await new Promise(f => setTimeout(f, Math.min(2 ** n, 30) * 1e3));
       return go(k, n + 1, w);
     }
-    // A replayed POST (200) means an earlier try was stored: amend it to this body.
-    const f = ob()[k], again = r.status == 200 && !e.id;
+    // A replayed POST (200) is this very body stored by an earlier try (the server refuses a key
+    // sent again with another body), so there is nothing to amend; it carries no amend token.
+    const f = ob()[k];
     if (f) {
       r.ok && Object.assign(f, { id: j.id, t: j.amend_token });
-      ob(k, f.b == e.b && !again ? 0 : f);
+      ob(k, f.b == e.b ? 0 : f);
     }
-    return again && f ? go(k, 0, w) : { r, j };
+    return { r, j };
   };
 
   const init = async s => {
