@@ -82,3 +82,38 @@ def test_a_dark_page_sets_the_widget_colours_itself(server: Any, dark_system: An
     widget.wait_for()
     assert widget.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(28, 30, 33)"
     assert axe_violations(dark_system) == []
+
+
+DARK = ["rgb(34, 34, 34)", "rgb(255, 255, 255)"]  # background, text
+
+
+@pytest.mark.parametrize(
+    ("head", "dark"),
+    [
+        ('<meta name="color-scheme" content="light dark">', True),
+        ("<style>:root { color-scheme: light dark }</style>", True),
+        ('<meta name="color-scheme" content="dark">', True),
+        ('<meta name="color-scheme" content="only light">', False),
+        ("<style>:root { color-scheme: light }</style>", False),
+    ],
+)
+def test_dark_only_where_the_page_supports_dark(
+    server: Any, dark_system: Any, head: str, dark: bool
+) -> None:
+    app, live = server
+    body = tag(live, app.state.ids["page"])
+    serve_host(dark_system, app.state.host, host_html(body, head=head))
+    widget = dark_system.locator(".w")
+    widget.wait_for()
+    look = widget.evaluate("e => [getComputedStyle(e).backgroundColor, getComputedStyle(e).color]")
+    assert look == (DARK if dark else ["rgb(255, 255, 255)", "rgb(34, 34, 34)"])
+    assert axe_violations(dark_system) == []
+
+
+def test_a_page_that_supports_dark_stays_light_for_a_light_system(server: Any, page: Any) -> None:
+    app, live = server
+    head = '<meta name="color-scheme" content="light dark">'
+    serve_host(page, app.state.host, host_html(tag(live, app.state.ids["page"]), head=head))
+    widget = page.locator(".w")
+    widget.wait_for()
+    assert widget.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(255, 255, 255)"

@@ -17,7 +17,10 @@
       Y: "Merci. Vos commentaires ont été envoyés.", B: "Rétroaction", C: "Fermer",
       V: "Réponse enregistrée.", W: "Pas encore envoyé. Nous réessaierons." },
   };
-  const CSS = `:host{all:initial!important;display:block!important;--a:var(--fb-accent,#1d4e89);--g:var(--fb-bg,#fff);--f:var(--fb-fg,#222);--e:#b3261e;--r:var(--fb-radius,.25em)}*{box-sizing:border-box;margin:0;padding:0;border:0;font:inherit;color:inherit;background:0}.w,.tab{font:var(--fb-size,1em)/1.5 var(--fb-font,system-ui,sans-serif)}.w{color:var(--f);background:var(--g);max-width:40em;padding:1.5em;border:1px solid #8888;border-radius:var(--r);overflow-wrap:break-word}.hd,.o,.ends{display:flex;flex-wrap:wrap;gap:.25em 1.5em;justify-content:space-between}h2{flex:1;font-size:1.375em;line-height:1.3}h2,h3,legend,label,.er,.b,.ok{font-weight:700}legend,.q>label,.h,.er,.pg{display:block;margin-bottom:.5em}.rq,.sv,.c,.pg{font-weight:400}.q,.sum,.hd,.sv:not(:empty){margin-bottom:1.5em}.bad{border-left:4px solid var(--e);padding-left:1em}fieldset{min-width:0}.h,.ends,.pg{opacity:.8}.er,.sum .lk{color:var(--e)}.o{flex-direction:column}.r{flex-direction:row;justify-content:start}.n{gap:.25em}.c{display:flex;align-items:center;gap:.6em;width:fit-content;padding:.25em 0}.n .c{flex-direction:column-reverse;min-width:2.25em}input{width:1.5em;height:1.5em;flex:none;accent-color:var(--a)}.sc{width:fit-content}.ends{font-size:.875em;margin-top:.25em}textarea{width:100%;min-height:6em;padding:.5em;border:1px solid #777;border-radius:var(--r)}.sum{border:3px solid var(--e);padding:1em}ul{list-style:none}.lk{color:var(--a);text-decoration:underline;text-align:start}.b{color:var(--g);background:var(--a);border:2px solid var(--a);border-radius:var(--r);padding:.5em 1.5em;min-height:2.75em}.b:disabled{opacity:.6}.ok p{padding:.5em 1em;border-left:4px solid var(--a)}:focus-visible{outline:3px solid var(--a);outline-offset:2px}.tab{position:fixed;z-index:2147483647;bottom:0;right:1em;border-radius:var(--r) var(--r) 0 0}.l{right:auto;left:1em}.t{bottom:auto;top:0}dialog{margin:auto;width:40em;max-width:calc(100% - 1em)}::backdrop{background:#000a}`;
+  // Colours: the page's colour scheme (its color-scheme meta tag or CSS) reaches the widget through
+  // its host, and light-dark() picks the dark ones only where the page supports dark, never from
+  // the visitor's system setting alone.
+  const CSS = `:host{all:initial!important;display:block!important;color-scheme:inherit!important;--a:var(--fb-accent,light-dark(#1d4e89,#9cf));--g:var(--fb-bg,light-dark(#fff,#222));--f:var(--fb-fg,light-dark(#222,#fff));--e:light-dark(#b3261e,#f99);--r:var(--fb-radius,.25em)}*{box-sizing:border-box;margin:0;padding:0;border:0;font:inherit;color:inherit;background:0}.w,.tab{font:var(--fb-size,1em)/1.5 var(--fb-font,system-ui,sans-serif)}.w{color:var(--f);background:var(--g);max-width:40em;padding:1.5em;border:1px solid #8888;border-radius:var(--r);overflow-wrap:break-word}.hd,.o,.ends{display:flex;flex-wrap:wrap;gap:.25em 1.5em;justify-content:space-between}h2{flex:1;font-size:1.375em;line-height:1.3}h2,h3,legend,label,.er,.b,.ok{font-weight:700}legend,.q>label,.h,.er,.pg{display:block;margin-bottom:.5em}.rq,.sv,.c,.pg{font-weight:400}.q,.sum,.hd,.sv:not(:empty){margin-bottom:1.5em}.bad{border-left:4px solid var(--e);padding-left:1em}fieldset{min-width:0}.h,.ends,.pg{opacity:.8}.er,.sum .lk{color:var(--e)}.o{flex-direction:column}.r{flex-direction:row;justify-content:start}.n{gap:.25em}.c{display:flex;align-items:center;gap:.6em;width:fit-content;padding:.25em 0}.n .c{flex-direction:column-reverse;min-width:2.25em}input{width:1.5em;height:1.5em;flex:none;accent-color:var(--a)}.sc{width:fit-content}.ends{font-size:.875em;margin-top:.25em}textarea{width:100%;min-height:6em;padding:.5em;border:1px solid #777;border-radius:var(--r)}.sum{border:3px solid var(--e);padding:1em}ul{list-style:none}.lk{color:var(--a);text-decoration:underline;text-align:start}.b{color:var(--g);background:var(--a);border:2px solid var(--a);border-radius:var(--r);padding:.5em 1.5em;min-height:2.75em}.b:disabled{opacity:.6}.ok p{padding:.5em 1em;border-left:4px solid var(--a)}:focus-visible{outline:3px solid var(--a);outline-offset:2px}.tab{position:fixed;z-index:2147483647;bottom:0;right:1em;border-radius:var(--r) var(--r) 0 0}.l{right:auto;left:1em}.t{bottom:auto;top:0}dialog{margin:auto;width:40em;max-width:calc(100% - 1em)}::backdrop{background:#000a}`;
   let sheet;
 
   const h = (tag, a, ...kids) => {
@@ -157,7 +160,7 @@
       if (tab) tab.textContent = L.B;
       box.replaceChildren(h("div", { class: "w", lang, dir: "ltr" },
         div("hd", h("h2", { id: "t" }, h("span", { class: "pg" }, t(sv.service?.name)), t(sv.title)), other &&
-          button("lk tg", T[other].N, () => { lang = other; errs = {}; note = null; draw(".tg"); }, { lang: other }),
+          button("lk tg", T[other].N, () => { lang = other; errs = {}; note = 0; draw(".tg"); }, { lang: other }),
           dlg && button("lk", L.C, () => dlg.close())),
         done ? h("div", { class: "ok", role: "status", tabindex: -1 }, P(0, L.Y)) : form));
       if (focus) box.querySelector(focus).focus();
@@ -180,10 +183,10 @@
     const fin = async () => {
       if (btn.disabled) return;
       const L = T[lang], last = !later();
-      errs = {}; note = null;
+      errs = {}; note = 0;
       for (const q of qs) if (shown(q) && (!step || q == qs[cur]) && q.required && !has(q)) errs[q.id] = L.A + t(q.text);
       if (Object.keys(errs)[0]) return draw(".sum");
-      btn.disabled = true;
+      btn.disabled = 1;
       down && wait();
       const { r, j = {} } = await save(last);
       if (r?.ok) last ? (done = 1) : (cur = later() - 1);
