@@ -69,14 +69,10 @@ def _enrol(client: TestClient) -> tuple[str, list[str]]:
     assert found
     secret = found.group(1).replace(" ", "")
     token = _form_token(page.text)
-    wrong = client.post(
-        "/account/two-factor", data={"csrf_token": token, "action": "confirm", "code": "000000"}
-    )
+    form = {"csrf_token": token, "action": "confirm", "current": ADMIN_PASSWORD}
+    wrong = client.post("/account/two-factor", data={**form, "code": "000000"})
     assert wrong.status_code == 400
-    done = client.post(
-        "/account/two-factor",
-        data={"csrf_token": token, "action": "confirm", "code": _code(secret)},
-    )
+    done = client.post("/account/two-factor", data={**form, "code": _code(secret)})
     assert done.status_code == 200 and done.headers["cache-control"] == "no-store"
     codes = re.findall(r"<li><code>([a-z0-9-]+)</code></li>", done.text)
     assert len(codes) == totp.RECOVERY_CODES
@@ -140,6 +136,65 @@ def test_set_up_then_sign_in_with_a_code_and_no_replay(app: Any, pinned: Any) ->
     assert _second(thief, _code(secret, -30)).status_code == 400
     pinned.at += timedelta(seconds=30)
     assert _second(thief, _code(secret)).status_code == 303
+
+
+def test_setting_up_asks_for_the_password_so_a_borrowed_session_cannot(
+    app: Any, pinned: Any
+) -> None:
+    owner = _fresh(app)
+    login(owner, username="manager")
+    # Someone with a copy of the session cookie, but not the password.
+    thief = _fresh(app)
+    thief.cookies.set("feedback_session", owner.cookies["feedback_session"])
+    page = thief.get("/account/two-factor")
+    assert 'id="current" name="current" type="password"' in page.text
+    found = re.search(r'id="manual-key">([A-Z2-7 ]+)<', page.text)
+    assert found
+    secret = found.group(1).replace(" ", "")
+    form = {"csrf_token": _form_token(page.text), "action": "confirm"}
+    for lang, password, message in [
+        ("en", None, "Your current password is not right."),
+        ("fr", "not the password", "Votre mot de passe actuel n&#39;est pas le bon."),
+    ]:
+        sent = {**form, "lang": lang, "code": _code(secret)}
+        if password is not None:
+            sent["current"] = password
+        refused = thief.post("/account/two-factor", data=sent)
+        assert refused.status_code == 400, lang
+        # Beside the field, and in the summary linking to it.
+        assert f'<p class="error-message" id="current-error">{message}</p>' in refused.text
+        assert f'<a href="#current">{message}</a>' in refused.text
+        assert _user(app, "manager").totp_secret is None
+    # Guesses share the password change's limit: five in 15 minutes, then even the right one
+    # waits.
+    for n in range(3):
+        thief.post("/account/two-factor", data={**form, "code": _code(secret), "current": f"{n}"})
+    late = thief.post(
+        "/account/two-factor", data={**form, "code": _code(secret), "current": ADMIN_PASSWORD}
+    )
+    assert late.status_code == 400 and "Too many failed sign-in attempts" in late.text
+    assert _user(app, "manager").totp_secret is None
+    # The owner, once the window has passed, sets it up with their password.
+    pinned.at += timedelta(minutes=16)
+    enrolled, _codes = _enrol(owner)
+    assert _user(app, "manager").totp_secret == enrolled
+
+
+def test_single_sign_on_accounts_have_no_password_to_give(app: Any) -> None:
+    person = _fresh(app)
+    login(person, username="manager")
+    with session_scope(app.state.engine) as session:
+        manager = auth.find_user(session, "manager")
+        assert manager is not None
+        manager.password_hash = ""  # as for an account made by single sign-on
+    page = person.get("/account/two-factor")
+    assert page.status_code == 200 and "single sign-on" in page.text
+    assert 'name="current"' not in page.text and "<svg" not in page.text
+    sent = person.post(
+        "/account/two-factor",
+        data={"csrf_token": _form_token(page.text), "action": "confirm", "code": "123456"},
+    )
+    assert sent.status_code == 303 and _user(app, "manager").totp_secret is None
 
 
 def test_recovery_codes_work_once_and_are_kept_hashed(app: Any) -> None:
@@ -339,6 +394,15 @@ def test_two_step_pages_pass_axe_in_both_languages(live_app: Any, browser: Any) 
         assert read.text == pyotp.TOTP(secret).provisioning_uri(
             name="manager", issuer_name="Service feedback"
         )
+        # A wrong password: the error beside its field.
+        page.fill("#current", "not the password")
+        page.fill("#code", pyotp.TOTP(secret).at(_Clock.at))
+        page.press("#code", "Enter")
+        page.wait_for_load_state()
+        assert page.locator("#current-error").is_visible()
+        assert axe_violations(page) == [], ("enrol password error", lang)
+        _shot(page, shots, f"security-signin-enrol-error-{lang}.png")
+    page.fill("#current", ADMIN_PASSWORD)
     page.fill("#code", pyotp.TOTP(secret).at(_Clock.at))
     page.press("#code", "Enter")
     page.wait_for_load_state()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from sqlmodel import Session
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -95,21 +96,11 @@ async def change_password(request: Request) -> Response:
     new = str(form.get("new") or "")[:1024]
     errors: dict[str, str] = {}
     with db(request) as session:
-        # A borrowed session must not become a way to guess the password at full speed.
-        verdict = limits.hit(
-            session, f"account:password:{me.id}", limit=GUESSES, window=throttle.WINDOW
-        )
-        checked = None
-        if verdict.allowed:
-            checked = auth.authenticate(session, username=me.username, password=current)
+        checked, wrong = _owner(session, me, current, lang)
         if not me.password_hash or not request.app.state.settings.local_passwords:
             errors["current"] = _("This account signs in through single sign-on only.")
-        elif not verdict.allowed:
-            errors["current"] = _("Too many failed sign-in attempts. Try again in %(n)s min.") % {
-                "n": -(-verdict.retry_after // 60)
-            }
-        elif checked is None or checked.id != me.id:
-            errors["current"] = _("Your current password is not right.")
+        elif wrong:
+            errors["current"] = wrong
         if len(new) < 10:
             errors["new"] = _("Choose a new password of at least 10 characters.")
         elif new != str(form.get("again") or ""):
@@ -120,6 +111,24 @@ async def change_password(request: Request) -> Response:
     if errors:
         return _account_page(request, lang, errors=errors)
     return RedirectResponse(f"/account?lang={lang}&done=password", status_code=303)
+
+
+def _owner(
+    session: Session, me: StaffUser, password: str, lang: str
+) -> tuple[StaffUser | None, str | None]:
+    """`me` if `password` is their current one, else why not (wrong, or too many tries)."""
+    _ = gettext_for(lang).gettext
+    # A borrowed session must not become a way to guess the password at full speed.
+    verdict = limits.hit(
+        session, f"account:password:{me.id}", limit=GUESSES, window=throttle.WINDOW
+    )
+    if not verdict.allowed:
+        message = _("Too many failed sign-in attempts. Try again in %(n)s min.")
+        return None, message % {"n": -(-verdict.retry_after // 60)}
+    checked = auth.authenticate(session, username=me.username, password=password)
+    if checked is None or checked.id != me.id:
+        return None, _("Your current password is not right.")
+    return checked, None
 
 
 def _offered_secret(request: Request) -> str:
@@ -171,6 +180,11 @@ async def two_factor_post(request: Request) -> Response:
         assert user is not None
         request.state.user = user
         if action == "confirm" and not user.totp_secret and user.password_hash:
+            # The password too: a borrowed session alone must not tie the account to its app.
+            current = str(form.get("current") or "")[:1024]
+            _checked, wrong_password = _owner(session, user, current, lang)
+            if wrong_password:
+                return _two_factor_page(request, lang, errors={"current": wrong_password})
             secret = _offered_secret(request)
             codes = totp.confirm(session, user, secret=secret, code=code, keep=_token(request))
             if codes is None:
