@@ -159,13 +159,30 @@ def shoot(page: Page, base: str, ids: dict[str, str], lang: str) -> None:
     page.set_viewport_size({"width": 1200, "height": 900})
 
 
-def fit(browser: Any, base: str) -> None:
+def _open_html(page: Page, url: str, html: str) -> None:
+    """Open `html` as the page at `url` (answered by Playwright, on the server's origin)."""
+    page.route(url, lambda route: route.fulfill(body=html, content_type="text/html"))
+    page.goto(url)
+
+
+def fit(browser: Any, base: str, ids: dict[str, str]) -> None:
     """The widget on a light page under a dark system setting, and the dialog's first focus."""
     for lang in ("en", "fr"):
         dark = browser.new_page(viewport={"width": 1200, "height": 900}, color_scheme="dark")
         dark.goto(f"{base}/demo?lang={lang}")
         dark.get_by_role("radio").first.wait_for()
         _slot(dark, f"widget-dark-{lang}.png")
+        host = f"{base}/dark-host-{lang}"  # a page with both themes: the widget goes dark too
+        html = (
+            f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>Host</title>'
+            '<meta name="color-scheme" content="light dark"></head><body>'
+            '<main class="feedback-slot" style="padding:1em">'
+            f'<script src="{base}/embed.js" data-survey="{ids["service_counter"]}"></script>'
+            "</main></body></html>"
+        )
+        _open_html(dark, host, html)
+        dark.get_by_role("radio").first.wait_for()
+        _slot(dark, f"widget-dark-page-{lang}.png")
         dark.close()
         page = browser.new_page(viewport={"width": 1200, "height": 900})
         page.goto(f"{base}/demo?lang={lang}&mode=button")
@@ -186,7 +203,7 @@ def main() -> None:
             page = browser.new_page(viewport={"width": 1200, "height": 900})
             shoot(page, base, ids, lang)
             page.close()
-        fit(browser, base)
+        fit(browser, base, ids)
         zoom = browser.new_page(viewport={"width": 600, "height": 900}, device_scale_factor=2)
         zoom.goto(f"{base}/demo?lang=fr&mode=button")  # 1200 px wide at 200% zoom
         zoom.get_by_role("button", name="Rétroaction").click()

@@ -110,10 +110,16 @@ def test_dark_only_where_the_page_supports_dark(
     assert axe_violations(dark_system) == []
 
 
-def test_a_page_that_supports_dark_stays_light_for_a_light_system(server: Any, page: Any) -> None:
+@pytest.mark.parametrize(
+    ("content", "background"),
+    [("light dark", "rgb(255, 255, 255)"), ("dark", "rgb(34, 34, 34)")],
+)
+def test_under_a_light_system_only_a_dark_only_page_makes_it_dark(
+    server: Any, page: Any, content: str, background: str
+) -> None:
     app, live = server
-    head = '<meta name="color-scheme" content="light dark">'
+    head = f'<meta name="color-scheme" content="{content}">'
     serve_host(page, app.state.host, host_html(tag(live, app.state.ids["page"]), head=head))
     widget = page.locator(".w")
     widget.wait_for()
-    assert widget.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(255, 255, 255)"
+    assert widget.evaluate("e => getComputedStyle(e).backgroundColor") == background
