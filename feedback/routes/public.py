@@ -115,9 +115,9 @@ async def survey_form(request: Request) -> Response:
         touchpoint = _touchpoint(request.query_params.get("touchpoint"))
         preview = request.query_params.get(test_answers.PARAM) or ""
         test = is_test(request, survey, preview)
-        if not test:  # a staff preview offers the survey to no one
-            # The page shown is one person offered the survey (bounded per client).
-            reach_api.count_shown(request, session, survey, channel, touchpoint)
+    if not test:  # a staff preview offers the survey to no one
+        # The page shown is one person offered the survey (bounded per client).
+        reach_api.count_shown_apart(request, survey, channel, touchpoint)
     return _form_page(
         request,
         survey,

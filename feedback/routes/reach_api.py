@@ -3,8 +3,10 @@ started), and the integrators' counts of people offered and interactions served.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -40,6 +42,22 @@ def count_shown(
         settings=request.app.state.settings,
         kiosk=kiosk,
     )
+
+
+log = logging.getLogger("feedback.reach")
+
+
+def count_shown_apart(
+    request: Request, survey: Survey, channel: str, touchpoint: str, *, kiosk: bool = False
+) -> bool:
+    """count_shown in a transaction of its own: a database that refuses writes (read-only,
+    full disk) must not stop the page from being shown to the person."""
+    try:
+        with db(request) as session:
+            return count_shown(request, session, survey, channel, touchpoint, kiosk=kiosk)
+    except OperationalError as error:
+        log.warning("a person offered the survey was not counted: %s", type(error.orig).__name__)
+        return False
 
 
 @public("the widget and kiosk count a person offered the survey; no identifier, bounded")

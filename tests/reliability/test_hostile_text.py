@@ -188,7 +188,7 @@ def test_no_payload_runs_on_any_page(live_app: Any, browser: Any) -> None:
     for path in (
         f"/s/{v2}?embed=1",
         f"/s/{page_survey}?lang=fr",
-        f"/k/{v2}",
+        # The kiosk page is shown only to enrolled tablets (tests/answers/test_security_kiosk*).
         "/demo",
         "/demo?mode=iframe",
         "/demo?lang=fr&mode=button",
