@@ -1,4 +1,5 @@
-"""Kiosk mode (/k/{survey}): a tablet at a counter. Large targets answered by touch, a reset
+"""Kiosk mode (/k/{survey}): a tablet at a counter, one question per screen. Large targets
+answered by touch, a reset
 for the next person after the thank-you and after a minute idle, answers made offline sent
 once when the network is back, nothing of the previous person shown again."""
 
@@ -95,19 +96,48 @@ def open_kiosk(page: Any, server: LiveServer, survey: str, query: str = "") -> N
     page.locator("form.kiosk-form").wait_for()
 
 
+def next_screen(page: Any, times: int = 1) -> None:
+    """Tap Next (Suivant) `times` times, one question per screen."""
+    for _ in range(times):
+        page.locator(".kiosk-next").tap()
+
+
+def to_last_screen(page: Any) -> None:
+    """Tap Next until the last question, where Send takes its place."""
+    while page.locator(".kiosk-next").is_visible():
+        page.locator(".kiosk-next").tap()
+
+
 @pytest.mark.browser
 def test_answered_by_touch_then_ready_for_the_next_person(kiosk_server: Any, tablet: Any) -> None:
     app, live = kiosk_server
     open_kiosk(tablet, live, app.state.ids["counter"], "?touchpoint=Desk%203&lang=fr")
     # Large targets: every answer is a card at least 48 px high, and so is the button.
-    boxes = tablet.locator(".choice").evaluate_all(
+    boxes = tablet.locator(".choice:visible").evaluate_all(
         "els => els.map(e => e.getBoundingClientRect()).map(r => Math.min(r.width, r.height))"
     )
     assert boxes and min(boxes) >= 48
-    assert tablet.locator(".kiosk-send").bounding_box()["height"] >= 48
+    assert tablet.locator(".kiosk-next").bounding_box()["height"] >= 48
     first_id = tablet.locator("input[name=submission_id]").input_value()
+    assert tablet.locator(".kiosk-progress").inner_text() == "Question 1 sur 8"
+    assert tablet.locator(".kiosk-question:visible").count() == 1  # one question per screen
+    assert not tablet.locator(".kiosk-back").is_visible()  # nothing before the first
     tablet.get_by_text("Fortement d'accord").first.tap()  # the whole card is the target
+    next_screen(tablet)
+    # Focus on the new question's legend; the progress is a live region, read out.
+    assert tablet.evaluate("() => document.activeElement.tagName") == "LEGEND"
+    assert "Le personnel était bien informé" in tablet.evaluate(
+        "() => document.activeElement.textContent"
+    )
+    assert tablet.locator(".kiosk-progress").get_attribute("aria-live") == "polite"
+    assert tablet.locator(".kiosk-progress").inner_text() == "Question 2 sur 8"
+    tablet.get_by_role("button", name="Retour").tap()  # back: the answer is still there
+    assert tablet.evaluate(CHECKED) == 1
+    next_screen(tablet, 5)
     tablet.get_by_text("Très satisfait").tap()
+    to_last_screen(tablet)
+    assert tablet.locator(".kiosk-progress").inner_text() == "Question 8 sur 8"
+    assert tablet.locator(".kiosk-send").bounding_box()["height"] >= 48
     tablet.get_by_role("button", name="Envoyer").tap()
     thanks = tablet.get_by_text("Merci. Vos commentaires ont été envoyés.")
     thanks.wait_for()
@@ -116,7 +146,8 @@ def test_answered_by_touch_then_ready_for_the_next_person(kiosk_server: Any, tab
     assert (stored.channel, stored.touchpoint, stored.language) == ("kiosk", "Desk 3", "fr")
     tablet.clock.fast_forward(7000)
     assert not thanks.is_visible()
-    assert tablet.get_by_role("button", name="Envoyer").is_visible()
+    assert tablet.locator(".kiosk-progress").inner_text() == "Question 1 sur 8"
+    assert tablet.get_by_role("button", name="Suivant").is_visible()
     assert tablet.locator("input[name=submission_id]").input_value() != first_id
     assert len(responses(app)) == 1
 
@@ -127,12 +158,14 @@ def test_required_answers_are_asked_for_before_the_thank_you(
 ) -> None:
     app, live = kiosk_server
     open_kiosk(tablet, live, app.state.ids["counter"], "?lang=en")
-    tablet.get_by_role("button", name="Send").tap()
+    next_screen(tablet, 5)
+    tablet.get_by_role("button", name="Next").tap()  # the required question, unanswered
     summary = tablet.get_by_role("alert").filter(has_text="There is a problem")
     summary.get_by_text("Choose an answer: Overall, how satisfied").wait_for()
-    assert not tablet.get_by_text("Thank you. Your feedback was sent.").is_visible()
+    assert tablet.locator(".kiosk-progress").inner_text() == "Question 6 of 8"  # not moved on
     assert axe_violations(tablet) == []
     tablet.get_by_text("Very satisfied", exact=True).tap()
+    to_last_screen(tablet)
     tablet.get_by_role("button", name="Send").tap()
     tablet.get_by_text("Thank you. Your feedback was sent.").wait_for()
     assert wait_for(lambda: responses(app))
@@ -146,11 +179,13 @@ def test_answers_made_offline_are_sent_once_when_the_network_is_back(
     open_kiosk(tablet, live, app.state.ids["counter"], "?touchpoint=Front&lang=en")
     tablet.context.set_offline(True)
     for answer in ("Very satisfied", "Dissatisfied"):
+        next_screen(tablet, 5)  # the steps need no network
         tablet.get_by_text(answer, exact=True).tap()
+        to_last_screen(tablet)
         tablet.get_by_role("button", name="Send").tap()
         tablet.get_by_text("Thank you. Your feedback was sent.").wait_for()
         tablet.clock.fast_forward(7000)
-        tablet.get_by_role("button", name="Send").wait_for()
+        tablet.get_by_role("button", name="Next").wait_for()
     tablet.get_by_text("No connection right now.").wait_for()
     assert responses(app) == []
     kept = tablet.evaluate("() => Object.keys(localStorage)")
@@ -176,7 +211,8 @@ def test_idle_warning_then_reset_and_back_to_the_counter_language(
     app, live = kiosk_server
     open_kiosk(tablet, live, app.state.ids["counter"], "?lang=en&touchpoint=Desk%201")
     tablet.get_by_role("link", name="Français").tap()
-    tablet.get_by_role("button", name="Envoyer").wait_for()
+    tablet.get_by_role("button", name="Suivant").wait_for()
+    next_screen(tablet, 5)
     tablet.get_by_text("Très satisfait").tap()
     tablet.clock.fast_forward(41000)
     warning = tablet.get_by_role("alert").filter(has_text="Êtes-vous toujours là?")
@@ -186,7 +222,8 @@ def test_idle_warning_then_reset_and_back_to_the_counter_language(
     tablet.clock.fast_forward(61000)
     # Reset: the next person starts in the counter's language, with nothing answered.
     tablet.wait_for_url(re.compile(r".*lang=en.*"))
-    tablet.get_by_role("button", name="Send").wait_for()
+    tablet.get_by_role("button", name="Next").wait_for()
+    assert tablet.locator(".kiosk-progress").inner_text() == "Question 1 of 8"
     assert tablet.evaluate(CHECKED) == 0
     assert "touchpoint=Desk+1" in tablet.url
     assert responses(app) == []
@@ -196,11 +233,13 @@ def test_idle_warning_then_reset_and_back_to_the_counter_language(
 def test_the_back_button_never_shows_the_previous_answers(kiosk_server: Any, tablet: Any) -> None:
     app, live = kiosk_server
     open_kiosk(tablet, live, app.state.ids["counter"], "?lang=en")
+    next_screen(tablet, 5)
     tablet.get_by_text("Very satisfied", exact=True).tap()
+    to_last_screen(tablet)
     tablet.locator("textarea").fill("My private remark")
     tablet.goto(f"{live.url}/s/{app.state.ids['page']}")
     tablet.go_back()
-    tablet.get_by_role("button", name="Send").wait_for()
+    tablet.get_by_role("button", name="Next").wait_for()
     assert tablet.evaluate(CHECKED) == 0
     assert tablet.locator("textarea").input_value() == ""
 
@@ -212,6 +251,8 @@ def test_kiosk_passes_axe(kiosk_server: Any, tablet: Any, lang: str) -> None:
     open_kiosk(tablet, live, app.state.ids["v2"], f"?lang={lang}")
     found = {"form": axe_violations(tablet)}
     tablet.locator("input[name=q_trust]").first.check()
+    to_last_screen(tablet)
+    found["last screen"] = axe_violations(tablet)
     tablet.locator(".kiosk-send").tap()
     tablet.locator(".kiosk-thanks").wait_for()
     found["thank you"] = axe_violations(tablet)

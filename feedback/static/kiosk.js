@@ -80,11 +80,62 @@
     form.querySelectorAll(".has-error").forEach(function (e) { e.classList.remove("has-error"); });
   }
 
-  // Required questions that are shown but not answered, named in the summary and beside them.
-  function check() {
+  // One question per screen: every question stays in the form (so all answers are sent at
+  // the end) and only the screen's own is shown; follow-ups that do not apply are skipped.
+  var step = parseInt(form.dataset.step, 10) || 0;
+  var progress = form.querySelector(".kiosk-progress");
+  var intro = form.querySelector(".kiosk-intro");
+  var nextButton = form.querySelector(".kiosk-next");
+  var sendButton = form.querySelector(".kiosk-send");
+  var backButton = form.querySelector(".kiosk-back");
+
+  function applies(box) { return !box.querySelector(".question").hidden; }
+
+  function shownIndexes() {
+    var out = [];
+    questions().forEach(function (box, i) { if (applies(box)) out.push(i); });
+    return out;
+  }
+
+  function show(at, focus) {
+    var boxes = questions(), shown = shownIndexes();
+    if (shown.indexOf(at) < 0) at = shown.length ? shown[0] : 0;
+    step = at;
+    boxes.forEach(function (box, i) { box.hidden = i !== at; });
+    var number = shown.indexOf(at) + 1, last = shown[shown.length - 1] === at;
+    progress.textContent = form.dataset.progress
+      .replace("%(number)s", number).replace("%(total)s", shown.length);
+    form.elements.step.value = String(at);
+    if (intro) intro.hidden = at !== shown[0];
+    nextButton.hidden = last;
+    sendButton.hidden = !last;
+    backButton.hidden = at === shown[0];
+    if (focus) {
+      // Focus on the new question's legend: a screen reader reads it, then the choices.
+      var legend = boxes[at].querySelector("legend, label.question-text");
+      legend.tabIndex = -1;
+      legend.focus();
+    }
+  }
+
+  // An answer can bring in (or drop) a follow-up: the count and buttons follow it.
+  form.addEventListener("change", function () { show(step, false); });
+
+  function move(by) {
+    var shown = shownIndexes(), here = shown.indexOf(step);
+    var to = shown[Math.min(Math.max(here + by, 0), shown.length - 1)];
+    clearErrors();
+    show(to === undefined ? step : to, true);
+    window.scrollTo(0, 0);
+  }
+
+  // Required questions that are shown but not answered, named in the summary and beside them
+  // (only the screen's own question when `only` is given).
+  function check(only) {
     clearErrors();
     var list = summary.querySelector("ul"), first = null;
     questions().forEach(function (box) {
+      if (only && box !== only) return;
       var message = box.dataset.missing, q = box.querySelector(".question");
       if (!message || q.hidden || answered(box)) return;
       var id = "kiosk-err-" + box.dataset.key;
@@ -162,6 +213,7 @@
     piiCheck.hidden = true;
     form.dispatchEvent(new Event("change")); // survey.js hides follow-up questions again
     form.querySelectorAll("details").forEach(function (d) { d.open = false; });
+    show(0, false);
     thanks.hidden = true;
     form.hidden = false;
     window.scrollTo(0, 0);
@@ -181,6 +233,13 @@
   var previewing = false;
   form.addEventListener("submit", function (event) {
     event.preventDefault();
+    if (event.submitter === backButton) { move(-1); return; }
+    var shown = shownIndexes();
+    if (shown[shown.length - 1] !== step) {
+      // Next (or Enter on an answer): on once the screen's question is answered if required.
+      if (check(questions()[step])) move(1);
+      return;
+    }
     if (previewing || !check()) return;
     if (!hasComment() || form.elements.pii_checked.value === "1" || !navigator.onLine) {
       queue();
@@ -243,5 +302,6 @@
   form.reset();
   form.dispatchEvent(new Event("change"));
   form.elements.submission_id.value = newId();
+  show(step, false);
   flush();
 })();
