@@ -3,7 +3,7 @@
 Only standard-library regular expressions, written so that no pattern can backtrack more
 than a bounded amount at any position: every run of spaces, digits or letters that two
 parts of a pattern could share is matched possessively (`\\s++`, Python 3.11), and the
-separators between parts are a few characters at most. tests/test_privacy_speed.py times
+separators between parts are a few characters at most. tests/answers/test_privacy_speed.py times
 crafted worst cases against ordinary text of the same length, and bench/scrub_speed.py prints
 the ratios. Detection is conservative where a false positive would mangle ordinary feedback
 (years, amounts, dates, counts) and strict where the shape is unambiguous (Luhn-checked SIN

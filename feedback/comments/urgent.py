@@ -4,7 +4,7 @@ A maintained list of phrases, matched on word boundaries over the text folded to
 without accents, flags a comment as it is stored (microseconds, so a citizen never waits).
 Idioms that use the same words harmlessly ("kill time", "dying to know", "shoot me an email")
 are removed before matching. The false-positive rate is measured on a corpus of innocent
-texts (tests/test_comments_urgent.py); a flag is a prompt for a person to read the comment,
+texts (tests/comments/test_comments_urgent.py); a flag is a prompt for a person to read the comment,
 never a verdict.
 """
 

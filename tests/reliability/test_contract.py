@@ -4,7 +4,7 @@ and body matches the document. Requests go to real surveys (and, for the token r
 real token half of the time) so that more than the 404 paths are exercised.
 
 The hypothesis property "any JSON body gets a 2xx or a 4xx, and what is stored is valid for its
-survey" lives beside intake's other properties, in tests/test_intake_properties.py."""
+survey" lives beside intake's other properties, in tests/answers/test_intake_properties.py."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ BOUND = 5.0
 
 
 def _bench() -> ModuleType:
-    path = Path(__file__).parent.parent / "bench" / "scrub_speed.py"
+    path = Path(__file__).parents[2] / "bench" / "scrub_speed.py"
     spec = importlib.util.spec_from_file_location("scrub_speed", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

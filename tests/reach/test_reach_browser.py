@@ -23,7 +23,7 @@ from feedback.surveys import definitions as surveys
 from conftest import ADMIN_PASSWORD, axe_violations
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def seed(app: Any) -> str:

@@ -23,7 +23,7 @@ from feedback.surveys import services
 from conftest import ADMIN_PASSWORD, LiveServer, _free_port, axe_violations
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 COLOUR = "#6a1b9a"
 
 

@@ -16,7 +16,7 @@ from scipy import stats
 from dashboards import control, overview, series
 from feedback.insight import watch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 import false_signals as bench  # noqa: E402
 
 TODAY = bench.TODAY

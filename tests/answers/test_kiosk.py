@@ -32,7 +32,7 @@ CHECKED = "() => document.querySelectorAll('form.kiosk-form input:checked').leng
 
 def test_kiosk_page_headers_channel_and_closed_surveys(client: TestClient, app: Any) -> None:
     ids = app.state.ids
-    enrol_client(client, app)  # an enrolled tablet (tests/test_security_kiosk.py for others)
+    enrol_client(client, app)  # an enrolled tablet (tests/answers/test_security_kiosk.py for others)
     page = client.get(f"/k/{ids['counter']}?touchpoint=Desk%203&lang=fr")
     assert page.status_code == 200
     assert page.headers["cache-control"] == "no-store"  # never shown again from a cache
@@ -270,7 +270,7 @@ def test_kiosk_passes_axe(kiosk_server: Any, tablet: Any, lang: str) -> None:
 def test_kiosk_steps_screenshots(kiosk_server: Any, browser: Any, lang: str) -> None:
     """The steps on a landscape and a portrait tablet, saved for docs/screenshots."""
     app, live = kiosk_server
-    shots = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+    shots = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
     for width, height in ((1280, 800), (800, 1280)):
         context = browser.new_context(has_touch=True, viewport={"width": width, "height": height})

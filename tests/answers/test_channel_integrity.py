@@ -67,7 +67,7 @@ def test_kiosk_needs_the_kiosk_channel(client: TestClient, app: Any) -> None:
         data={**form, "channel": "kiosk", "kiosk_proof": "x", "q_found": "false"},
     )
     assert sent.status_code == 404 and rows(app) == before
-    enrol_client(client, app)  # an enrolled tablet (tests/test_security_kiosk.py)
+    enrol_client(client, app)  # an enrolled tablet (tests/answers/test_security_kiosk.py)
     assert client.get(f"/k/{app.state.ids['counter']}").status_code == 200  # offered there
 
 

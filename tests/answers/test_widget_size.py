@@ -1,7 +1,7 @@
 """The served embed.js is the readable source through rjsmin, and stays under 5 KB gzipped.
 
 Run this file as a script to rebuild the served file after editing the source:
-`python tests/test_widget_size.py`."""
+`python tests/answers/test_widget_size.py`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import rjsmin
 from starlette.testclient import TestClient
 
-STATIC = Path(__file__).resolve().parent.parent / "feedback" / "static"
+STATIC = Path(__file__).resolve().parents[2] / "feedback" / "static"
 SOURCE, SERVED = STATIC / "embed.src.js", STATIC / "embed.js"
 BUDGET = 5 * 1024  # bytes, gzip level 9
 
@@ -23,7 +23,7 @@ def minified() -> str:
 
 def test_served_file_is_the_minified_source() -> None:
     assert SERVED.read_text(encoding="utf-8") == minified(), (
-        "embed.js is stale: run `python tests/test_widget_size.py`"
+        "embed.js is stale: run `python tests/answers/test_widget_size.py`"
     )
 
 

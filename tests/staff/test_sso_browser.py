@@ -22,7 +22,7 @@ from feedback.staff import auth, sessions
 from conftest import ADMIN_PASSWORD, LiveServer, axe_violations, make_settings, seed_minimal
 from servers import free_port
 
-OIDC_DIR = Path(__file__).parent / "oidc"
+OIDC_DIR = Path(__file__).parents[1] / "oidc"
 PERSON = {"username": "amelie.roy", "password": "ssotest-password-1"}
 CLIENT = {"oidc_client_id": "feedback-staff", "oidc_client_secret": "feedback-test-secret"}
 

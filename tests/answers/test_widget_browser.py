@@ -34,7 +34,7 @@ pytestmark = pytest.mark.browser
 # Host pages come from a second server: another origin (localhost, not 127.0.0.1) on the
 # loopback address, as Chromium lets loopback pages call loopback servers only.
 PAGES: dict[str, tuple[str, dict[str, str]]] = {}
-EMBED_JS = Path(__file__).resolve().parent.parent / "feedback" / "static" / "embed.js"
+EMBED_JS = Path(__file__).resolve().parents[2] / "feedback" / "static" / "embed.js"
 ACCENT = "rgb(29, 78, 137)"
 
 DEEP_ACTIVE = """() => {

@@ -21,7 +21,7 @@ from conftest import ADMIN_PASSWORD, axe_violations, login
 
 
 def answers(client: TestClient, survey: str, channel: str, good: int, bad: int) -> None:
-    # One test client sends them all: lift its per-minute limit (tests/test_rate_limits.py).
+    # One test client sends them all: lift its per-minute limit (tests/answers/test_rate_limits.py).
     with session_scope(client.app.state.engine) as session:  # type: ignore[attr-defined]
         found = session.get(Survey, survey)
         assert found is not None

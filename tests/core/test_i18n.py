@@ -10,7 +10,7 @@ from babel.messages.pofile import read_po
 
 from feedback.core.i18n import LOCALE_DIR, gettext_for, negotiate, parse_accept_language
 
-SOURCE = Path(__file__).resolve().parent.parent
+SOURCE = Path(__file__).resolve().parents[2]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
 
 

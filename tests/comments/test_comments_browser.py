@@ -23,7 +23,7 @@ from feedback.core.models import Comment
 from conftest import ADMIN_PASSWORD, axe_violations
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 ROWS = [
     ("in_person", "en", 1, "I waited two hours in line and only one counter was open."),
     ("phone", "fr", 2, "J'ai attendu une heure au téléphone avant de parler à quelqu'un."),
