@@ -37,7 +37,8 @@ SESSION_PAGES = {
     "/account/sessions",
 }
 # The one public page that sets a cookie: a tablet using its one-time enrolment link keeps
-# its kiosk key (HttpOnly, sent to /k/ only; tests/answers/test_security_kiosk.py). Never a citizen's.
+# its kiosk key (HttpOnly, sent to /k/ only; tests/answers/test_security_kiosk.py).
+# Never a citizen's.
 KIOSK_ENROL = "/kiosk/enrol/{code}"
 
 
@@ -240,7 +241,8 @@ def test_public_pages_set_no_cookie(sqlite_app: Any, seeded: dict[str, str]) -> 
             if "set-cookie" in got.headers:
                 problems.append(f"{method} {path}: Set-Cookie {got.headers['set-cookie']}")
             # A kiosk page on a device that is not an enrolled tablet: 403, and no form; the
-            # walk's sample survey has no kiosk channel: 404 (tests/answers/test_channel_integrity.py).
+            # walk's sample survey has no kiosk channel: 404
+            # (tests/answers/test_channel_integrity.py).
             not_tablet = path.startswith("/k/") and got.status_code in (403, 404)
             # An invitation link with a made-up token names no invitation: 404 is right
             # (tests/reach/test_reach_invitations.py walks real ones).

@@ -121,4 +121,3 @@ def cited_themes(session: Session, event_ids: list[int]) -> dict[int, list[Theme
     for event_id, theme in session.exec(stmt):
         out.setdefault(event_id, []).append(theme)
     return out
-

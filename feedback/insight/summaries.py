@@ -310,9 +310,7 @@ def set_scorecard(session: Session, *, service_id: str, public: bool) -> Service
     return service
 
 
-def scorecard(
-    session: Session, *, service: Service, today: date, minimum: int = 1
-) -> Scorecard:
+def scorecard(session: Session, *, service: Service, today: date, minimum: int = 1) -> Scorecard:
     """The year up to `today` (the service's local day; its quarter is marked "so far"):
     each live or closed survey's score, with small figures withheld and any that would
     reveal them (keys "overall", "channel:web", "quarter:2026-Q1"); every change, newest
@@ -357,9 +355,7 @@ def scorecard(
             for q in quarters:
                 in_quarter = _tally(r for r in rows if q.start <= r[0] <= q.end)[""]
                 nps[f"quarter:{q}"] = metrics.nps(headline.numeric(in_quarter))
-        scores.append(
-            PublicScore(survey, question, overall, channels, per_quarter, hidden, nps)
-        )
+        scores.append(PublicScore(survey, question, overall, channels, per_quarter, hidden, nps))
     everything = queries.Filters(since=date(1970, 1, 1), until=until)
     changes = queries.change_events(session, service_id=service.id, filters=everything)
     cited = events.cited_themes(session, [e.id for e in changes if e.id is not None])

@@ -192,14 +192,13 @@ def test_partial_and_final_rules(client: TestClient, app: Any) -> None:
     assert_exact(app)
 
 
-def test_a_replay_gives_no_token_and_closed_surveys_refuse(
-    client: TestClient, app: Any
-) -> None:
+def test_a_replay_gives_no_token_and_closed_surveys_refuse(client: TestClient, app: Any) -> None:
     v2 = app.state.ids["v2"]
     body = {"channel": "web", "language": "en", "partial": True, "answers": {"trust": True}}
     first, replay = post(client, v2, body, key="same"), post(client, v2, body, key="same")
     assert (first.status_code, replay.status_code) == (201, 200)
-    # Knowing a key is not a right to change its answers (tests/answers/test_security_idempotency.py).
+    # Knowing a key is not a right to change its answers
+    # (tests/answers/test_security_idempotency.py).
     assert replay.json()["id"] == first.json()["id"] and "amend_token" not in replay.json()
     with session_scope(app.state.engine) as session:
         survey = surveys.get_survey(session, v2)

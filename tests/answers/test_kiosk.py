@@ -32,7 +32,8 @@ CHECKED = "() => document.querySelectorAll('form.kiosk-form input:checked').leng
 
 def test_kiosk_page_headers_channel_and_closed_surveys(client: TestClient, app: Any) -> None:
     ids = app.state.ids
-    enrol_client(client, app)  # an enrolled tablet (tests/answers/test_security_kiosk.py for others)
+    # An enrolled tablet (tests/answers/test_security_kiosk.py for other devices).
+    enrol_client(client, app)
     page = client.get(f"/k/{ids['counter']}?touchpoint=Desk%203&lang=fr")
     assert page.status_code == 200
     assert page.headers["cache-control"] == "no-store"  # never shown again from a cache
