@@ -24,6 +24,7 @@ from feedback.core.catalog import CHANNELS, LANGUAGES, MODE_LABELS
 from feedback.core.db import session_scope
 from feedback.core.i18n import N_, gettext_for, negotiate, other_language, pick
 from feedback.core.models import StaffUser, Survey
+from feedback.core.numbers import whole_number
 from feedback.core.times import as_utc
 from feedback.integrations import tokens
 from feedback.staff import auth, sessions
@@ -46,6 +47,14 @@ def db(request: Request) -> Iterator[Session]:
     """A database session for this request, committed when the block ends."""
     with session_scope(request.app.state.engine) as session:
         yield session
+
+
+def path_id(request: Request, name: str = "id") -> int:
+    """The id in the path; 404 for anything that is not an id a database column holds."""
+    found = whole_number(request.path_params[name], lo=1)
+    if found is None:
+        raise HTTPException(404)
+    return found
 
 
 def url_with(request: Request, **changes: str | None) -> str:

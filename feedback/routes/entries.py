@@ -22,8 +22,7 @@ from feedback.core.models import Response as Stored
 from feedback.core.models import Service, StaffUser, Survey
 from feedback.insight import responses
 from feedback.routes.assist import NO_STORE, ROLES
-from feedback.routes.base import db, language, render, requires
-from feedback.routes.responses import response_id
+from feedback.routes.base import db, language, path_id, render, requires
 from feedback.staff import auth
 from feedback.surveys import definitions as surveys
 from feedback.surveys import forms
@@ -37,7 +36,7 @@ def _load(request: Request, session: Session) -> tuple[Survey, Stored]:
     survey = surveys.get_survey(session, request.path_params["survey"])
     if survey is None or not auth.can_see_service(user, survey.service_id):
         raise HTTPException(404)
-    found = responses.find(session, survey_id=survey.id, response_id=response_id(request))
+    found = responses.find(session, survey_id=survey.id, response_id=path_id(request))
     if found is None or found.entered_by != user.id:
         raise HTTPException(404)
     return survey, found

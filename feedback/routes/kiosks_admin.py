@@ -14,8 +14,7 @@ from starlette.routing import Route
 from feedback.answers import kiosks
 from feedback.core.i18n import gettext_for
 from feedback.core.models import KioskDevice
-from feedback.core.numbers import whole_number
-from feedback.routes.base import db, language, public, render, requires
+from feedback.routes.base import db, language, path_id, public, render, requires
 
 # The link is shown once and the tablet's page sets its secret: no browser or proxy keeps them.
 NO_STORE = {"Cache-Control": "no-store"}
@@ -60,13 +59,6 @@ async def add_kiosk(request: Request) -> Response:
     return _page(request, lang, new_link=link, new_name=device_name, new_expires=expires)
 
 
-def _device_id(request: Request) -> int:
-    found = whole_number(request.path_params["id"], lo=1)
-    if found is None:
-        raise HTTPException(404)
-    return found
-
-
 def _facts(device: KioskDevice, lang: str) -> list[tuple[str, str]]:
     _ = gettext_for(lang).gettext
     used = device.last_used_at
@@ -79,7 +71,7 @@ async def revoke_confirm(request: Request) -> Response:
     """GET /admin/kiosks/{id}/revoke: ask before revoking (a plain page, no script needed)."""
     lang = _lang(request)
     _ = gettext_for(lang).gettext
-    device_id = _device_id(request)
+    device_id = path_id(request)
     with db(request) as session:
         device = next((d for d in kiosks.listing(session) if d.id == device_id), None)
     if device is None:
@@ -105,7 +97,7 @@ async def revoke_kiosk(request: Request) -> Response:
     """POST /admin/kiosks/{id}/revoke: the tablet is refused at once."""
     form = await request.form()
     lang = _lang(request, form)
-    device_id = _device_id(request)
+    device_id = path_id(request)
     with db(request) as session:
         found = kiosks.revoke(session, device_id=device_id, by=request.state.user)
     if found is None:

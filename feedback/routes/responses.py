@@ -17,27 +17,17 @@ from starlette.routing import Route
 from feedback.answers import corrections
 from feedback.core.models import Response as Stored
 from feedback.core.models import Service, StaffUser, Survey
-from feedback.core.numbers import whole_number
 from feedback.insight import responses
-from feedback.routes.base import db, language, render, requires
+from feedback.routes.base import db, language, path_id, render, requires
 from feedback.routes.filtering import survey_or_404
 from feedback.staff.auth import DASHBOARD_ROLES
 
 NO_STORE = {"Cache-Control": "no-store"}
-ID_MAX = 2**63 - 1  # the largest id either database keeps; a longer one is simply not found
-
-
-def response_id(request: Request) -> int:
-    """The response id in the path; 404 for anything that is not a storable id."""
-    found = whole_number(request.path_params["id"], lo=1, hi=ID_MAX)
-    if found is None:
-        raise HTTPException(404)
-    return found
 
 
 def _load(request: Request, session: Session) -> tuple[Survey, Stored]:
     survey = survey_or_404(session, request)
-    found = responses.find(session, survey_id=survey.id, response_id=response_id(request))
+    found = responses.find(session, survey_id=survey.id, response_id=path_id(request))
     if found is None:
         raise HTTPException(404)
     return survey, found

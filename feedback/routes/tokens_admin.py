@@ -12,10 +12,9 @@ from starlette.routing import Route
 
 from feedback.core.i18n import N_, gettext_for, pick
 from feedback.core.models import ApiToken
-from feedback.core.numbers import whole_number
 from feedback.insight import summaries
 from feedback.integrations import tokens
-from feedback.routes.base import db, language, render, requires
+from feedback.routes.base import db, language, path_id, render, requires
 
 SCOPE_LABELS = {
     "ingest": N_("Send responses (bulk ingest)"),
@@ -88,20 +87,12 @@ async def create_token(request: Request) -> Response:
     return _page(request, lang, new_token=secret, new_name=token_name)
 
 
-def _token_id(request: Request) -> int:
-    """The token id in the path; 404 for anything that is not one."""
-    found = whole_number(request.path_params["id"], lo=1)
-    if found is None:
-        raise HTTPException(404)
-    return found
-
-
 @requires("admin")
 async def revoke_confirm(request: Request) -> Response:
     """GET /admin/tokens/{id}/revoke: ask before revoking (a plain page, no script needed)."""
     lang = _lang(request)
     _ = gettext_for(lang).gettext
-    token_id = _token_id(request)
+    token_id = path_id(request)
     with db(request) as session:
         token = next((t for t in tokens.listing(session) if t.id == token_id), None)
         names = {s.id: s.name for s in summaries.services(session)}
@@ -141,7 +132,7 @@ async def revoke_token(request: Request) -> Response:
     """POST /admin/tokens/{id}/revoke: the token stops working at once."""
     form = await request.form()
     lang = _lang(request, form)
-    token_id = _token_id(request)
+    token_id = path_id(request)
     with db(request) as session:
         found = tokens.revoke(session, token_id=token_id, by=request.state.user)
     if found is None:

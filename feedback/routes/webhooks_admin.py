@@ -12,10 +12,9 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from feedback.core.i18n import N_, gettext_for, pick
-from feedback.core.numbers import whole_number
 from feedback.insight import summaries
 from feedback.integrations import webhooks
-from feedback.routes.base import db, language, render, requires
+from feedback.routes.base import db, language, path_id, render, requires
 
 NO_STORE = {"Cache-Control": "no-store"}  # the secret is shown once
 STATUS_LABELS = {"pending": N_("Waiting"), "sent": N_("Sent"), "failed": N_("Given up")}
@@ -83,20 +82,12 @@ async def add_webhook(request: Request) -> Response:
     return _page(request, lang, new_secret=secret, new_url=hook_url)
 
 
-def _webhook_id(request: Request) -> int:
-    """The webhook id in the path; 404 for anything that is not one."""
-    found = whole_number(request.path_params["id"], lo=1)
-    if found is None:
-        raise HTTPException(404)
-    return found
-
-
 @requires("admin")
 async def disable_confirm(request: Request) -> Response:
     """GET /admin/webhooks/{id}/disable: ask before turning it off (no script needed)."""
     lang = _lang(request)
     _ = gettext_for(lang).gettext
-    hook_id = _webhook_id(request)
+    hook_id = path_id(request)
     with db(request) as session:
         hook = next((h for h in webhooks.listing(session) if h.id == hook_id), None)
         names = {s.id: s.name for s in summaries.services(session)}
@@ -129,7 +120,7 @@ async def disable_webhook(request: Request) -> Response:
     form = await request.form()
     lang = _lang(request, form)
     with db(request) as session:
-        found = webhooks.disable(session, webhook_id=_webhook_id(request), by=request.state.user)
+        found = webhooks.disable(session, webhook_id=path_id(request), by=request.state.user)
     if found is None:
         raise HTTPException(404)
     return RedirectResponse(f"/admin/webhooks?lang={lang}&done=disabled", status_code=303)
