@@ -73,7 +73,7 @@ async def revoke_confirm(request: Request) -> Response:
     _ = gettext_for(lang).gettext
     device_id = path_id(request)
     with db(request) as session:
-        device = next((d for d in kiosks.listing(session) if d.id == device_id), None)
+        device = session.get(KioskDevice, device_id)
     if device is None:
         raise HTTPException(404)
     if device.revoked_at is not None:

@@ -94,7 +94,7 @@ async def revoke_confirm(request: Request) -> Response:
     _ = gettext_for(lang).gettext
     token_id = path_id(request)
     with db(request) as session:
-        token = next((t for t in tokens.listing(session) if t.id == token_id), None)
+        token = session.get(ApiToken, token_id)
         names = {s.id: s.name for s in summaries.services(session)}
     if token is None:
         raise HTTPException(404)

@@ -12,6 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from feedback.core.i18n import N_, gettext_for, pick
+from feedback.core.models import Webhook
 from feedback.insight import summaries
 from feedback.integrations import webhooks
 from feedback.routes.base import db, language, path_id, render, requires
@@ -89,7 +90,7 @@ async def disable_confirm(request: Request) -> Response:
     _ = gettext_for(lang).gettext
     hook_id = path_id(request)
     with db(request) as session:
-        hook = next((h for h in webhooks.listing(session) if h.id == hook_id), None)
+        hook = session.get(Webhook, hook_id)
         names = {s.id: s.name for s in summaries.services(session)}
     if hook is None:
         raise HTTPException(404)
