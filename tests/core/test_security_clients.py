@@ -126,6 +126,7 @@ def test_a_forged_forwarded_for_gets_no_fresh_limit(app: Any) -> None:
 
 def test_a_client_leaving_mid_request_logs_the_route_not_its_secret_path() -> None:
     import asyncio
+    import concurrent.futures
     import logging
 
     from starlette.requests import Request
@@ -150,7 +151,10 @@ def test_a_client_leaving_mid_request_logs_the_route_not_its_secret_path() -> No
     logger.addHandler(keep)
     level, logger.level = logger.level, logging.DEBUG
     try:
-        asyncio.run(client_gone(Request(scope), RuntimeError()))
+        # In a thread of its own: once a browser test has run, Playwright's sync API keeps an
+        # event loop running in the main thread and asyncio.run there refuses to start.
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, client_gone(Request(scope), RuntimeError())).result()
     finally:
         logger.removeHandler(keep)
         logger.setLevel(level)
