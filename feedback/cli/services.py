@@ -9,7 +9,7 @@ import sys
 from feedback.cli.common import adder, engine_for, group, settings_from
 from feedback.comments import rebuild as comments_rebuild
 from feedback.core.db import session_scope
-from feedback.insight import rollups, summaries
+from feedback.insight import rollups, scorecards
 from feedback.staff import audit
 from feedback.surveys import service_identity, services
 
@@ -103,7 +103,8 @@ def cmd_services_scorecard(args: argparse.Namespace) -> int:
     """Publish or withdraw a service's public scorecard."""
     settings = settings_from(args)
     with engine_for(settings) as engine, session_scope(engine) as session:
-        found = summaries.set_scorecard(session, service_id=args.service, public=args.state == "on")
+        public = args.state == "on"
+        found = scorecards.set_scorecard(session, service_id=args.service, public=public)
     if found is None:
         print(f"error: no service {args.service!r}", file=sys.stderr)
         return 2

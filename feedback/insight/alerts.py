@@ -28,7 +28,7 @@ from feedback.core.models import AlertSignal, AlertSubscription, Service, StaffU
 from feedback.core.settings import Settings
 from feedback.insight import alert_delivery, queries, watch
 from feedback.insight.alert_delivery import Candidate
-from feedback.insight.summaries import headline_interval
+from feedback.insight.scorecards import headline_interval
 from feedback.staff.auth import can_see_service
 from feedback.surveys import definitions as surveys
 

@@ -12,7 +12,7 @@ from starlette.routing import Route
 
 from feedback.core.i18n import gettext_for
 from feedback.core.models import Service, StaffUser
-from feedback.insight import alert_subscriptions, alerts, summaries, watch
+from feedback.insight import alert_subscriptions, alerts, scorecards, summaries, watch
 from feedback.integrations import webhooks
 from feedback.routes.base import db, language, render, requires
 from feedback.routes.dashboard_kit import wants_json
@@ -159,7 +159,7 @@ async def save_scorecard(request: Request) -> Response:
     if not can_publish(user, service_id):
         raise HTTPException(403)
     with db(request) as session:
-        found = summaries.set_scorecard(
+        found = scorecards.set_scorecard(
             session, service_id=service_id, public=form.get("public") == "on"
         )
         if found is not None:

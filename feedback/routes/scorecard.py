@@ -14,7 +14,7 @@ from starlette.routing import Route
 from feedback.core import local_time
 from feedback.core.i18n import gettext_for, pick
 from feedback.core.models import Question, Service
-from feedback.insight import summaries
+from feedback.insight import scorecards
 from feedback.routes.base import db, language, public, render
 
 
@@ -45,7 +45,7 @@ async def index(request: Request) -> Response:
     """GET /scorecard: the services that publish a scorecard."""
     lang = language(request)
     with db(request) as session:
-        services = summaries.public_services(session)
+        services = scorecards.public_services(session)
     return render(request, "scorecard.html", {"services": services, "card": None}, lang=lang)
 
 
@@ -57,7 +57,7 @@ async def service_card(request: Request) -> Response:
         service = session.get(Service, request.path_params["service"][:40])
         if service is None or not service.public_scorecard:
             raise HTTPException(404)
-        card = summaries.scorecard(
+        card = scorecards.scorecard(
             session,
             service=service,
             today=local_time.today(service.time_zone),
