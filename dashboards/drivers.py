@@ -7,6 +7,7 @@ top-2-box share. A driver that matters much and scores low is the one to work on
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from statistics import median
@@ -19,6 +20,7 @@ from feedback.insight import metrics
 
 ACCENT = "#1d4e89"
 FOCUS = "#9a4a00"
+WRAP = 22  # characters per line of a driver's name on the chart
 
 
 @dataclass(frozen=True)
@@ -117,60 +119,75 @@ def _perf(d: Driver) -> tuple[float | None, float | None, float | None]:
     return d.performance.estimate, d.performance.low, d.performance.high
 
 
+def wrap(label: str, width: int = WRAP) -> str:
+    """A label broken into lines of at most about `width` characters (plotly's <br>)."""
+    return "<br>".join(textwrap.wrap(label, width, break_long_words=False)) or label
+
+
+def _row_height(labels: Sequence[str]) -> int:
+    """Pixels per driver: enough for the longest wrapped label's lines, never under 40."""
+    lines = max((label.count("<br>") + 1 for label in labels), default=1)
+    return max(40, 20 * lines + 12)
+
+
 def figure(drivers: Sequence[Driver], labels: Mapping[str, str]) -> str:
-    """Importance against performance, labelled, with quadrant guides and both intervals."""
+    """Two panels sharing one row per driver, most important first: performance (left) and
+    importance (right), each with its 95% interval and its median as a dashed line.
+
+    One row per driver, with the name wrapped at WRAP characters and the margin grown to fit
+    (automargin), so no two labels can overlap however long the names are, in any language;
+    drivers to work on first are orange diamonds.
+    """
     shown = [
         d for d in drivers if d.importance.r is not None and d.performance.estimate is not None
     ]
     focus = {d.question.question_id for d in priorities(drivers)}
+    names = [wrap(d.question.name) for d in shown]
+    colours = [FOCUS if d.question.question_id in focus else ACCENT for d in shown]
+    symbols = ["diamond" if d.question.question_id in focus else "circle" for d in shown]
     xs = [round(100 * (d.performance.estimate or 0), 1) for d in shown]
-    ys = [round(d.importance.r or 0, 3) for d in shown]
-    fig = go.Figure(
+    rs = [round(d.importance.r or 0, 3) for d in shown]
+    hover = [
+        f"{d.question.name}<br>{labels['performance']}: {x} % (n = {d.performance.n})"
+        f"<br>{labels['importance']}: r = {r} (n = {d.importance.n})"
+        for d, x, r in zip(shown, xs, rs, strict=True)
+    ]
+    marker = {"size": 13, "color": colours, "symbol": symbols}
+    fig = go.Figure([
         go.Scatter(
-            x=xs,
-            y=ys,
-            mode="markers+text",
-            text=[d.question.name for d in shown],
-            textposition="top center",
-            marker={
-                "size": 13,
-                "color": [FOCUS if d.question.question_id in focus else ACCENT for d in shown],
-                "symbol": [
-                    "diamond" if d.question.question_id in focus else "circle" for d in shown
-                ],
-            },
-            error_x=_bars([_perf(d) for d in shown], 100),
-            error_y=_bars(
-                [(d.importance.r, d.importance.low, d.importance.high) for d in shown], 1
-            ),
-            hovertext=[
-                f"{d.question.name}<br>{labels['performance']}: {x} % (n = {d.performance.n})"
-                f"<br>{labels['importance']}: r = {y} (n = {d.importance.n})"
-                for d, x, y in zip(shown, xs, ys, strict=True)
-            ],
-            hoverinfo="text",
-            cliponaxis=False,
-        )
-    )
+            x=xs, y=names, mode="markers", marker=marker, hovertext=hover, hoverinfo="text",
+            error_x=_bars([_perf(d) for d in shown], 100), cliponaxis=False,
+        ),
+        go.Scatter(
+            x=rs, y=names, mode="markers", marker=marker, hovertext=hover, hoverinfo="text",
+            error_x=_bars([(d.importance.r, d.importance.low, d.importance.high)
+                           for d in shown], 1),
+            xaxis="x2", cliponaxis=False,
+        ),
+    ])  # fmt: skip
     split = guides(drivers)
     if split is not None:
-        fig.add_vline(x=round(100 * split[0], 1), line={"color": "#4a4a4a", "dash": "dash"})
-        fig.add_hline(y=round(split[1], 3), line={"color": "#4a4a4a", "dash": "dash"})
+        dash = {"color": "#4a4a4a", "dash": "dash", "width": 1.5}
+        fig.add_vline(x=round(100 * split[0], 1), line=dash)
+        fig.add_shape(type="line", xref="x2", yref="paper", x0=round(split[1], 3),
+                      x1=round(split[1], 3), y0=0, y1=1, line=dash)  # fmt: skip
+    if focus:
         fig.add_annotation(
-            xref="paper", yref="paper", x=0, y=1.0, xanchor="left", yanchor="bottom",
-            text=labels["work_first"], showarrow=False, font={"color": FOCUS, "size": 13},
-        )  # fmt: skip
-        fig.add_annotation(
-            xref="paper", yref="paper", x=1, y=1.0, xanchor="right", yanchor="bottom",
-            text=labels["keep_up"], showarrow=False, font={"color": "#1b1b1b", "size": 13},
+            xref="paper", yref="paper", x=0, y=1, xanchor="left", yanchor="bottom", yshift=8,
+            text="◆ " + labels["work_first"], showarrow=False, font={"color": FOCUS, "size": 13},
         )  # fmt: skip
     fig.update_layout(
-        height=420,
-        margin={"l": 64, "r": 24, "t": 64, "b": 56},
+        height=96 + _row_height(names) * max(1, len(shown)),
+        margin={"l": 8, "r": 24, "t": 40, "b": 56},
         font=FONT,
         plot_bgcolor="#ffffff",
         showlegend=False,
-        xaxis={"title": labels["performance"] + " (%)", "ticksuffix": " %", "gridcolor": "#d0d4da"},
-        yaxis={"title": labels["importance"] + " (r)", "gridcolor": "#d0d4da"},
-    )
+        hovermode="closest",
+        xaxis={"title": labels["performance"] + " (%)", "ticksuffix": " %", "range": [0, 105],
+               "domain": [0, 0.47], "gridcolor": "#d0d4da", "zeroline": False},
+        xaxis2={"title": labels["importance"] + " (r)",
+                "domain": [0.53, 1], "gridcolor": "#d0d4da", "anchor": "y"},
+        yaxis={"automargin": True, "autorange": "reversed", "showgrid": True,
+               "gridcolor": "#eef0f3", "ticklabelstandoff": 6},
+    )  # fmt: skip
     return to_json(fig)

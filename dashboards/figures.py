@@ -20,6 +20,9 @@ SELF_SERVICE = "#1d4e89"
 ASSISTED = "#9a4a00"
 BAND = {"#1d4e89": "rgba(29,78,137,0.18)", "#9a4a00": "rgba(154,74,0,0.18)"}
 PARTIAL = "#5c5f66"  # partial periods: grey hollow diamonds, never joined to the line
+# Small multiples: the y axis runs to 112 % (ticks to 100 %) and titles sit 6 px above panels.
+HEADROOM = 112
+TITLE_LIFT = 6
 FONT = {"family": "Noto Sans, Helvetica Neue, Arial, sans-serif", "size": 14, "color": "#1b1b1b"}
 
 
@@ -224,12 +227,18 @@ def small_multiples(
     rows = max(1, math.ceil(len(panels) / cols))
     grid = copy.deepcopy(_grid(rows, cols, len(panels)))
     for annotation, (title, _) in zip(grid.get("annotations", []), panels, strict=True):
-        annotation.update(text=title, font={"size": 14})
+        # Lifted clear of the plot area, so a title never sits on the panel's top edge.
+        annotation.update(text=title, font={"size": 14}, yshift=TITLE_LIFT)
     for name, axis in grid.items():
         if name.startswith("xaxis"):
             axis.update(xaxis)
         elif name.startswith("yaxis"):
-            axis.update(range=[0, 100], ticksuffix=" %", gridcolor="#d0d4da", dtick=25)
+            # Headroom above 100 %: a line or marker at 100 % stays inside its panel, below
+            # the title; the ticks stop at 100 % so the scale still reads 0-100.
+            axis.update(
+                range=[0, HEADROOM], tickvals=[0, 25, 50, 75, 100], ticksuffix=" %",
+                gridcolor="#d0d4da",
+            )  # fmt: skip
     data = [
         {**trace, "xaxis": f"x{i + 1 if i else ''}", "yaxis": f"y{i + 1 if i else ''}"}
         for i, (_, traces) in enumerate(panels)
@@ -237,7 +246,7 @@ def small_multiples(
     ]
     grid.update(
         height=max(260, 230 * rows),
-        margin={"l": 56, "r": 16, "t": 40, "b": 32},
+        margin={"l": 56, "r": 16, "t": 48, "b": 32},
         font=FONT,
         plot_bgcolor="#ffffff",
         template=_template(),
@@ -255,7 +264,7 @@ def _grid(rows: int, cols: int, panels: int) -> dict[str, Any]:
         shared_yaxes=True,
         shared_xaxes=True,
         subplot_titles=["-"] * panels,
-        vertical_spacing=0.24 / rows,
+        vertical_spacing=0.28 / rows,
         horizontal_spacing=0.04,
     )
     layout = fig.layout.to_plotly_json()

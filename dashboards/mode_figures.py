@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import plotly.graph_objects as go
+from plotly.colors import sample_colorscale, unlabel_rgb
 
+from dashboards.drivers import wrap
 from dashboards.figures import (
     ASSISTED,
     FONT,
@@ -164,52 +167,100 @@ def sankey(links: Sequence[Link], names: Mapping[str, str], labels: Mapping[str,
     return to_json(fig)
 
 
+# Diverging, from below the survey's rate (red) through near-white to above it (blue);
+# readable with the common colour-vision deficiencies (ColorBrewer RdBu).
+DIVERGING = [[0, "#b2182b"], [0.25, "#ef8a62"], [0.5, "#f7f7f7"], [0.75, "#67a9cf"], [1, "#2166ac"]]
+TOO_FEW = "#c4c8ce"  # cells with too few answers: one flat grey, not a value on the scale
+DARK, LIGHT = "#1b1b1b", "#ffffff"
+DARK_RGB = "rgb(27, 27, 27)"
+
+
+def _luminance(rgb: tuple[float, ...]) -> float:
+    """WCAG relative luminance of an sRGB colour given as 0-255 channels."""
+    lin = [(c / 255) / 12.92 if c <= 10 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def ink(position: float) -> str:
+    """Dark or white text, whichever contrasts more with the scale's colour at `position`."""
+    colour = sample_colorscale(DIVERGING, [min(1.0, max(0.0, position))])[0]
+    lum = _luminance(unlabel_rgb(colour))
+    dark = _luminance(unlabel_rgb(DARK_RGB))
+    return DARK if (lum + 0.05) / (dark + 0.05) >= 1.05 / (lum + 0.05) else LIGHT
+
+
+def span(values: Sequence[float], mid: float) -> float:
+    """Half the colour range: the farthest value from the midpoint, at least 10 points, in
+    steps of 5, so the scale is symmetric (equal distances, equal strength of colour)."""
+    far = max((abs(v - mid) for v in values), default=0.0)
+    return max(10.0, 5 * math.ceil(far / 5))
+
+
 def heat(
     channels: Sequence[str],
     questions: Sequence[tuple[int, str]],
     cells: Mapping[tuple[str, int], metrics.Interval],
     names: Mapping[str, str],
     labels: Mapping[str, str],
+    midpoint: float | None = None,
 ) -> str:
-    """Channel by driver: top-2-box share, n in each cell; cells with too few answers greyed."""
+    """Channel by driver: the share of good answers on a diverging scale centred on the
+    survey's overall rate (`midpoint`, 0-1), its value and n printed in each cell; cells with
+    too few answers are a flat grey marked "too few", never a colour of the scale."""
     z: list[list[float | None]] = []
-    fig = go.Figure()
+    few: list[list[float | None]] = []
     for channel in channels:
         row: list[float | None] = []
+        grey: list[float | None] = []
         for qid, _ in questions:
             iv = cells.get((channel, qid))
             ok = iv is not None and metrics.enough_data(iv) and iv.estimate is not None
             row.append(
                 round(100 * iv.estimate, 1) if ok and iv and iv.estimate is not None else None
             )
+            grey.append(0 if iv is not None and iv.n and not ok else None)
         z.append(row)
-    xs = [name for _, name in questions]
+        few.append(grey)
+    mid = round(100 * midpoint, 1) if midpoint is not None else 50.0
+    half = span([v for row in z for v in row if v is not None], mid)
+    xs = [wrap(name, 16) for _, name in questions]
     ys = [names.get(c, c) for c in channels]
-    fig.add_trace(
+    bar = {
+        "title": {"text": labels["heat_scale"], "side": "right"},
+        "tickvals": [mid - half, mid, mid + half],
+        "ticktext": [
+            f"{mid - half:.0f} %", f"{labels['heat_mid']} {mid:.0f} %", f"{mid + half:.0f} %"
+        ],
+        "thickness": 14, "outlinewidth": 0, "len": 1, "lenmode": "fraction",
+    }  # fmt: skip
+    fig = go.Figure([
         go.Heatmap(
-            z=z, x=xs, y=ys, zmin=0, zmax=100, xgap=2, ygap=2,
-            # Light enough for dark text everywhere (contrast over 6:1); numbers carry the detail.
-            colorscale=[[0, "#f4f7fb"], [1, "#7fa3d1"]],
-            showscale=False,
-            hoverinfo="skip",
-        )
-    )  # fmt: skip
-    for channel, y in zip(channels, ys, strict=True):
-        for (qid, _), x in zip(questions, xs, strict=True):
+            z=z, x=xs, y=ys, zmin=mid - half, zmax=mid + half, xgap=3, ygap=3,
+            colorscale=DIVERGING, colorbar=bar, hoverinfo="skip",
+        ),
+        go.Heatmap(
+            z=few, x=xs, y=ys, zmin=0, zmax=1, xgap=3, ygap=3, showscale=False,
+            colorscale=[[0, TOO_FEW], [1, TOO_FEW]], hoverinfo="skip",
+        ),
+    ])  # fmt: skip
+    for channel, y, values in zip(channels, ys, z, strict=True):
+        for (qid, _), x, value in zip(questions, xs, values, strict=True):
             iv = cells.get((channel, qid))
             if iv is None or iv.n == 0:
                 continue
-            ok = metrics.enough_data(iv) and iv.estimate is not None
-            value = round(100 * (iv.estimate or 0))
-            text = f"{value} %<br>n = {iv.n}" if ok else f"n = {iv.n}<br>{labels['too_few']}"
+            if value is None:
+                text, colour = f"n = {iv.n}<br>{labels['too_few']}", DARK
+            else:
+                text = f"{round(value):.0f} %<br>n = {iv.n}"
+                colour = ink(0.5 + (value - mid) / (2 * half))
             fig.add_annotation(
-                x=x, y=y, text=text, showarrow=False, font={"size": 12, "color": "#1b1b1b"}
+                x=x, y=y, text=text, showarrow=False, font={"size": 13, "color": colour}
             )  # fmt: skip
     fig.update_layout(
-        height=90 + 52 * max(1, len(channels)),
-        margin={"l": 8, "r": 8, "t": 40, "b": 56},
+        height=110 + 56 * max(1, len(channels)),
+        margin={"l": 8, "r": 8, "t": 16, "b": 56},
         font=FONT,
-        plot_bgcolor="#e6e8eb",
+        plot_bgcolor="#ffffff",
     )
     fig.update_yaxes(automargin=True, autorange="reversed", showgrid=False, zeroline=False)
     fig.update_xaxes(automargin=True, side="bottom", showgrid=False, zeroline=False)

@@ -200,3 +200,11 @@ def heat(
                 cell[1] += n
                 cell[0] += n if value in series.SUCCESS[kind] else 0
     return {key: metrics.wilson(x, n) for key, (x, n) in tallies.items()}
+
+
+def overall_rate(cells: Mapping[tuple[str, int], metrics.Interval]) -> float | None:
+    """The survey's rate over the whole heat map: good answers over all answers, every channel
+    and question together (the heat map's colours are centred on it)."""
+    n = sum(iv.n for iv in cells.values())
+    good = sum(round((iv.estimate or 0) * iv.n) for iv in cells.values())
+    return good / n if n else None

@@ -226,9 +226,11 @@ async def channels_page(request: Request) -> Response:
         if any(key[1] == q for key in cells)
     ]
     rows_shown = [c for c in survey.channels if any((c, q) in cells for q, _ in columns)]
-    context.update(heat_columns=columns, heat_rows=rows_shown, cells=cells)
+    midpoint = modes.overall_rate(cells)
+    context.update(heat_columns=columns, heat_rows=rows_shown, cells=cells, heat_mid=midpoint)
     if len(columns) > 1 and rows_shown:
-        context["fig_heat"] = mode_figures.heat(rows_shown, columns, cells, names, labels)
+        context["fig_heat"] = mode_figures.heat(rows_shown, columns, cells, names, labels, midpoint)
+    data["heat_midpoint"] = None if midpoint is None else round(100 * midpoint, 1)
     data["shares"] = [
         {"period": s.period.isoformat(), "partial": s.partial, **s.counts}
         for s in context.get("shares", [])

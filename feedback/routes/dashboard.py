@@ -22,7 +22,7 @@ from feedback.core.i18n import pick
 from feedback.core.models import Question, Service, StaffUser
 from feedback.insight import comments, queries
 from feedback.reach import report as reach_report
-from feedback.routes import methods, survey_page
+from feedback.routes import dashboard_services, methods, survey_page
 from feedback.routes.base import db, language, requires
 from feedback.routes.dashboard_kit import (
     measure_labels,
@@ -177,4 +177,5 @@ routes = [
     Route(
         "/dashboard/surveys/{survey}", requires(*auth.DASHBOARD_ROLES)(survey_page.survey_detail)
     ),
+    *dashboard_services.routes,
 ]

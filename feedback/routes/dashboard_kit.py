@@ -98,5 +98,7 @@ def figure_labels(lang: str) -> dict[str, str]:
         not_judged=_("Not judged"),
         signal=_("Outside the expected range"),
         not_enough=_("not enough data"),
+        heat_scale=_("Share of good answers"),
+        heat_mid=_("survey overall"),
     )
     return labels

@@ -217,20 +217,22 @@ def test_small_multiples_are_the_figure_plotly_would_build(count: int) -> None:
         shared_yaxes=True,
         shared_xaxes=True,
         subplot_titles=[title for title, _ in panels],
-        vertical_spacing=0.24 / rows,
+        vertical_spacing=0.28 / rows,
         horizontal_spacing=0.04,
     )
     for i, (_, traces) in enumerate(panels):
         for trace in traces:
             fig.add_trace(trace, row=i // cols + 1, col=i % cols + 1)
-    fig.update_yaxes(range=[0, 100], ticksuffix=" %", gridcolor="#d0d4da", dtick=25)
+    fig.update_yaxes(
+        range=[0, 112], tickvals=[0, 25, 50, 75, 100], ticksuffix=" %", gridcolor="#d0d4da"
+    )
     fig.update_xaxes(showgrid=False, **months)
     fig.update_layout(
         height=max(260, 230 * rows),
-        margin={"l": 56, "r": 16, "t": 40, "b": 32},
+        margin={"l": 56, "r": 16, "t": 48, "b": 32},
         font=FONT,
         plot_bgcolor="#ffffff",
         hovermode="closest",
     )
-    fig.update_annotations(font={"size": 14})
+    fig.update_annotations(font={"size": 14}, yshift=6)
     assert json.loads(built) == json.loads(fig.to_json())

@@ -40,11 +40,12 @@ def test_driver_chart_matches_the_answers(staff: TestClient, app: Any, lang: str
     r_time = statistics.correlation([r[1] for r in ROWS], sat)
     r_court = statistics.correlation([r[2] for r in ROWS], sat)
     assert r_time > 0.8 and abs(r_court) < 0.3
-    trace = figure(html.text, "fig-drivers")["data"][0]
+    performance, importance = figure(html.text, "fig-drivers")["data"]
     names = ["Timeliness", "Courtesy"] if lang == "en" else ["Rapidité", "Courtoisie"]
-    assert trace["text"] == names  # most important first; unanswered drivers left out
-    assert trace["x"] == [50.0, 87.5]  # 4 of 8 and 7 of 8 answered 4 or 5
-    assert trace["y"] == [round(r_time, 3), round(r_court, 3)]
+    # One row per driver, most important first; unanswered drivers left out.
+    assert performance["y"] == importance["y"] == names
+    assert performance["x"] == [50.0, 87.5]  # 4 of 8 and 7 of 8 answered 4 or 5
+    assert importance["x"] == [round(r_time, 3), round(r_court, 3)]
     first = text_of(section(html.text, "first-title"))
     assert names[0] in first and names[1] not in first
     table = text_of(section(html.text, "matrix-title"))
@@ -123,6 +124,9 @@ def test_heat_map_colours_cells_with_enough_answers(staff: TestClient, app: Any)
     html = staff.get(f"/dashboard/channels?survey={app.state.ids['counter']}&{RANGE}").text
     heat = figure(html, "fig-heat")["data"][0]
     assert heat["z"] == [[75.0, 75.0]]
+    # Diverging, centred on the survey's overall rate (90 of 120 on both questions: 75 %).
+    assert heat["zmin"] + heat["zmax"] == 150 and heat["zmax"] - heat["zmin"] >= 20
+    assert heat["colorbar"]["ticktext"][1] == "survey overall 75 %"
     numbers = text_of(section(html, "heat-title"))
     assert "75 % (67 % – 82 %) (n = 120)" in numbers
 
