@@ -1,4 +1,5 @@
-"""Term and comment counts read from the daily aggregates: O(days x terms), not O(comments)."""
+"""Term and comment counts read from the aggregates: O(months + edge days) x terms, not
+O(comments) (see comments.covering)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,15 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from feedback.comments.index import ALL
+from feedback.comments import covering
+from feedback.comments.tallies import ALL
 from feedback.core import local_time
-from feedback.core.models import CommentTermDay, CommentThemeDay
+from feedback.core.models import (
+    CommentTermDay,
+    CommentTermMonth,
+    CommentThemeDay,
+    CommentThemeMonth,
+)
 
 TOP = 8
 MAX_PERIODS = 40  # a ten-year window by month; older periods are left out
@@ -29,16 +36,16 @@ class Slice:
     language: str | None = None
 
 
-def _where(model: type[CommentTermDay] | type[CommentThemeDay], part: Slice) -> list[Any]:
-    where: list[Any] = [
-        col(model.survey_id) == part.survey_id,
-        col(model.day) >= part.first,
-        col(model.day) <= part.last,
-    ]
-    if part.channels:
-        where.append(col(model.channel).in_(part.channels))
-    if part.language:
-        where.append(col(model.language) == part.language)
+def _filter(part: Slice, language: str | None = None) -> covering.Filter:
+    """The slice's conditions other than dates, on the daily or the monthly model."""
+
+    def where(model: Any) -> list[Any]:
+        out: list[Any] = [col(model.survey_id) == part.survey_id]
+        if part.channels:
+            out.append(col(model.channel).in_(part.channels))
+        out += [col(model.language) == lang for lang in (part.language, language) if lang]
+        return out
+
     return where
 
 
@@ -48,12 +55,15 @@ def top_terms(
     """The `n` terms most comments mention, per language, ties alphabetical."""
     out: dict[str, list[tuple[str, int]]] = {}
     for lang in languages:
-        total = func.sum(CommentTermDay.n)
+        where = _filter(part, lang)
+        rows = covering.rows(
+            CommentTermDay, CommentTermMonth, ["term", "n"], where, part.first, part.last
+        )
+        total = func.sum(rows.c.n)
         stmt = (
-            select(col(CommentTermDay.term), total)
-            .where(*_where(CommentTermDay, part), col(CommentTermDay.language) == lang)
-            .group_by(col(CommentTermDay.term))
-            .order_by(total.desc(), col(CommentTermDay.term))
+            select(rows.c.term, total)
+            .group_by(rows.c.term)
+            .order_by(total.desc(), rows.c.term)
             .limit(n)
         )
         out[lang] = [(term, int(count)) for term, count in session.execute(stmt)]
@@ -62,11 +72,16 @@ def top_terms(
 
 def comments_by_language(session: Session, part: Slice) -> dict[str, int]:
     """How many comments there are in each language."""
-    stmt = (
-        select(col(CommentThemeDay.language), func.sum(CommentThemeDay.n))
-        .where(*_where(CommentThemeDay, part), col(CommentThemeDay.theme_id) == ALL)
-        .group_by(col(CommentThemeDay.language))
+    where = _filter(part)
+    rows = covering.rows(
+        CommentThemeDay,
+        CommentThemeMonth,
+        ["language", "n"],
+        lambda m: [*where(m), col(m.theme_id) == ALL],
+        part.first,
+        part.last,
     )
+    stmt = select(rows.c.language, func.sum(rows.c.n)).group_by(rows.c.language)
     return {lang: int(n) for lang, n in session.execute(stmt)}
 
 

@@ -4,29 +4,25 @@ Storing a response calls `add_many` in the same transaction (a few statements pe
 whatever its size); amending one calls `reindex_responses`; hiding a comment and the
 retention purge call `forget`. Deleting an answer by any other path still deletes its inbox
 row and search entry (ON DELETE CASCADE and, on SQLite, the triggers of migration 0011).
+The term and theme counts themselves are kept by comments.tallies.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
-from feedback.comments import text, urgent
-from feedback.core import local_time
+from feedback.comments import tallies, text, urgent
 from feedback.core.catalog import SCALE_RANGES
 from feedback.core.models import (
     Answer,
     Comment,
-    CommentTermDay,
     CommentTheme,
-    CommentThemeDay,
     Question,
     Response,
     Service,
@@ -35,7 +31,6 @@ from feedback.core.models import (
 from feedback.insight.rollups import Counted
 from feedback.surveys.definitions import headline_question
 
-ALL = 0  # CommentThemeDay's theme id for all comments (the denominator of theme shares)
 _BATCH = 500
 
 
@@ -129,15 +124,6 @@ _PLACES = (
 _INSERT = insert(Comment)
 
 
-def _zones(session: Session, service_ids: Iterable[str]) -> dict[str, str]:
-    """Each service's time zone: counts are kept per local day, as every page shows days."""
-    wanted = sorted(set(service_ids))
-    if not wanted:
-        return {}
-    stmt = select(col(Service.id), col(Service.time_zone)).where(col(Service.id).in_(wanted))
-    return {service_id: zone for service_id, zone in session.execute(stmt)}
-
-
 def add(
     session: Session, incoming: Sequence[Incoming], zones: dict[str, str] | None = None
 ) -> None:
@@ -158,86 +144,7 @@ def add(
             }
         )  # fmt: skip
     session.connection().execute(_INSERT, rows)
-    count(session, incoming, +1, zones)
-
-
-def count(
-    session: Session, comments: Sequence[Incoming], sign: int, zones: dict[str, str] | None = None
-) -> None:
-    """Add (or take back) the comments' term counts and their all-comments day counts."""
-    term_counts: Counter[tuple[str, date, str, str, str]] = Counter()
-    if zones is None:
-        zones = _zones(session, {c.service_id for c in comments})
-    for c in comments:
-        day = local_time.local_day(c.submitted_at, zones.get(c.service_id))
-        for term in text.terms(c.text, c.language):
-            term_counts[(c.survey_id, day, c.channel, c.language, term)] += sign
-    terms = [
-        {"survey_id": s, "day": d, "channel": ch, "language": lang, "term": t, "n": n}
-        for (s, d, ch, lang, t), n in term_counts.items()
-    ]
-    upsert(session, CommentTermDay, ["survey_id", "day", "channel", "language", "term"], terms)
-    add_theme_days(session, [(c, ALL) for c in comments], sign, zones)
-
-
-def add_theme_days(
-    session: Session,
-    items: Sequence[tuple[Any, int]],
-    sign: int,
-    zones: dict[str, str] | None = None,
-) -> None:
-    """Add (sign +1) or take back (-1) comments (Incoming or Comment) under their theme."""
-    sums: dict[tuple[str, date, str, str, int], list[float]] = {}
-    if zones is None:
-        zones = _zones(session, {c.service_id for c, _ in items})
-    for c, theme_id in items:
-        day = local_time.local_day(c.submitted_at, zones.get(c.service_id))
-        key = (c.survey_id, day, c.channel, c.language, theme_id)
-        acc = sums.setdefault(key, [0, 0, 0.0, 0.0])
-        acc[0] += sign
-        if c.score_pct is not None:
-            acc[1] += sign
-            acc[2] += sign * c.score_pct
-            acc[3] += sign * c.score_pct * c.score_pct
-    rows = [
-        {"survey_id": s, "day": d, "channel": ch, "language": lang, "theme_id": t,
-         "n": int(a[0]), "scored": int(a[1]), "score_sum": a[2], "score_sq": a[3]}
-        for (s, d, ch, lang, t), a in sums.items()
-    ]  # fmt: skip
-    upsert(
-        session,
-        CommentThemeDay,
-        ["survey_id", "day", "channel", "language", "theme_id"],
-        rows,
-        ("n", "scored", "score_sum", "score_sq"),
-    )
-
-
-_UPSERTS: dict[tuple[str, str], Any] = {}
-
-
-def upsert(
-    session: Session,
-    model: Any,
-    keys: list[str],
-    rows: list[dict[str, Any]],
-    adds: tuple[str, ...] = ("n",),
-) -> None:
-    """Add each row's counts to its aggregate row, in one statement for all rows."""
-    if not rows:
-        return
-    table = model.__table__
-    dialect = session.get_bind().dialect.name
-    stmt = _UPSERTS.get((dialect, table.name))
-    if stmt is None:
-        make = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        stmt = make(table)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=keys, set_={a: table.c[a] + stmt.excluded[a] for a in adds}
-        )
-        _UPSERTS[(dialect, table.name)] = stmt
-    for start in range(0, len(rows), _BATCH * 4):
-        session.connection().execute(stmt, rows[start : start + _BATCH * 4])
+    tallies.count(session, incoming, +1, zones)
 
 
 def stored(session: Session, answer_ids: Sequence[int]) -> list[tuple[Incoming, list[int]]]:
@@ -272,11 +179,9 @@ def forget(session: Session, answer_ids: Sequence[int]) -> int:
     found = stored(session, sorted(set(answer_ids)))
     if not found:
         return 0
-    count(session, [c for c, _ in found], -1)
-    add_theme_days(session, [(c, t) for c, ts in found for t in ts], -1)
-    # Counts that reach zero are left out, as if never kept.
-    session.execute(delete(CommentTermDay).where(col(CommentTermDay.n) <= 0))
-    session.execute(delete(CommentThemeDay).where(col(CommentThemeDay.n) <= 0))
+    tallies.count(session, [c for c, _ in found], -1)
+    tallies.add_theme_days(session, [(c, t) for c, ts in found for t in ts], -1)
+    tallies.prune(session, {c.survey_id for c, _ in found})
     ids = [c.answer_id for c, _ in found]
     for start in range(0, len(ids), _BATCH):
         chunk = ids[start : start + _BATCH]

@@ -12,14 +12,12 @@ from datetime import datetime
 from sqlalchemy import delete, insert, select, update
 from sqlmodel import Session, col
 
-from feedback.comments import classifier, index
+from feedback.comments import classifier, index, tallies
 from feedback.comments.index import Incoming
 from feedback.core.models import (
     Answer,
     Comment,
-    CommentTermDay,
     CommentTheme,
-    CommentThemeDay,
     Question,
     Response,
     Survey,
@@ -112,7 +110,7 @@ def _suggest(
     if rows:
         session.execute(insert(CommentTheme), rows)
     themed = [(c, t) for c in chunk for t, _p in cache[c.text]]
-    index.add_theme_days(session, themed, +1)
+    tallies.add_theme_days(session, themed, +1)
     ids = [c.answer_id for c in chunk]
     for start in range(0, len(ids), 500):
         session.execute(
@@ -130,7 +128,8 @@ def rebuild(session: Session, *, first_answer: int | None = None, classify: bool
     notes, confirmed themes) included: for repairs of a damaged index.
     """
     if first_answer is None:
-        for model_ in (CommentTheme, CommentThemeDay, CommentTermDay, Comment):
+        tallies.clear(session)
+        for model_ in (CommentTheme, Comment):
             session.execute(delete(model_))
     model = classifier.current(session) if classify else None
     cache: dict[str, list[tuple[int, float]]] = {}
@@ -150,8 +149,7 @@ def recount_service(session: Session, *, service_id: str) -> int:
     the comments, their themes and follow-up stay as they are. How many were counted."""
     stmt = select(col(Survey.id)).where(col(Survey.service_id) == service_id)
     survey_ids = list(session.scalars(stmt))
-    for model_ in (CommentTermDay, CommentThemeDay):
-        session.execute(delete(model_).where(col(model_.survey_id).in_(survey_ids)))
+    tallies.clear(session, survey_ids)
     ids = list(
         session.scalars(
             select(col(Comment.answer_id))
@@ -161,6 +159,6 @@ def recount_service(session: Session, *, service_id: str) -> int:
     )
     for start in range(0, len(ids), CHUNK):
         found = index.stored(session, ids[start : start + CHUNK])
-        index.count(session, [c for c, _ in found], +1)
-        index.add_theme_days(session, [(c, t) for c, themes in found for t in themes], +1)
+        tallies.count(session, [c for c, _ in found], +1)
+        tallies.add_theme_days(session, [(c, t) for c, themes in found for t in themes], +1)
     return len(ids)

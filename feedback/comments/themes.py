@@ -2,7 +2,7 @@
 
 A comment may carry several themes. Suggested ones come from the classifier; once staff save
 a comment's themes, those are confirmed (the classifier learns from them) and suggestions
-on it go. Every change keeps the daily theme counts in step (trends read only those).
+on it go. Every change keeps the daily and monthly theme counts in step (trends read only those).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from sqlalchemy import delete, select, update
 from sqlmodel import Session, col
 
-from feedback.comments.index import add_theme_days
+from feedback.comments.tallies import add_theme_days
 from feedback.core.models import Comment, CommentTheme, Theme
 
 # fmt: off
@@ -84,7 +84,7 @@ def rename(session: Session, theme: Theme, name: dict[str, str]) -> None:
 
 
 def _retag(session: Session, pairs: Sequence[tuple[int, int]], sign: int) -> None:
-    """Count (answer, theme) pairs in or out of the daily theme counts."""
+    """Count (answer, theme) pairs in or out of the theme counts."""
     if not pairs:
         return
     ids = sorted({a for a, _ in pairs})

@@ -1,7 +1,8 @@
 """Theme trends: each theme's share of comments over time and by channel, with Wilson
 intervals, and how the headline score differs between comments with and without it.
 
-Read from the daily theme counts (CommentThemeDay), so the cost is O(days x themes x
+Read from the theme counts (whole months from CommentThemeMonth, the days at the edges from
+CommentThemeDay: comments.covering), so the cost is O((months + edge days) x themes x
 channels) whatever the number of comments. A theme's share counts each comment once per
 theme (a comment may carry several themes, so shares do not add up to 100 %). Themes are
 those staff confirmed plus the classifier's suggestions on comments not yet reviewed.
@@ -19,9 +20,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from feedback.comments.index import ALL
+from feedback.comments import covering
+from feedback.comments.tallies import ALL
 from feedback.core import local_time
-from feedback.core.models import CommentThemeDay, Theme
+from feedback.core.models import CommentThemeDay, CommentThemeMonth, Theme
 from feedback.insight.distributions import t_quantile
 from feedback.insight.intervals import Interval, wilson
 
@@ -120,24 +122,28 @@ class Trends:
 
 def _grouped(
     session: Session,
-    by: Any,
+    by: str | None,
     survey_ids: Sequence[str],
     first: date,
     last: date,
     channels: Sequence[str],
+    months: bool = True,
 ) -> list[Any]:
-    """Sums of the daily theme counts grouped in SQL by theme and `by` (a column or None)."""
-    t = CommentThemeDay
-    keys = [col(t.theme_id)] + ([by] if by is not None else [])
-    sums = [func.sum(t.n), func.sum(t.scored), func.sum(t.score_sum), func.sum(t.score_sq)]
-    stmt = (
-        select(*keys, *sums)
-        .where(col(t.survey_id).in_(survey_ids), col(t.day) >= first, col(t.day) <= last)
-        .group_by(*keys)
-    )
-    if channels:
-        stmt = stmt.where(col(t.channel).in_(channels))
-    return list(session.execute(stmt).all())
+    """Sums of the theme counts grouped in SQL by theme and `by` ("at": the row's day or
+    month, "channel", or None); daily rows only when `months` is False."""
+
+    def where(model: Any) -> list[Any]:
+        out = [col(model.survey_id).in_(survey_ids)]
+        if channels:
+            out.append(col(model.channel).in_(channels))
+        return out
+
+    names = ["theme_id", "channel", "n", "scored", "score_sum", "score_sq"]
+    month_model = CommentThemeMonth if months else None
+    rows = covering.rows(CommentThemeDay, month_model, names, where, first, last)
+    keys = [rows.c.theme_id] + ([rows.c[by]] if by is not None else [])
+    sums = [func.sum(rows.c[n]) for n in names[2:]]
+    return list(session.execute(select(*keys, *sums).group_by(*keys)).all())
 
 
 def trends(
@@ -150,19 +156,21 @@ def trends(
     channels: Sequence[str] = (),
 ) -> Trends:
     """Each theme's share overall, per period and per channel, and its score gap."""
-    # Three small grouped reads (per theme; per theme and day; per theme and channel), so
-    # the rows handed to Python are O(themes x days), whatever the number of surveys.
+    # Three small grouped reads (per theme; per theme and day or month; per theme and
+    # channel), so the rows handed to Python are O(themes x days), whatever the surveys.
     args = (survey_ids, first, last, channels)
     totals = {
         theme_id: Moments(int(n or 0), int(scored or 0), float(total or 0), float(sq or 0))
         for theme_id, n, scored, total, sq in _grouped(session, None, *args)
     }
     by_period: dict[tuple[int, date], int] = defaultdict(int)
-    for theme_id, day, n, *_ in _grouped(session, col(CommentThemeDay.day), *args):
+    # Months and quarters are made of whole months; weeks and days need the daily rows.
+    whole = grain in ("month", "quarter")
+    for theme_id, day, n, *_ in _grouped(session, "at", *args, months=whole):
         by_period[(theme_id, local_time.period_start(date.fromisoformat(str(day)), grain))] += n
     by_channel: dict[tuple[int, str], int] = {
         (theme_id, channel): int(n or 0)
-        for theme_id, channel, n, *_ in _grouped(session, col(CommentThemeDay.channel), *args)
+        for theme_id, channel, n, *_ in _grouped(session, "channel", *args)
     }
     everything = totals.get(ALL, Moments())
     periods = sorted({p for t, p in by_period if t == ALL})

@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from test_dashboard_views import csrf, submit
 
 from feedback.comments import classifier, themes
-from feedback.comments.index import ALL
+from feedback.comments.tallies import ALL
 from feedback.core.db import session_scope
 from feedback.core.models import AuditEntry, Comment, CommentTheme, CommentThemeDay, Theme
 

@@ -122,6 +122,36 @@ class CommentThemeDay(SQLModel, table=True):
     score_sq: float = 0.0
 
 
+class CommentTermMonth(SQLModel, table=True):
+    """CommentTermDay summed over each local month (`month` is its first day): a period of
+    whole months reads one row per term and month instead of one per day."""
+
+    __tablename__ = "comment_term_month"
+
+    survey_id: str = Field(foreign_key="survey.id", primary_key=True, max_length=16)
+    month: date = Field(primary_key=True)
+    channel: str = Field(primary_key=True, max_length=20)
+    language: str = Field(primary_key=True, max_length=8)
+    term: str = Field(primary_key=True, max_length=60)
+    n: int = 0
+
+
+class CommentThemeMonth(SQLModel, table=True):
+    """CommentThemeDay summed over each local month (`month` is its first day)."""
+
+    __tablename__ = "comment_theme_month"
+
+    survey_id: str = Field(foreign_key="survey.id", primary_key=True, max_length=16)
+    month: date = Field(primary_key=True)
+    channel: str = Field(primary_key=True, max_length=20)
+    language: str = Field(primary_key=True, max_length=8)
+    theme_id: int = Field(primary_key=True)
+    n: int = 0
+    scored: int = 0
+    score_sum: float = 0.0
+    score_sq: float = 0.0
+
+
 class ThemeModel(SQLModel, table=True):
     """The theme classifier last trained, kept in the database so every worker shares it."""
 
