@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from feedback.answers import bulk, intake
+from feedback.answers import bulk, bulk_store, intake
 from feedback.surveys import definitions as surveys
 
 FIXED = ("id", "channel", "language", "touchpoint", "submitted_at")
@@ -132,7 +132,7 @@ def import_csv(
             continue  # a blank line between forms
         lines.append(line)
         items.append(_item(row, line, digest, kinds, survey.id))
-    results = bulk.store_many(session, items=items, lang="en", dry_run=dry_run)
+    results = bulk_store.store_many(session, items=items, lang="en", dry_run=dry_run)
     report = Report()
     for result in results:
         if result.status == 201:

@@ -273,14 +273,14 @@ def test_paged_read_walks_every_response_once(client: TestClient, app: Any) -> N
 def test_a_key_stored_meanwhile_by_another_request_is_a_replay(
     client: TestClient, app: Any, monkeypatch: Any
 ) -> None:
-    from feedback.answers import bulk
+    from feedback.answers import bulk_store
 
     token = make_token(app, ["ingest"])
     batch = items(app.state.ids["counter"], 5)
     send(client, token, batch[:2])
     before = aggregates(app)
     # As if another request stored items 0 and 1 after this one looked for known keys.
-    monkeypatch.setattr(bulk._Surveys, "known", lambda self, items: {})
+    monkeypatch.setattr(bulk_store._Surveys, "known", lambda self, items: {})
     body = send(client, token, batch)
     assert [r["status"] for r in body["results"]] == [200, 200, 201, 201, 201]
     assert count(app) == 5
