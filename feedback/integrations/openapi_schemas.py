@@ -78,6 +78,15 @@ SCHEMAS: dict[str, Any] = {
                         "description": "personal_information (a preview): the kinds found; "
                         "`fields` holds each comment as it would be stored.",
                     },
+                    "link": {
+                        **_obj(
+                            ["href", "text"],
+                            {"href": {"type": "string"}, "text": {"type": "string"}},
+                        ),
+                        "description": "origin_not_allowed on a survey's definition: the hosted "
+                        "survey, for the widget to offer instead; `message` names the command "
+                        "that allows the site.",
+                    },
                 },
             )
         },

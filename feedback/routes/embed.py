@@ -12,11 +12,12 @@ from starlette.routing import Route
 
 from feedback.answers import admission, amend, intake, protect
 from feedback.core import client_keys
+from feedback.core.catalog import CHANNELS
 from feedback.core.i18n import gettext_for
 from feedback.core.models import Survey
 from feedback.routes.base import api_error, db, language, open_survey, public
 from feedback.surveys import definitions as surveys
-from feedback.surveys import services
+from feedback.surveys import services, snippets
 
 EMBED_JS = Path(__file__).parent.parent / "static" / "embed.js"
 
@@ -52,6 +53,35 @@ def _guard(request: Request, survey: Survey) -> protect.Guard:
     settings = request.app.state.settings
     ip = client_keys.client_address(request, settings)
     return protect.widget_guard(request.app.state.engine, survey=survey, ip=ip, settings=settings)
+
+
+def _not_allowed_here(request: Request, survey: Survey, lang: str) -> Response:
+    """The refusal a site that is not allowed may read (the definition stays private): a link
+    to the hosted survey, so the person can still answer, and for the publisher the command
+    that allows the site. The widget sends its language, channel and touchpoint."""
+    _ = gettext_for(lang).gettext
+    origin = request.headers.get("origin", "")
+    params = request.query_params
+    channel = params.get("channel")
+    touchpoint = (params.get("touchpoint") or "").strip()
+    href = snippets.hosted_url(
+        request.app.state.settings.base_url,
+        survey.id,
+        lang=lang,
+        channel=channel if channel in CHANNELS and channel in survey.channels else None,
+        touchpoint=touchpoint if len(touchpoint) <= intake.TOUCHPOINT_MAX else None,
+    )
+    message = _(
+        "This site (%(origin)s) may not show survey %(survey)s. To allow it, run: "
+        "feedback surveys allow-origin %(survey)s %(origin)s"
+    ) % {"origin": origin, "survey": survey.id}
+    body = {
+        "code": "origin_not_allowed",
+        "message": message,
+        "link": {"href": href, "text": _("Answer our short survey")},
+    }
+    headers = {"Vary": "Origin", "Access-Control-Allow-Origin": origin}
+    return JSONResponse({"error": body}, status_code=403, headers=headers)
 
 
 @public("the widget script loaded by any allowed host page")
@@ -94,8 +124,7 @@ async def survey_definition(request: Request) -> Response:
             return _error(request, survey, closed)
         assert survey is not None
         if not _origin_allowed(request, survey):
-            message = gettext_for(lang).gettext("This site may not show this survey.")
-            return api_error(403, "origin_not_allowed", message, headers={"Vary": "Origin"})
+            return _not_allowed_here(request, survey, lang)
         body = surveys.definition(survey, surveys.questions_of(session, survey.id))
         body["service"] = services.public_identity(services.get(session, survey.service_id))
     headers = {**_cors(request, survey), "Cache-Control": "no-cache"}

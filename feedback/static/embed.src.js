@@ -1,26 +1,33 @@
 /* Feedback survey widget: the readable source of the served embed.js, which is this file
- * through rjsmin (tests/test_widget_size.py checks they match; rebuild the served file with
- * `python tests/test_widget_size.py`). Snippet:
+ * through terser -c -m (tests/answers/test_widget_size.py checks they match; rebuild the served
+ * file with `npm ci --prefix tools/widget && npm run --prefix tools/widget build`). Snippet:
  * <script async src="https://HOST/embed.js" data-survey="ID" data-channel="web"></script>
- * Attributes: data-lang, data-touchpoint, data-target, data-mode (inline|button), data-trigger.
- * Theme: --fb-accent, --fb-bg, --fb-fg, --fb-font, --fb-size, --fb-radius. See docs/embedding.md. */
+ * Attributes: data-lang, data-touchpoint, data-target, data-mode (inline|button), data-trigger,
+ * data-theme (light|dark), data-font (own). Theme: --fb-accent, --fb-bg, --fb-fg, --fb-font,
+ * --fb-size, --fb-radius, --fb-control. See docs/embedding.md. */
 (() => {
   const D = document, OB = "fb-outbox", RANGE = { rating5: [1, 5], ces7: [1, 7], nps: [0, 10] };
   // Messages, one letter a key to save bytes: N the language's name, R required, S send, X next,
-  // F " of ", A ask, P problem, E failed, Y thank you, B tab, C close, V saved, W waiting.
+  // F " of ", A/M/G a missing answer (choice, checklist, text: the hosted page's words), P problem,
+  // E failed, Y thank you, B tab, C close, V saved, W waiting.
   const T = {
-    en: { N: "English", R: "(required)", S: "Send", X: "Next", F: " of ", A: "Answer this question: ",
+    en: { N: "English", R: "(required)", S: "Send", X: "Next", F: " of ", A: "Choose an answer: ", multi: "Choose at least one answer: ",
+      text: "Enter your answer: ",
       P: "There is a problem", E: "Sorry, your feedback could not be sent.", Y: "Thank you. Your feedback was sent.",
       B: "Feedback", C: "Close", V: "Answer saved.", W: "Not sent yet. We will keep trying." },
-    fr: { N: "Français", R: "(obligatoire)", S: "Envoyer", X: "Suivant", F: " de ", A: "Répondez à cette question : ",
+    fr: { N: "Français", R: "(obligatoire)", S: "Envoyer", X: "Suivant", F: " de ", A: "Choisissez une réponse : ",
+      multi: "Choisissez au moins une réponse : ", text: "Écrivez votre réponse : ",
       P: "Il y a un problème", E: "Désolé, vos commentaires n'ont pas pu être envoyés.",
       Y: "Merci. Vos commentaires ont été envoyés.", B: "Rétroaction", C: "Fermer",
       V: "Réponse enregistrée.", W: "Pas encore envoyé. Nous réessaierons." },
   };
-  // Colours: the page's colour scheme (its color-scheme meta tag or CSS) reaches the widget through
-  // its host, and light-dark() picks the dark ones only where the page supports dark, never from
-  // the visitor's system setting alone.
-  const CSS = `:host{all:initial!important;display:block!important;color-scheme:inherit!important;--a:var(--fb-accent,light-dark(#1d4e89,#9cf));--g:var(--fb-bg,light-dark(#fff,#222));--f:var(--fb-fg,light-dark(#222,#fff));--e:light-dark(#b3261e,#f99);--r:var(--fb-radius,.25em)}*{box-sizing:border-box;margin:0;padding:0;border:0;font:inherit;color:inherit;background:0}.w,.tab{font:var(--fb-size,1em)/1.5 var(--fb-font,system-ui,sans-serif)}.w{color:var(--f);background:var(--g);max-width:40em;padding:1.5em;border:1px solid #8888;border-radius:var(--r);overflow-wrap:break-word}.hd,.o,.ends{display:flex;flex-wrap:wrap;gap:.25em 1.5em;justify-content:space-between}h2{flex:1;font-size:1.375em;line-height:1.3}h2,h3,legend,label,.er,.b,.ok{font-weight:700}legend,.q>label,.h,.er,.pg{display:block;margin-bottom:.5em}.rq,.sv,.c,.pg{font-weight:400}.q,.sum,.hd,.sv:not(:empty){margin-bottom:1.5em}.bad{border-left:4px solid var(--e);padding-left:1em}fieldset{min-width:0}.h,.ends,.pg{opacity:.8}.er,.sum .lk{color:var(--e)}.o{flex-direction:column}.r{flex-direction:row;justify-content:start}.n{gap:.25em}.c{display:flex;align-items:center;gap:.6em;width:fit-content;padding:.25em 0}.n .c{flex-direction:column-reverse;min-width:2.25em}input{width:1.5em;height:1.5em;flex:none;accent-color:var(--a)}.sc{width:fit-content}.ends{font-size:.875em;margin-top:.25em}textarea{width:100%;min-height:6em;padding:.5em;border:1px solid #777;border-radius:var(--r)}.sum{border:3px solid var(--e);padding:1em}ul{list-style:none}.lk{color:var(--a);text-decoration:underline;text-align:start}.b{color:var(--g);background:var(--a);border:2px solid var(--a);border-radius:var(--r);padding:.5em 1.5em;min-height:2.75em}.b:disabled{opacity:.6}.ok p{padding:.5em 1em;border-left:4px solid var(--a)}:focus-visible{outline:3px solid var(--a);outline-offset:2px}.tab{position:fixed;z-index:2147483647;bottom:0;right:1em;border-radius:var(--r) var(--r) 0 0}.l{right:auto;left:1em}.t{bottom:auto;top:0}dialog{margin:auto;width:40em;max-width:calc(100% - 1em)}::backdrop{background:#000a}`;
+  // Colours: the page's colour scheme (its color-scheme meta tag or CSS, or data-theme on the
+  // script or the page's root) reaches the widget through its host, and light-dark() picks the
+  // dark ones only where the page supports dark, never from the visitor's system setting alone.
+  // Type: the page's font family and size, inherited through the host (data-font="own" opts
+  // out). Radios and checkboxes are --fb-control big (40px on GOV.UK-like pages). The tab sits
+  // under the page's own overlays (z-index 999), and is hidden while a page's modal is open.
+  const CSS = `:host{all:initial!important;display:block!important;color-scheme:inherit!important;font:inherit!important;--c:var(--fb-control,1.5em);--a:var(--fb-accent,light-dark(#1d4e89,#9cf));--g:var(--fb-bg,light-dark(#fff,#222));--f:var(--fb-fg,light-dark(#222,#fff));--e:light-dark(#b3261e,#f99);--r:var(--fb-radius,.25em)}:host(.light){color-scheme:light!important}:host(.dark){color-scheme:dark!important}:host(.own){font:medium system-ui!important}*{box-sizing:border-box;margin:0;padding:0;border:0;font:inherit;color:inherit;background:0}.w,.tab{line-height:1.5;font-family:var(--fb-font);font-size:var(--fb-size)}.w{color:var(--f);background:var(--g);max-width:40em;padding:1.5em;border:1px solid #8888;border-radius:var(--r);overflow-wrap:break-word}.hd,.o,.ends{display:flex;flex-wrap:wrap;gap:.25em 1.5em;justify-content:space-between}h2{flex:1;font-size:1.375em;line-height:1.3}h2,h3,legend,label,.er,.b,.ok{font-weight:700}legend,.q>label,.h,.er,.pg{display:block;margin-bottom:.5em}.rq,.sv,.c,.pg{font-weight:400}.q,.sum,.hd,.sv:not(:empty){margin-bottom:1.5em}.bad{border-left:4px solid var(--e);padding-left:1em}fieldset{min-width:0}.h,.ends,.pg{opacity:.8}.er,.sum .lk{color:var(--e)}.o{flex-direction:column}.r{flex-direction:row;justify-content:start}.n{gap:.25em}.c{display:flex;align-items:center;gap:.6em;width:fit-content;padding:.25em 0}.n .c{flex-direction:column-reverse;min-width:2.25em}input{width:var(--c);height:var(--c);flex:none;accent-color:var(--a)}.sc{width:fit-content}.ends{font-size:.875em;margin-top:.25em}textarea{width:100%;min-height:6em;padding:.5em;border:1px solid #777;border-radius:var(--r)}.sum{border:3px solid var(--e);padding:1em}ul{list-style:none}.lk{color:var(--a);text-decoration:underline;text-align:start}.b{color:var(--g);background:var(--a);border:2px solid var(--a);border-radius:var(--r);padding:.5em 1.5em;min-height:2.75em}.b:disabled{opacity:.6}.ok p{padding:.5em 1em;border-left:4px solid var(--a)}:focus-visible{outline:3px solid var(--a);outline-offset:2px}.tab{position:fixed;z-index:999;bottom:0;right:1em;border-radius:var(--r) var(--r) 0 0}.l{right:auto;left:1em}.k{writing-mode:vertical-rl;right:0;bottom:40%;padding:1em 0}dialog{margin:auto;width:40em;max-width:calc(100% - 1em)}::backdrop{background:#000a}`;
   let sheet;
 
   const h = (tag, a, ...kids) => {
@@ -77,18 +84,34 @@
 
   const init = async s => {
     const ds = s.dataset, api = new URL(s.src).origin + "/api/v1/surveys/" + encodeURIComponent(ds.survey);
-    const res = await fetch(api);
-    if (!res.ok) return; // closed, not allowed here, or server trouble: draw nothing
+    let lang = /^fr/i.test(ds.lang || D.documentElement.lang) ? "fr" : "en";
+    // The attributes and language: the reach count reads the channel and touchpoint, a refusal
+    // builds its link to the hosted survey from them.
+    const qp = new URLSearchParams({ ...ds, lang }), res = await fetch(api + "?" + qp);
+    if (D.readyState == "loading") await new Promise(r => D.addEventListener("DOMContentLoaded", r));
+    // Inline: in data-target, else after the script tag, else at the end of the body.
+    const put = x => {
+      let at;
+      try { at = ds.target && D.querySelector(ds.target); } catch {}
+      at ? at.append(x) : s.closest("body") ? s.after(x) : D.body.append(x);
+    };
+    if (!res.ok) {
+      // Closed, or server trouble: draw nothing. Not allowed on this site: the refusal carries a
+      // plain link to the hosted survey, so the person can still answer (a trigger links there
+      // already), and the command that allows the site, for the publisher's console.
+      const e = (await res.json()).error;
+      if (e.link) console.warn(e.message), ds.trigger || put(h("a", { href: e.link.href }, e.link.text));
+      return;
+    }
     const sv = await res.json(), qs = sv.questions, q0 = qs[0], langs = sv.languages.filter(l => T[l]);
     // Short surveys go one question at a time: the first answer is stored at once, each next
     // step amends the same response.
     const step = !qs[5] && !/multi|text/.test(q0.kind) && !q0.show_if;
     // 128 random bits (randomUUID would need a secure context, not every host page is https).
     const ans = {}, key = crypto.getRandomValues(new Uint32Array(4)).join("-"); // answers outlive redraws
-    let lang = /^fr/i.test(ds.lang || D.documentElement.lang) ? "fr" : "en", errs = {}, note, done, saved, down, form, ws, btn,
-      vis, cur = 0, st = {}, chain = Promise.resolve(), box, dlg, op, tab;
+    let errs = {}, note, done, saved, down, form, ws, btn, vis, cur = 0, st = {}, chain = Promise.resolve(), box, dlg,
+      op, tab;
     if (!langs.includes(lang)) lang = langs[0];
-    if (D.readyState == "loading") await new Promise(r => D.addEventListener("DOMContentLoaded", r));
     const t = x => x?.[lang] || "";
     // show_if: shown when the named (earlier) question is shown and answered with one of `values`
     const shown = q => {
@@ -103,6 +126,17 @@
     };
     const value = q => ans[q.id]?.trim?.() ?? ans[q.id], has = q => (value(q) ?? "") + "";
     const say = (sel, m, e = box.querySelector(sel)) => e && ((e.hidden = 0), e.replaceChildren(m));
+    // An answered question's error goes at once, and the summary with the last one.
+    const fix = (q, i, w = ws[i]) => {
+      if (errs[q.id] && has(q)) {
+        delete errs[q.id];
+        w.className = "q";
+        w.querySelector(".er").remove();
+        w.querySelector("[aria-invalid]").removeAttribute("aria-invalid");
+        box.querySelector("#s" + i).remove();
+        Object.keys(errs)[0] || (box.querySelector(".sum").hidden = 1);
+      }
+    };
 
     const question = (q, i, L) => {
       const k = q.kind, n = "q" + i, err = errs[q.id], hid = t(q.hint) && "h" + i, eid = err && "e" + i;
@@ -120,7 +154,7 @@
         const cnt = P({ class: "h", id: "c" + i, "aria-hidden": "true" });
         ta.value = ans[q.id] || "";
         // The count is read with the field's description (aria-describedby), not on each key.
-        (ta.oninput = () => (cnt.textContent = (ans[q.id] = ta.value).length + " / " + max))();
+        (ta.oninput = e => (cnt.textContent = (ans[q.id] = ta.value).length + " / " + max, e && fix(q, i)))();
         return div(cls, h("label", { for: n, ...now }, title), top, ta, cnt);
       }
       const src = (R || k == "yes_no" ? q.scale : q.options) || [];
@@ -134,6 +168,7 @@
         inp.onchange = () => {
           ans[q.id] = multi ? pts.filter(p => (p === v ? inp.checked : ans[q.id]?.includes(p))) : v;
           upd();
+          fix(q, i);
           if (step && q == q0) save().then(x => x.r?.ok && ((saved = 1), say(".sv", T[lang].V)));
         };
         return h("label", { class: "c" }, inp, h("span", 0, row ? "" + v : R ? v + " " + lab(v) : lab(v)));
@@ -146,7 +181,7 @@
     const draw = focus => {
       const L = T[lang], other = langs.find(l => l != lang), bad = qs.filter(q => errs[q.id]);
       const sum = h("div", { class: "sum", role: "alert", tabindex: -1, hidden: !bad[0] && !note },
-        bad[0] && [h("h3", 0, L.P), h("ul", 0, bad.map(q => h("li", 0, button("lk", errs[q.id], () => {
+        bad[0] && [h("h3", 0, L.P), h("ul", 0, bad.map(q => h("li", { id: "s" + qs.indexOf(q) }, button("lk", errs[q.id], () => {
           box.querySelector(`[name=q${qs.indexOf(q)}]`).focus();
         }))))],
         note && P(0, note));
@@ -184,7 +219,8 @@
       if (btn.disabled) return;
       const L = T[lang], last = !later();
       errs = {}; note = 0;
-      for (const q of qs) if (shown(q) && (!step || q == qs[cur]) && q.required && !has(q)) errs[q.id] = L.A + t(q.text);
+      for (const q of qs) if (shown(q) && (!step || q == qs[cur]) && q.required && !has(q))
+        errs[q.id] = (L[q.kind] || L.A) + t(q.text);
       if (Object.keys(errs)[0]) return draw(".sum");
       btn.disabled = 1;
       down && wait();
@@ -199,7 +235,8 @@
       draw(done ? ".ok" : r?.ok ? ".st" : ".sum");
     };
 
-    const host = h("div"), root = host.attachShadow({ mode: "open" });
+    const host = h("div", { class: [ds.theme || D.documentElement.dataset.theme, ds.font].join(" ") }),
+      root = host.attachShadow({ mode: "open" });
     box = root;
     if (ds.mode == "button" || ds.trigger) {
       // A modal dialog: the page is inert behind it, Escape closes it, focus goes back to the opener.
@@ -218,26 +255,32 @@
       });
       else {
         root.append((tab = button("b tab", "", () => open(tab))));
-        // Never cover the host page's focused element: move the tab to another corner.
-        D.addEventListener("focusin", e => {
-          const a = e.target.getBoundingClientRect();
-          if (e.target != host) for (const c of ["", " l", " t"]) {
-            tab.className = "b tab" + c;
-            const b = tab.getBoundingClientRect();
-            if (a.right <= b.left || a.left >= b.right || a.bottom <= b.top || a.top >= b.bottom) break;
+        // The tab yields to the page: hidden while a modal dialog of the page is open (never over
+        // its backdrop, nor moved over its navigation), and never over what the person focused or
+        // tapped: the other bottom corner, else a handle on the right edge (always, on a phone),
+        // else hidden until they move on. Modals move focus in as they open and back as they close
+        // (a <dialog> shown modally; Bootstrap, USWDS and most others set aria-modal while open).
+        const fit = (e, a = e?.target != host && e?.target?.getBoundingClientRect?.()) => {
+          if (!(tab.hidden = [...D.querySelectorAll(":modal,[aria-modal=true]")]
+            .some(m => m.getClientRects()[0]))) {
+            tab.hidden = (innerWidth > 480 ? ["", " l", " k"] : [" k"]).every(c => {
+              tab.className = "b tab" + c;
+              const b = tab.getBoundingClientRect();
+              return a && a.right > b.left && a.left < b.right && a.bottom > b.top && a.top < b.bottom;
+            });
           }
-        });
+        };
+        for (const k of ["focusin", "pointerdown", "resize"]) addEventListener(k, fit, 1);
+        fit();
       }
     }
-    let at;
-    try { at = !dlg && ds.target && D.querySelector(ds.target); } catch {}
-    at ? at.append(host) : !dlg && s.closest("body") ? s.after(host) : D.body.append(host);
+    dlg ? D.body.append(host) : put(host);
     if (!sheet) (sheet = new CSSStyleSheet()).replaceSync(CSS);
     root.adoptedStyleSheets = [sheet];
     draw();
     // Reach: one person offered the survey per page view, once the widget is seen (the tab, an
     // opened dialog, or the inline form). No cookie, no identifier; the server bounds counts.
-    new IntersectionObserver((e, o) => e[0].isIntersecting && o.disconnect(navigator.sendBeacon(api + "/seen", new URLSearchParams(ds)))).observe(tab || dlg || host);
+    new IntersectionObserver((e, o) => e[0].isIntersecting && o.disconnect(navigator.sendBeacon(api + "/seen", qp))).observe(tab || dlg || host);
   };
 
   // The file may run once per tag or once for all tags.

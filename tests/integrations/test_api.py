@@ -216,7 +216,12 @@ def test_cors_only_for_allowed_origins(client: TestClient, app: Any) -> None:
     assert "Origin" in allowed.headers["vary"]
     other = client.get(f"/api/v1/surveys/{survey}", headers={"Origin": "https://evil.example"})
     assert other.status_code == 403
-    assert "access-control-allow-origin" not in other.headers
+    # The refusal is readable (the widget offers its link to the hosted survey instead), the
+    # definition is not.
+    refusal = other.json()["error"]
+    assert refusal["code"] == "origin_not_allowed" and "questions" not in other.json()
+    assert refusal["link"]["href"].endswith(f"/s/{survey}?lang=en")
+    assert f"feedback surveys allow-origin {survey} https://evil.example" in refusal["message"]
     pre = client.options(
         f"/api/v1/surveys/{survey}/responses",
         headers={
