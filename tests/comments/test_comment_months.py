@@ -96,8 +96,9 @@ def figures(session: Session, survey_id: str, first: date, last: date) -> dict[s
         "terms, filtered": counts.top_terms(session, french, ["fr"], n=1000),
         "languages": counts.comments_by_language(session, part),
     }
-    for grain in ("month", "week", "quarter"):
+    for grain in ("month", "week", "quarter", "day"):
         out[f"terms by {grain}"] = counts.terms_by_period(session, part, grain, ["en", "fr"])
+        out[f"terms by {grain}, filtered"] = counts.terms_by_period(session, french, grain, ["fr"])
         found = trends.trends(session, survey_ids=[survey_id], first=first, last=last, grain=grain)
         out[f"trends by {grain}"] = (
             found.periods,
