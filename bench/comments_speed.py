@@ -1,8 +1,10 @@
 """Render time of the comments inbox, a survey's comments page and theme trends at two
 data sizes (SQLite), with search and filters: the median of each, and the ratio.
 
-Usage: python bench/comments_speed.py SMALL.db LARGE.db [--runs 15]
-Both databases come from `feedback seed --responses N` (10,000 and 1,000,000 here). Each
+Usage: python bench/comments_speed.py SMALL LARGE [--runs 15]
+SMALL and LARGE are SQLite files or database URLs (PostgreSQL: postgresql+psycopg://...).
+The SQLite ones come from `feedback seed --responses N` (10,000 and 1,000,000 here), the
+PostgreSQL ones from `python bench/pg_scale.py seed --url URL --responses N`. Each
 page is rendered through the real application (Starlette's TestClient, signed in as an
 admin), warmed up, then --runs times, alternating the two databases run by run.
 Results go in docs/benchmarks.md ("Comments").
@@ -11,6 +13,7 @@ Results go in docs/benchmarks.md ("Comments").
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import statistics
 import time
@@ -29,10 +32,10 @@ PASSWORD = "benchmark password"
 COUNTER = "rnwcntr347"  # the demo's counter survey
 
 
-def client_for(path: Path) -> tuple[TestClient, int, int, int, str]:
+def client_for(where: str) -> tuple[TestClient, int, int, int, str]:
     """A signed-in client; responses, comments, a theme id and the next-page link."""
-    settings = Settings(database_url=f"sqlite:///{path}", secret_key="bench",
-                        alert_check_interval=0)  # fmt: skip
+    url = where if "://" in where else f"sqlite:///{Path(where)}"
+    settings = Settings(database_url=url, secret_key="bench", alert_check_interval=0)
     app = create_app(settings)
     with session_scope(app.state.engine) as session:
         if not session.scalars(select(StaffUser).where(StaffUser.username == "bench")).first():
@@ -70,8 +73,8 @@ def render(client: TestClient, url: str) -> float:
 def main() -> None:
     """Render each page on both databases; print medians and ratios."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("small", type=Path)
-    parser.add_argument("large", type=Path)
+    parser.add_argument("small")
+    parser.add_argument("large")
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--warmup", type=int, default=2)
     args = parser.parse_args()
@@ -101,6 +104,7 @@ def main() -> None:
             f"/dashboard/comments/trends?survey={COUNTER}&since=2025-12-08&until=2026-12-07"
         ),
     }
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs before the renders")
     print(f"{'page':40} {'small ms':>9} {'large ms':>9} {'ratio':>6}")
     for name, url in pages.items():
         times: dict[str, list[float]] = {"small": [], "large": []}
@@ -113,6 +117,7 @@ def main() -> None:
                 times[label].append(render(c[0], urls[label]))
         small, large = (statistics.median(times[k]) * 1000 for k in ("small", "large"))
         print(f"{name:40} {small:9.1f} {large:9.1f} {large / small:6.2f}")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs after")
 
 
 if __name__ == "__main__":
