@@ -227,7 +227,9 @@ async def channels_page(request: Request) -> Response:
     ]
     rows_shown = [c for c in survey.channels if any((c, q) in cells for q, _ in columns)]
     midpoint = modes.overall_rate(cells)
+    mid, half = mode_figures.scale(mode_figures.shares_of(rows_shown, columns, cells), midpoint)
     context.update(heat_columns=columns, heat_rows=rows_shown, cells=cells, heat_mid=midpoint)
+    context["heat_scale"] = (mid - half, mid, mid + half)
     if len(columns) > 1 and rows_shown:
         context["fig_heat"] = mode_figures.heat(rows_shown, columns, cells, names, labels, midpoint)
     data["heat_midpoint"] = None if midpoint is None else round(100 * midpoint, 1)

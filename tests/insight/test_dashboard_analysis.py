@@ -126,7 +126,8 @@ def test_heat_map_colours_cells_with_enough_answers(staff: TestClient, app: Any)
     assert heat["z"] == [[75.0, 75.0]]
     # Diverging, centred on the survey's overall rate (90 of 120 on both questions: 75 %).
     assert heat["zmin"] + heat["zmax"] == 150 and heat["zmax"] - heat["zmin"] >= 20
-    assert heat["colorbar"]["ticktext"][1] == "survey overall 75 %"
+    legend = text_of(html[html.index('<div class="heat-legend"') :])
+    assert legend.startswith("Share of good answers 65 % survey overall 75 % 85 %")
     numbers = text_of(section(html, "heat-title"))
     assert "75 % (67 % – 82 %) (n = 120)" in numbers
 
@@ -187,3 +188,19 @@ def test_drivers_and_alerts_answer_as_json(staff: TestClient, app: Any) -> None:
     assert alerts["design"]["false_alerts_per_channel_year"] == 0.5
     assert alerts["design"]["windows_weeks"] == [1, 4, 13]
     assert alerts["signals"] == [] and alerts["expected_false_alerts_per_year"] >= 0
+
+
+def test_heat_scale_tells_32_from_43() -> None:
+    """On a survey at 63.5 % with cells from 32 % to 90 %, 32 % and 43 % are far apart in
+    colour (over 40 of 255 on some channel), and the scale is symmetric about the middle."""
+    from plotly.colors import sample_colorscale, unlabel_rgb
+
+    from dashboards import mode_figures
+
+    mid, half = mode_figures.scale([[32.0, 43.0, 80.0], [90.0, 75.0, None]], 0.635)
+    assert (mid, half) == (63.5, 35.0)
+    a, b = (
+        unlabel_rgb(sample_colorscale(mode_figures.DIVERGING, [0.5 + (v - mid) / (2 * half)])[0])
+        for v in (32.0, 43.0)
+    )
+    assert max(abs(x - y) for x, y in zip(a, b, strict=True)) > 40
