@@ -8,12 +8,17 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-# Settled: web fonts loaded, the GC Design System's components hydrated, two frames drawn.
+# Settled: web fonts loaded, the GC Design System's components hydrated, transitions (such as
+# a modal fading in) over, two frames drawn.
 SETTLE = """async () => {
   await document.fonts.ready;
   const waiting = () => [...document.querySelectorAll('*')].some(
     e => e.localName.startsWith('gcds-') && !e.classList.contains('hydrated'));
   for (let i = 0; i < 200 && waiting(); i++) await new Promise(r => setTimeout(r, 25));
+  const ending = document.getAnimations()
+    .filter(a => a.effect?.getTiming().iterations !== Infinity);
+  await Promise.race([Promise.all(ending.map(a => a.finished.catch(() => null))),
+                      new Promise(r => setTimeout(r, 2000))]);
   await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
 }"""
 

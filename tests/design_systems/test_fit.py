@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from .conftest import INSTALLED, NOT_INSTALLED, Stack
-from .hosts import SYSTEMS
+from .hosts import SYSTEMS, WORDS
 from .probes import DEEP_ACTIVE, LOOK, SETTLE, TAB_ON_TOP, first_family, luminance, overlap
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(not INSTALLED, reason=NOT_INSTALLED)]
@@ -67,7 +67,7 @@ def test_tab_never_covers_the_focused_control_on_a_phone(
 ) -> None:
     page = pages[("light", "phone")]
     tab = open_page(page, stack, system, "button")
-    page.evaluate("document.activeElement?.blur(); scrollTo(0, 0)")
+    page.evaluate("document.activeElement?.blur(); scrollTo({top: 0, behavior: 'instant'})")
     covered, reached = [], []
     for _ in range(120):
         page.keyboard.press("Tab")
@@ -103,13 +103,32 @@ def test_light_page_keeps_the_widget_light_under_a_dark_system(
     assert_light(radio.evaluate(LOOK))
 
 
-@pytest.mark.parametrize("system", SYSTEMS)
+# The font the page's text is drawn in: a paragraph of its content (a GC Design System paragraph
+# draws its text in its shadow root's <p>).
+TEXT_FONT = """e => getComputedStyle(e.shadowRoot?.querySelector('p') || e).fontFamily"""
+
+
+# GOV.UK Frontend sets its type by class (govuk-body, govuk-heading-*), never on <body> or the
+# column the snippet sits in, so what the widget inherits there is the browser's default serif.
+FONT_SYSTEMS = [
+    pytest.param(
+        "govuk",
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="the widget inherits the font of the element it is drawn in (embed.js), and "
+            "on GOV.UK Frontend pages that element has the browser's default Times New Roman: "
+            "the page's text is GDS Transport only inside .govuk-body and the like",
+        ),
+    ),
+    *(s for s in SYSTEMS if s != "govuk"),
+]
+
+
+@pytest.mark.parametrize("system", FONT_SYSTEMS)
 def test_widget_takes_the_host_font(
     stack: Stack, pages: dict[tuple[str, str], Any], system: str
 ) -> None:
     page = pages[("light", "desktop")]
     radio = open_page(page, stack, system, "inline")
-    host_font = page.evaluate(
-        "getComputedStyle(document.getElementById('feedback-survey')).fontFamily"
-    )
-    assert first_family(radio.evaluate(LOOK)["font"]) == first_family(host_font)
+    text = page.get_by_text(WORDS["en"]["body"]).evaluate(TEXT_FONT)
+    assert first_family(radio.evaluate(LOOK)["font"]) == first_family(text)

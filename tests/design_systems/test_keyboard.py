@@ -111,7 +111,7 @@ def test_inline_by_keyboard(
     assert moved_boxes(without, with_widget) == {}
     assert axe_violations(page) == []
     # From the top of the page, through the host's own links and form, into the widget.
-    page.evaluate("document.activeElement?.blur(); scrollTo(0, 0)")
+    page.evaluate("document.activeElement?.blur(); scrollTo({top: 0, behavior: 'instant'})")
     first = tab_until(page, lambda a: a["inWidget"] and a["type"] == "radio")
     assert first["text"] == ""  # a radio, not the language switch
     answer_by_keyboard(page)
@@ -128,7 +128,7 @@ def test_tab_and_dialog_by_keyboard(
     without = without_widget(page, stack, system)
     with_widget = load(page, stack, system, "button")
     assert moved_boxes(without, with_widget) == {}
-    page.evaluate("document.activeElement?.blur(); scrollTo(0, 0)")
+    page.evaluate("document.activeElement?.blur(); scrollTo({top: 0, behavior: 'instant'})")
     tab = page.get_by_role("button", name="Feedback")
     # Shift+Tab from the top of the page: the tab is the page's last control.
     tab_until(page, lambda a: a["inWidget"] and a["text"] == "Feedback", key="Shift+Tab")
