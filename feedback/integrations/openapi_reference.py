@@ -2,7 +2,7 @@
 
 Nothing here is written twice: every path, method, parameter, schema and status comes from
 `openapi.document()`, so the reference cannot drift from the document the tests check.
-Examples are built from the schemas (enums, bounds, formats), with a few realistic values.
+Examples are built from the schemas (`openapi_examples`).
 """
 
 from __future__ import annotations
@@ -12,45 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from feedback.integrations import openapi
+from feedback.integrations.openapi_examples import PREFIX, example, ref_name
 
 METHODS = ("get", "post", "put", "patch", "delete", "options")
-_PREFIX = "#/components/schemas/"
-# Example values that read like a real survey, keyed by property name.
-_SAMPLES: dict[str, Any] = {
-    "survey": "a11v2xx234",
-    "id": "1042",
-    "idempotency_key": "ivr-2026-12-01-0001",
-    "touchpoint": "main-street-office",
-    "submitted_at": "2026-12-01T14:30:00Z",
-    "amend_token": "a11v2xx234.1042.aBcD…",
-    "code": "invalid",
-    "message": "Some answers need your attention.",
-    "next": None,
-    "driver": "satisfaction",
-    "question": "trust",
-}
-# Where one property name means different things: (the schema or property holding it, name).
-_IN_CONTEXT: dict[tuple[str, str], Any] = {
-    ("SurveyDefinition", "id"): "a11v2xx234",
-    ("Question", "id"): "satisfaction",
-    ("Option", "id"): "very_satisfied",
-    ("Option", "label"): {"en": "Very satisfied", "fr": "Très satisfait"},
-    ("service", "id"): "licences",
-    ("service", "name"): {"en": "Licence renewals", "fr": "Renouvellement de permis"},
-    ("SurveyDefinition", "title"): {"en": "Your visit today", "fr": "Votre visite aujourd'hui"},
-    ("Question", "hint"): None,
-    ("Question", "kind"): "choice",
-    ("Question", "required"): True,
-    ("Question", "show_if"): None,
-    ("Stored", "removed"): [],
-    ("error", "removed"): None,
-    ("error", "fields"): {"satisfaction": "Choose a number from 1 to 5."},
-    ("BulkResult", "error"): None,
-    ("BulkResponse", "replayed"): 0,
-    ("BulkResponse", "failed"): 0,
-}
-_ANSWERS_SAMPLE = {"satisfaction": 5, "ease": 4, "comment": "Quick and friendly."}
-_TEXT_SAMPLE = {"en": "How satisfied were you?", "fr": "Dans quelle mesure étiez-vous satisfait?"}
 
 
 @dataclass(frozen=True)
@@ -113,14 +77,9 @@ class Reference:
     schemas: list[Schema]
 
 
-def _ref_name(schema: dict[str, Any]) -> str | None:
-    ref = schema.get("$ref", "")
-    return ref[len(_PREFIX) :].split("/")[0] if ref.startswith(_PREFIX) else None
-
-
 def type_of(schema: dict[str, Any]) -> str:
     """A short type label, such as "string (date-time)", "array of Option" or "1..1000"."""
-    name = _ref_name(schema)
+    name = ref_name(schema)
     if name:
         return name
     if "oneOf" in schema:
@@ -149,69 +108,6 @@ def type_of(schema: dict[str, Any]) -> str:
     return label + (f", {', '.join(bounds)}" if bounds else "")
 
 
-def _resolve(doc: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
-    ref = schema.get("$ref", "")
-    if not ref.startswith("#/"):
-        return schema
-    found: Any = doc
-    for part in ref[2:].split("/"):
-        found = found[part]
-    return dict(found)
-
-
-def example(
-    doc: dict[str, Any],
-    schema: dict[str, Any],
-    name: str = "",
-    depth: int = 0,
-    parent: str = "",
-) -> Any:
-    """A plausible value for a schema: enums, formats and bounds respected."""
-    ref = _ref_name(schema)
-    if (parent, name) in _IN_CONTEXT:
-        return _IN_CONTEXT[(parent, name)]
-    if ref == "Text":
-        return _TEXT_SAMPLE
-    if ref == "AnswerValue":
-        return 5
-    schema = _resolve(doc, schema)
-    if depth > 6:
-        return None
-    if name in _SAMPLES and "enum" not in schema:
-        return _SAMPLES[name]
-    if "enum" in schema:
-        return schema["enum"][0]
-    if "oneOf" in schema:
-        first: dict[str, Any] = next((s for s in schema["oneOf"] if s.get("type") != "null"), {})
-        return example(doc, first, name, depth + 1, parent)
-    kind = schema.get("type")
-    kind = next((k for k in kind if k != "null"), "string") if isinstance(kind, list) else kind
-    if kind == "object":
-        extra = schema.get("additionalProperties")
-        if isinstance(extra, dict) and _ref_name(extra) == "AnswerValue":
-            return _ANSWERS_SAMPLE
-        props = schema.get("properties", {})
-        owner = ref or name
-        found = {key: example(doc, sub, key, depth + 1, owner) for key, sub in props.items()}
-        # An optional property that only appears in other cases (an error beside a success).
-        required = set(schema.get("required", []))
-        return {k: v for k, v in found.items() if v is not None or k in required}
-    if kind == "array":
-        items = schema.get("items", {})
-        if "enum" in items:
-            return items["enum"][:2]
-        return [example(doc, items, name, depth + 1, parent)]
-    if kind == "integer":
-        return int(schema.get("minimum", 201 if name == "status" else 1))
-    if kind == "boolean":
-        return False
-    if schema.get("format") == "date":
-        return "2026-12-01"
-    if schema.get("format") == "date-time":
-        return "2026-12-01T14:30:00Z"
-    return name or "text"
-
-
 def _pretty(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False)
 
@@ -223,7 +119,7 @@ def _fields(schema: dict[str, Any], where: str = "") -> list[Field]:
             name=key,
             where=where,
             type=type_of(sub),
-            ref=_ref_name(sub) or _ref_name(sub.get("items", {})),
+            ref=ref_name(sub) or ref_name(sub.get("items", {})),
             required=key in required,
             description=str(sub.get("description", "")),
         )
@@ -237,7 +133,7 @@ def _parameter(raw: dict[str, Any]) -> Field:
         name=raw["name"],
         where=raw["in"],
         type=type_of(schema),
-        ref=_ref_name(schema),
+        ref=ref_name(schema),
         required=bool(raw.get("required")),
         description=str(raw.get("description", "")),
     )
@@ -262,7 +158,7 @@ def _operation(doc: dict[str, Any], path: str, method: str, item: dict[str, Any]
             Reply(
                 status=status,
                 description=str(reply.get("description", "")),
-                ref=_ref_name(schema) if schema else None,
+                ref=ref_name(schema) if schema else None,
                 example=_pretty(example(doc, schema)) if schema and status < "300" else "",
             )
         )
@@ -275,7 +171,7 @@ def _operation(doc: dict[str, Any], path: str, method: str, item: dict[str, Any]
         description=str(raw.get("description", "")),
         auth=_auth(raw),
         parameters=params,
-        body_ref=_ref_name(body_schema) if body_schema else None,
+        body_ref=ref_name(body_schema) if body_schema else None,
         body_example=_pretty(example(doc, body_schema)) if body_schema else "",
         replies=replies,
     )
@@ -295,7 +191,7 @@ def reference(base_url: str) -> Reference:
             name=name,
             description=str(schema.get("description", "")),
             fields=_fields(schema),
-            example=_pretty(example(doc, {"$ref": _PREFIX + name})),
+            example=_pretty(example(doc, {"$ref": PREFIX + name})),
         )
         for name, schema in doc["components"]["schemas"].items()
     ]
