@@ -260,9 +260,12 @@
         // tapped: the other bottom corner, else a handle on the right edge (always, on a phone),
         // else hidden until they move on. Modals move focus in as they open and back as they close
         // (a <dialog> shown modally; Bootstrap, USWDS and most others set aria-modal while open).
-        const fit = (e, a = e?.target != host && e?.target?.getBoundingClientRect?.()) => {
-          if (!(tab.hidden = [...D.querySelectorAll(":modal,[aria-modal=true]")]
+        // `t`: what took focus, or the link or button clicked or tapped (some browsers focus
+        // neither); a click elsewhere, or on the tab once its dialog is open, brings it home.
+        const fit = t => {
+          if (t != host && !(tab.hidden = [...D.querySelectorAll(":modal,[aria-modal=true]")]
             .some(m => m.getClientRects()[0]))) {
+            const a = t?.getBoundingClientRect();
             tab.hidden = (innerWidth > 480 ? ["", " l", " k"] : [" k"]).every(c => {
               tab.className = "b tab" + c;
               const b = tab.getBoundingClientRect();
@@ -270,7 +273,8 @@
             });
           }
         };
-        for (const k of ["focusin", "pointerdown", "resize"]) addEventListener(k, fit, 1);
+        addEventListener("focusin", e => fit(e.target), 1);
+        addEventListener("click", e => fit(e.target.closest("a,button")), 1);
         fit();
       }
     }

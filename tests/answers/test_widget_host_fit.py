@@ -263,3 +263,24 @@ def test_the_inline_widget_fits_the_space_its_container_reserves(server: Any, pa
     # The container keeps the height it had before the widget came: nothing below it moved.
     assert container["height"] == 18 * 16 and widget["height"] <= container["height"]
     assert page.locator("#fb .b").evaluate("e => getComputedStyle(e).backgroundColor") == ACCENT
+
+
+def test_a_tab_that_moved_aside_still_opens_on_click(server: Any, page: Any) -> None:
+    """Clicks are watched too (for links and buttons some browsers do not focus): a click on
+    the tab itself, wherever it stands, opens the dialog."""
+    app, live = server
+    page.set_viewport_size({"width": 800, "height": 600})
+    head = "<style>#corner{position:fixed;right:0;bottom:0;padding:10px 40px}</style>"
+    body = '<button id="corner">Corner</button>' + tag(live, app.state.ids["page"], mode="button")
+    serve_host(page, app.state.host, host_html(body, head=head))
+    tab = page.get_by_role("button", name="Feedback")
+    tab.wait_for()
+    corner = page.locator("#corner").bounding_box()
+    assert corner is not None
+    # A click where the button shows beside the tab, as a tap would: the tab moves to the left.
+    page.mouse.click(corner["x"] + corner["width"] - 4, corner["y"] + 4)
+    box = tab.bounding_box()
+    assert box is not None and box["x"] < 100
+    assert not overlap(box, page.locator("#corner").bounding_box())
+    tab.click()
+    page.get_by_role("dialog").wait_for()
