@@ -235,9 +235,10 @@ def small_multiples(
         elif name.startswith("yaxis"):
             # Headroom above 100 %: a line or marker at 100 % stays inside its panel, below
             # the title; the ticks stop at 100 % so the scale still reads 0-100.
+            # (Ticks given as values show no suffix: their text carries the "%".)
             axis.update(
-                range=[0, HEADROOM], tickvals=[0, 25, 50, 75, 100], ticksuffix=" %",
-                gridcolor="#d0d4da",
+                range=[0, HEADROOM], tickvals=[0, 25, 50, 75, 100],
+                ticktext=["0 %", "25 %", "50 %", "75 %", "100 %"], gridcolor="#d0d4da",
             )  # fmt: skip
     data = [
         {**trace, "xaxis": f"x{i + 1 if i else ''}", "yaxis": f"y{i + 1 if i else ''}"}

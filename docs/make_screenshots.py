@@ -2,7 +2,8 @@
 
 The public pages first, then, signed in as admin, every staff page in both languages.
 
-Usage: python docs/make_screenshots.py [BASE_URL] [ADMIN_PASSWORD]
+Usage: python docs/make_screenshots.py [BASE_URL] [ADMIN_PASSWORD] [NAMES]
+NAMES, comma-separated (such as "drivers,channels"), retakes only those pages' screenshots.
 Needs playwright and Debian's chromium.
 """
 
@@ -16,12 +17,14 @@ from playwright.sync_api import sync_playwright
 BASE = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
 PASSWORD = sys.argv[2] if len(sys.argv) > 2 else ""
 OUT = Path(__file__).parent / "screenshots"
+ONLY = set(sys.argv[3].split(",")) if len(sys.argv) > 3 else None
 # Staff pages after the dashboard and survey page: (file name, path) on the demo's fixed ids.
 STAFF_PAGES = [
     ("channels", "/dashboard/channels"),
     ("comments", "/dashboard/surveys/rnwcntr347/comments"),
     ("drivers", "/dashboard/surveys/rnwcntr347/drivers"),
     ("dashboard-events", "/dashboard/services/licences/events"),
+    ("service-channels", "/dashboard/services/licences/channels"),
     ("exports", "/dashboard/exports"),
     ("alerts", "/dashboard/alerts"),
     ("builder-list", "/admin/surveys"),
@@ -44,6 +47,12 @@ ARGS = [
 ]
 
 
+def shoot(page: object, name: str) -> None:
+    """A full-page PNG of what the page shows, unless NAMES leaves this one out."""
+    if ONLY is None or name.rsplit("-", 1)[0] in ONLY:
+        page.screenshot(path=OUT / f"{name}.png", full_page=True)  # type: ignore[attr-defined]
+
+
 def main() -> None:
     """Visit each page in both languages and save a full-page PNG."""
     OUT.mkdir(exist_ok=True)
@@ -54,13 +63,13 @@ def main() -> None:
         for lang in ("en", "fr"):
             page.goto(f"{BASE}/demo?lang={lang}")
             page.get_by_role("radio").first.wait_for()
-            page.screenshot(path=OUT / f"demo-{lang}.png", full_page=True)
+            shoot(page, f"demo-{lang}")
             link = page.locator("a[href^='/s/']").first.get_attribute("href") or ""
             survey = link.split("?")[0]
             page.goto(f"{BASE}{survey}?lang={lang}")
-            page.screenshot(path=OUT / f"hosted-{lang}.png", full_page=True)
+            shoot(page, f"hosted-{lang}")
             page.locator("form.survey-form button[type=submit]").click()
-            page.screenshot(path=OUT / f"hosted-errors-{lang}.png", full_page=True)
+            shoot(page, f"hosted-errors-{lang}")
         if PASSWORD:
             page.goto(f"{BASE}/login")
             page.fill("#username", "admin")
@@ -68,17 +77,17 @@ def main() -> None:
             page.click("form button[type=submit]")
             for lang in ("en", "fr"):
                 page.goto(f"{BASE}/dashboard?lang={lang}")
-                page.screenshot(path=OUT / f"dashboard-{lang}.png", full_page=True)
+                shoot(page, f"dashboard-{lang}")
                 survey_links = page.locator("table.overview tbody a[href^='/dashboard/surveys/']")
                 first = survey_links.first.get_attribute("href") or ""
                 detail = first.split("?")[0]
                 page.goto(f"{BASE}{detail}?lang={lang}")
                 page.locator("#chart-channels .main-svg").first.wait_for()
-                page.screenshot(path=OUT / f"survey-{lang}.png", full_page=True)
+                shoot(page, f"survey-{lang}")
                 for name, path in STAFF_PAGES:
                     page.goto(f"{BASE}{path}?lang={lang}")
                     page.wait_for_load_state("networkidle")  # charts drawn, preview framed
-                    page.screenshot(path=OUT / f"{name}-{lang}.png", full_page=True)
+                    shoot(page, f"{name}-{lang}")
         browser.close()
 
 

@@ -7,6 +7,10 @@
       var source = document.getElementById(box.dataset.figure);
       if (!source) return;
       var fig = JSON.parse(source.textContent);
+      // Numbers on the axes in the page's language: "0,5" and "1 200" in French.
+      if (!fig.layout.separators && document.documentElement.lang === "fr") {
+        fig.layout.separators = ", ";
+      }
       window.Plotly.newPlot(box, fig.data, fig.layout, {
         responsive: true,
         displaylogo: false,

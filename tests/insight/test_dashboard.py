@@ -224,7 +224,10 @@ def test_small_multiples_are_the_figure_plotly_would_build(count: int) -> None:
         for trace in traces:
             fig.add_trace(trace, row=i // cols + 1, col=i % cols + 1)
     fig.update_yaxes(
-        range=[0, 112], tickvals=[0, 25, 50, 75, 100], ticksuffix=" %", gridcolor="#d0d4da"
+        range=[0, 112],
+        tickvals=[0, 25, 50, 75, 100],
+        ticktext=["0 %", "25 %", "50 %", "75 %", "100 %"],
+        gridcolor="#d0d4da",
     )
     fig.update_xaxes(showgrid=False, **months)
     fig.update_layout(

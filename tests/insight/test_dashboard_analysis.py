@@ -126,8 +126,8 @@ def test_heat_map_colours_cells_with_enough_answers(staff: TestClient, app: Any)
     assert heat["z"] == [[75.0, 75.0]]
     # Diverging, centred on the survey's overall rate (90 of 120 on both questions: 75 %).
     assert heat["zmin"] + heat["zmax"] == 150 and heat["zmax"] - heat["zmin"] >= 20
-    legend = text_of(html[html.index('<div class="heat-legend"') :])
-    assert legend.startswith("Share of good answers 65 % survey overall 75 % 85 %")
+    legend = text_of(html[html.index('<figure class="heat-legend"') :])
+    assert legend.startswith("Share of good answers 65 % 75 % 85 % The middle mark is the survey")
     numbers = text_of(section(html, "heat-title"))
     assert "75 % (67 % – 82 %) (n = 120)" in numbers
 
