@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from feedback.answers import intake, storing
 from feedback.comments import counts, covering, followup, rebuild, themes, trends
+from feedback.core import local_time
 from feedback.core.db import session_scope
 from feedback.core.models import (
     Comment,
@@ -83,8 +84,27 @@ def load(app: Any, n: int = 160) -> str:
 
 
 def daily_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make every read take the daily rows alone (the path before monthly counts)."""
+    """Make every read take the daily rows alone, and the terms table read one period at a
+    time with the per-period functions (the path before monthly counts)."""
     monkeypatch.setattr(covering, "split", lambda first, last: ([(first, last)], None))
+    monkeypatch.setattr(counts, "terms_by_period", period_by_period)
+
+
+def period_by_period(
+    session: Session, part: counts.Slice, grain: str, languages: list[str]
+) -> counts.Periods:
+    out: counts.Periods = []
+    start = local_time.period_start(part.last, grain)
+    while start >= local_time.period_start(part.first, grain) and len(out) < counts.MAX_PERIODS:
+        end = min(local_time.period_end(start, grain), part.last)
+        piece = counts.Slice(
+            part.survey_id, max(start, part.first), end, part.channels, part.language
+        )
+        said = counts.comments_by_language(session, piece)
+        if any(said.values()):
+            out.append((start, said, counts.top_terms(session, piece, languages)))
+        start = local_time.period_start(start - timedelta(days=1), grain)
+    return out
 
 
 def figures(session: Session, survey_id: str, first: date, last: date) -> dict[str, Any]:
