@@ -53,7 +53,8 @@ def widget_csp_reports(page: Any, stack: Stack) -> list[dict[str, str]]:
 
 def moved_boxes(without: dict[str, Any], with_widget: dict[str, Any]) -> dict[str, Any]:
     """Host boxes that are not where they were without the widget. Below the inline widget's
-    container, boxes may move down by exactly the container's growth, and by nothing else."""
+    container, boxes may all move down by one same amount (the widget's height), and what holds
+    the container may grow by it; nothing else may change, across or down."""
     before, after = without["container"], with_widget["container"]
     # By the move of the first box below it (an empty container's margins collapse with its
     # neighbours', so its own growth can differ from what follows by a margin).
