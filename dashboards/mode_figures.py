@@ -271,6 +271,8 @@ def heat(
         font=FONT,
         plot_bgcolor="#ffffff",
     )
-    fig.update_yaxes(automargin=True, autorange="reversed", showgrid=False, zeroline=False)
+    fig.update_yaxes(
+        automargin=True, autorange="reversed", showgrid=False, zeroline=False, ticklabelstandoff=6
+    )
     fig.update_xaxes(automargin=True, side="bottom", showgrid=False, zeroline=False)
     return to_json(fig)
