@@ -145,6 +145,23 @@ def test_the_widget_takes_the_pages_type_unless_told_not_to(server: Any, page: A
 LIGHT_DARK = '<meta name="color-scheme" content="light dark">'
 
 
+def test_on_a_page_that_sets_type_by_class_it_takes_a_paragraphs(server: Any, page: Any) -> None:
+    """GOV.UK Frontend styles text by class (.govuk-body), never the <body>: the widget takes
+    the font family of a paragraph of the main content, not the browser's default serif (its
+    size stays the inherited one)."""
+    app, live = server
+    head = "<style>.body { font: 19px/1.3 Georgia, serif }</style>"
+    body = '<p class="body">Some text.</p><div id="a"></div>' + tag(
+        live, app.state.ids["page"], target="#a"
+    )
+    serve_host(page, app.state.host, host_html(body, head=head))
+    widget = page.locator("#a .w")
+    widget.wait_for()
+    look = "e => [getComputedStyle(e).fontFamily, getComputedStyle(e).fontSize]"
+    assert widget.evaluate(look) == ["Georgia, serif", "16px"]
+    assert page.locator("h1").evaluate("e => getComputedStyle(e).fontFamily") != "Georgia, serif"
+
+
 @pytest.mark.parametrize(
     ("head", "root", "script", "background"),
     [
