@@ -1,4 +1,4 @@
-"""Tests for feedback.privacy: PII scrubbing of free text, Luhn, and IP hashing."""
+"""Tests for feedback.answers.privacy: PII scrubbing of free text, Luhn, and IP hashing."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ import re
 import pytest
 
 from feedback.answers.privacy import (
-    EMAIL_RE,
     KINDS,
     MARKERS,
     Scrubbed,
     luhn_valid,
     scrub,
 )
+from feedback.answers.privacy_patterns import EMAIL_RE
 from feedback.core.client_keys import ip_hash, new_salt
 
 try:
