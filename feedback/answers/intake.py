@@ -17,10 +17,9 @@ from feedback.answers.answer_checks import (
     visible,
 )
 from feedback.answers.privacy import scrub
-from feedback.core.catalog import CHANNELS, SCALE_RANGES
+from feedback.core.catalog import CHANNELS
 from feedback.core.i18n import gettext_for
 from feedback.core.models import Question, Survey, utcnow
-from feedback.core.numbers import whole_number
 from feedback.core.times import as_utc
 
 TOUCHPOINT_MAX = 100
@@ -288,24 +287,3 @@ def submission_from_json(body: Any, *, lang: str, source: str | None = None) -> 
         touchpoint=touchpoint or None,
         source=source,
     )
-
-
-def answers_from_form(questions: list[Question], form: Mapping[str, list[str]]) -> dict[str, Any]:
-    """Turn an HTML form's strings into typed answers; anything unreadable stays as sent."""
-    answers: dict[str, Any] = {}
-    for question in questions:
-        values = [v for v in form.get(f"q_{question.key}", []) if v != ""]
-        if not values:
-            continue
-        if question.kind == "multi":
-            answers[question.key] = values
-            continue
-        raw = values[0]
-        if question.kind == "yes_no":
-            answers[question.key] = {"true": True, "false": False}.get(raw, raw)
-        elif question.kind in SCALE_RANGES:
-            number = whole_number(raw)
-            answers[question.key] = number if number is not None else raw
-        else:
-            answers[question.key] = raw
-    return answers

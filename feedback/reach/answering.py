@@ -14,6 +14,7 @@ from feedback.core.i18n import gettext_for
 from feedback.core.models import ContactOptOut, Invitation, Question, Service, Survey, utcnow
 from feedback.core.times import as_utc
 from feedback.reach import email_message, rules
+from feedback.surveys import forms
 
 REPLY_DAYS = 7  # a text reply is matched to an invitation sent at most this long ago
 FINAL = ("done", "stopped", "failed")
@@ -42,7 +43,7 @@ def first_answer(
     first = email_message.first_question(questions)
     if first is None:
         raise intake.Rejected(404, "not_found", _("This answer does not exist."))
-    answers = intake.answers_from_form([first], {f"q_{first.key}": [value]})
+    answers = forms.answers_from_form([first], {f"q_{first.key}": [value]})
     if invitation.response_id is None:
         submission = intake.Submission(
             channel=invitation.channel, language=invitation.language, answers=answers,

@@ -224,7 +224,7 @@ async def assist_post(request: Request) -> Response:
             channel=posted_channel if posted_channel in assisted.channels_of(survey) else "",
             language=str(form.get("caller") or ""),
             touchpoint=touchpoint or None,
-            answers=intake.answers_from_form(questions, values),
+            answers=forms.answers_from_form(questions, values),
             assisted=True,
         )
         try:

@@ -142,7 +142,7 @@ async def entry_page(request: Request) -> Response:
                 survey=survey,
                 questions=questions,
                 response=found,
-                answers=intake.answers_from_form(questions, values),
+                answers=forms.answers_from_form(questions, values),
                 language=found.language,
                 lang=lang,
             )

@@ -122,7 +122,7 @@ async def rest_post(request: Request) -> Response:
     with db(request) as session:
         invitation, survey, lang = _open(session, request)
         questions = surveys.questions_of(session, survey.id)
-        answers = intake.answers_from_form(questions, values)
+        answers = forms.answers_from_form(questions, values)
         ticket = str(form.get("t") or "")
         preview = form.get("pii_checked") != "1"
         try:

@@ -180,7 +180,7 @@ async def survey_post(request: Request) -> Response:
             channel=channel,
             language=lang,
             touchpoint=touchpoint or None,
-            answers=intake.answers_from_form(questions, values),
+            answers=forms.answers_from_form(questions, values),
             source="kiosk" if device is not None else "hosted",
             test=test,
         )

@@ -1,12 +1,16 @@
-"""How a survey's questions become HTML form controls (hosted page, kiosk, assisted entry)."""
+"""How a survey's questions become HTML form controls (hosted page, kiosk, assisted entry),
+and how the strings those controls post are read back as answers."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from feedback.core.catalog import SCALE_RANGES
 from feedback.core.i18n import gettext_for, pick
 from feedback.core.models import Question
+from feedback.core.numbers import whole_number
 
 
 @dataclass(frozen=True)
@@ -102,3 +106,24 @@ def fields(questions: list[Question], lang: str) -> list[Field]:
             )
         )
     return out
+
+
+def answers_from_form(questions: list[Question], form: Mapping[str, list[str]]) -> dict[str, Any]:
+    """Turn an HTML form's strings into typed answers; anything unreadable stays as sent."""
+    answers: dict[str, Any] = {}
+    for question in questions:
+        values = [v for v in form.get(f"q_{question.key}", []) if v != ""]
+        if not values:
+            continue
+        if question.kind == "multi":
+            answers[question.key] = values
+            continue
+        raw = values[0]
+        if question.kind == "yes_no":
+            answers[question.key] = {"true": True, "false": False}.get(raw, raw)
+        elif question.kind in SCALE_RANGES:
+            number = whole_number(raw)
+            answers[question.key] = number if number is not None else raw
+        else:
+            answers[question.key] = raw
+    return answers
