@@ -235,7 +235,7 @@
       draw(done ? ".ok" : r?.ok ? ".st" : ".sum");
     };
 
-    const host = h("div", { class: [ds.theme || D.documentElement.dataset.theme, ds.font].join(" ") }),
+    const host = h("div", { class: [ds.theme || D.documentElement.dataset.theme, ds.font].join(" ").trim() }),
       root = host.attachShadow({ mode: "open" });
     box = root;
     if (ds.mode == "button" || ds.trigger) {
