@@ -44,7 +44,7 @@ LAYERS = [
 # routes and cli are peers: neither imports the other.
 PEERS = {("routes", "cli"), ("cli", "routes")}
 TOP = {"app", "asgi", "__main__", "__init__"}
-MAX_LINES = 400
+MAX_LINES = 320  # the aim is 300; a module past it is split along its seams
 MAX_TOP_MODULES = 12
 
 pytestmark = pytest.mark.skipif(
