@@ -2,11 +2,12 @@
 tab yields to the page's own modal dialog (neither drawn above it nor clickable through its
 backdrop, never moved up over the navigation), never covers the control that has focus at
 375 px, and the widget stays light on these light pages when the visitor's system is dark,
-in the page's own font.
+in the page's own font, inline and in the dialog.
 
 Covered, for each system: the host modal open with a light system setting at desktop width
 and with a dark one at 375 px; a keyboard walk through the whole page at 375 px; a dark
-system setting at desktop width, inline and in the dialog; the font, inline."""
+system setting at desktop width, inline and in the dialog; the font, inline and in the
+dialog."""
 
 from __future__ import annotations
 
@@ -108,27 +109,16 @@ def test_light_page_keeps_the_widget_light_under_a_dark_system(
 TEXT_FONT = """e => getComputedStyle(e.shadowRoot?.querySelector('p') || e).fontFamily"""
 
 
-# GOV.UK Frontend sets its type by class (govuk-body, govuk-heading-*), never on <body> or the
-# column the snippet sits in, so what the widget inherits there is the browser's default serif.
-FONT_SYSTEMS = [
-    pytest.param(
-        "govuk",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="the widget inherits the font of the element it is drawn in (embed.js), and "
-            "on GOV.UK Frontend pages that element has the browser's default Times New Roman: "
-            "the page's text is GDS Transport only inside .govuk-body and the like",
-        ),
-    ),
-    *(s for s in SYSTEMS if s != "govuk"),
-]
-
-
-@pytest.mark.parametrize("system", FONT_SYSTEMS)
+@pytest.mark.parametrize("system", SYSTEMS)
 def test_widget_takes_the_host_font(
     stack: Stack, pages: dict[tuple[str, str], Any], system: str
 ) -> None:
     page = pages[("light", "desktop")]
     radio = open_page(page, stack, system, "inline")
-    text = page.get_by_text(WORDS["en"]["body"]).evaluate(TEXT_FONT)
-    assert first_family(radio.evaluate(LOOK)["font"]) == first_family(text)
+    text = first_family(page.get_by_text(WORDS["en"]["body"]).evaluate(TEXT_FONT))
+    assert first_family(radio.evaluate(LOOK)["font"]) == text
+    # The dialog too, drawn at the end of the page's <body>.
+    open_page(page, stack, system, "button").click()
+    radio = page.get_by_role("radio", name="Yes")
+    radio.wait_for()
+    assert first_family(radio.evaluate(LOOK)["font"]) == text
