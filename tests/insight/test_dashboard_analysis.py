@@ -204,3 +204,29 @@ def test_heat_scale_tells_32_from_43() -> None:
         for v in (32.0, 43.0)
     )
     assert max(abs(x - y) for x, y in zip(a, b, strict=True)) > 40
+
+
+def test_heat_map_text_reaches_4_5_to_1_on_every_colour_of_the_scale() -> None:
+    """The printed value is black or white, whichever contrasts more with its cell; across
+    the whole scale the worse of those choices still reaches WCAG's 4.5:1."""
+    from plotly.colors import sample_colorscale, unlabel_rgb
+
+    from dashboards import mode_figures
+
+    def ratio(a: float, b: float) -> float:
+        return (max(a, b) + 0.05) / (min(a, b) + 0.05)
+
+    ink_luminance = {
+        mode_figures.DARK: mode_figures._luminance(unlabel_rgb(mode_figures.DARK_RGB)),
+        mode_figures.LIGHT: 1.0,
+    }
+    worst = min(
+        ratio(
+            mode_figures._luminance(
+                unlabel_rgb(sample_colorscale(mode_figures.DIVERGING, [i / 200])[0])
+            ),
+            ink_luminance[mode_figures.ink(i / 200)],
+        )
+        for i in range(201)
+    )
+    assert worst >= 4.5
