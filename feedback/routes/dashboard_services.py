@@ -6,6 +6,7 @@ number of surveys and days, not of responses. Only staff who may see the service
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from sqlmodel import Session
@@ -77,14 +78,17 @@ async def service_channels(request: Request) -> Response:
         shown = [s for s in surveys.all_surveys(session, [service.id]) if s.status != "draft"]
         today = local_time.today(service.time_zone or local_time.DEFAULT_ZONE)
         view = whole_days(request, read_view(request, lang), today, 365)
-        gaps = _gaps(session, shown, view.filters)
+        # Every channel, whatever the query says: one channel is one mode, and a comparison
+        # of two modes with one of them filtered away would read "no answers" everywhere.
+        filters = dataclasses.replace(view.filters, channels=())
+        gaps = _gaps(session, shown, filters)
     names = {s.id: pick(s.title, lang) for s in shown}
     names[service_modes.OVERALL] = gettext_for(lang).gettext("Service overall")
     labels = {**figure_labels(lang), **verdict_labels(lang), **chart_labels(lang)}
     labels["not_enough"] = verdict_labels(lang)["not_enough_data"]
     family = payload.family([g.difference for g in gaps])
     context: dict[str, Any] = {
-        "service": service, "view": view, "filters": view.filters, "errors": view.errors,
+        "service": service, "view": view, "filters": filters, "errors": view.errors,
         "gaps": gaps, "surveys_by_id": {s.id: s for s in shown}, "names": names,
         "family": family, "verdicts": verdict_labels(lang), "can_edit": can_edit(user, service.id),
         "compared": [g for g in gaps if g.difference.estimate is not None],

@@ -64,3 +64,13 @@ def test_no_answers_says_what_to_do(staff: TestClient, app: Any) -> None:
     html = text_of(staff.get(f"/dashboard/services/licences/channels?{RANGE}").text)
     assert "No survey had answers in both modes in these dates." in html
     assert "widen the dates" in html
+
+
+def test_a_channel_in_the_query_does_not_empty_one_mode(staff: TestClient, app: Any) -> None:
+    """One channel is one mode, so the page compares every channel whatever the query says,
+    and offers no channel filter."""
+    load(app)
+    url = f"/dashboard/services/licences/channels?{RANGE}&format=json"
+    assert staff.get(url + "&channel=web").json()["gaps"] == staff.get(url).json()["gaps"]
+    page = staff.get(f"/dashboard/services/licences/channels?{RANGE}&channel=web")
+    assert 'name="channel"' not in page.text
