@@ -60,14 +60,18 @@ def check_answer(question: Question, value: Any, _: Callable[[str], str]) -> tup
     return value.strip(), None
 
 
+def missing_template(kind: str, _: Callable[[str], str]) -> str:
+    """What a required question of `kind` left empty says, its text as %(question)s."""
+    if kind == "text":
+        return _("Enter your answer: %(question)s")
+    if kind == "multi":
+        return _("Choose at least one answer: %(question)s")
+    return _("Choose an answer: %(question)s")
+
+
 def missing_message(question: Question, lang: str, _: Callable[[str], str]) -> str:
     """What a required question left empty says."""
-    text = pick(question.text, lang)
-    if question.kind == "text":
-        return _("Enter your answer: %(question)s") % {"question": text}
-    if question.kind == "multi":
-        return _("Choose at least one answer: %(question)s") % {"question": text}
-    return _("Choose an answer: %(question)s") % {"question": text}
+    return missing_template(question.kind, _) % {"question": pick(question.text, lang)}
 
 
 def empty(value: Any) -> bool:

@@ -39,6 +39,12 @@ _ANSWERS = {
 }
 _CHANNEL = {"type": "string", "enum": list(CHANNELS)}
 _LANGUAGE = {"type": "string", "enum": list(LANGUAGES)}
+# The widget's strings: `language` is the language's own name, `of` goes between a step's
+# number and the number of steps ("2 of 3").
+_WIDGET_WORDS = (
+    "language", "required", "next", "send", "of", "problem", "thanks",
+    "tab", "close", "saved", "failed", "waiting",
+)  # fmt: skip
 _CHANNEL_MODE = {
     "type": "string",
     "enum": ["self_service", "assisted"],
@@ -115,7 +121,7 @@ SCHEMAS: dict[str, Any] = {
         },
     ),
     "SurveyDefinition": _obj(
-        ["id", "languages", "title", "service", "questions"],
+        ["id", "languages", "title", "service", "questions", "texts"],
         {
             "id": {"type": "string"},
             "languages": {"type": "array", "items": _LANGUAGE},
@@ -126,6 +132,24 @@ SCHEMAS: dict[str, Any] = {
                 "description": "Who is asking: the service's id and its name per language.",
             },
             "questions": {"type": "array", "items": _ref("Question")},
+            "texts": {
+                "type": "object",
+                "propertyNames": _LANGUAGE,
+                "additionalProperties": _ref("WidgetTexts"),
+                "description": "The widget's own words in each of the survey's languages, from "
+                "the hosted page's catalogue.",
+            },
+        },
+    ),
+    "WidgetTexts": _obj(
+        [*_WIDGET_WORDS, "missing"],
+        {
+            **{key: {"type": "string"} for key in _WIDGET_WORDS},
+            "missing": {
+                **_obj(list(KINDS), {kind: {"type": "string"} for kind in KINDS}),
+                "description": "By question kind: what goes before the text of a required "
+                "question left empty (the hosted form's message).",
+            },
         },
     ),
     "Submission": _obj(

@@ -11,6 +11,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from feedback.answers import admission, amend, intake, protect
+from feedback.answers.widget_texts import widget_texts
 from feedback.core import client_keys
 from feedback.core.catalog import CHANNELS
 from feedback.core.i18n import gettext_for
@@ -127,6 +128,7 @@ async def survey_definition(request: Request) -> Response:
             return _not_allowed_here(request, survey, lang)
         body = surveys.definition(survey, surveys.questions_of(session, survey.id))
         body["service"] = services.public_identity(services.get(session, survey.service_id))
+        body["texts"] = widget_texts(survey.languages)
     headers = {**_cors(request, survey), "Cache-Control": "no-cache"}
     return JSONResponse(body, headers=headers)
 

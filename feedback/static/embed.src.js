@@ -7,20 +7,6 @@
  * --fb-size, --fb-radius, --fb-control. See docs/embedding.md. */
 (() => {
   const D = document, OB = "fb-outbox", RANGE = { rating5: [1, 5], ces7: [1, 7], nps: [0, 10] };
-  // Messages, one letter a key to save bytes: N the language's name, R required, S send, X next,
-  // F " of ", A/M/G a missing answer (choice, checklist, text: the hosted page's words), P problem,
-  // E failed, Y thank you, B tab, C close, V saved, W waiting.
-  const T = {
-    en: { N: "English", R: "(required)", S: "Send", X: "Next", F: " of ", A: "Choose an answer: ", multi: "Choose at least one answer: ",
-      text: "Enter your answer: ",
-      P: "There is a problem", E: "Sorry, your feedback could not be sent.", Y: "Thank you. Your feedback was sent.",
-      B: "Feedback", C: "Close", V: "Answer saved.", W: "Not sent yet. We will keep trying." },
-    fr: { N: "Français", R: "(obligatoire)", S: "Envoyer", X: "Suivant", F: " de ", A: "Choisissez une réponse : ",
-      multi: "Choisissez au moins une réponse : ", text: "Écrivez votre réponse : ",
-      P: "Il y a un problème", E: "Désolé, vos commentaires n'ont pas pu être envoyés.",
-      Y: "Merci. Vos commentaires ont été envoyés.", B: "Rétroaction", C: "Fermer",
-      V: "Réponse enregistrée.", W: "Pas encore envoyé. Nous réessaierons." },
-  };
   // Colours: the page's colour scheme (its color-scheme meta tag or CSS, or data-theme on the
   // script or the page's root) reaches the widget through its host, and light-dark() picks the
   // dark ones only where the page supports dark, never from the visitor's system setting alone.
@@ -103,7 +89,9 @@
       if (e.link) console.warn(e.message), ds.trigger || put(h("a", { href: e.link.href }, e.link.text));
       return;
     }
-    const sv = await res.json(), qs = sv.questions, q0 = qs[0], langs = sv.languages.filter(l => T[l]);
+    // The interface's words come with it, in each of its languages, from the catalogue the hosted
+    // page reads (its words for a missing answer, its buttons): the file carries none of its own.
+    const sv = await res.json(), qs = sv.questions, q0 = qs[0], T = sv.texts, langs = sv.languages;
     // Short surveys go one question at a time: the first answer is stored at once, each next
     // step amends the same response.
     const step = !qs[5] && !/multi|text/.test(q0.kind) && !q0.show_if;
@@ -122,7 +110,7 @@
     const later = () => step && qs.findIndex((q, i) => i > cur && shown(q)) + 1;
     const upd = () => {
       ws.forEach((w, i) => (w.hidden = !shown(qs[i]) || (step && i != cur)));
-      btn.textContent = T[lang][later() ? "X" : "S"];
+      btn.textContent = T[lang][later() ? "next" : "send"];
     };
     const value = q => ans[q.id]?.trim?.() ?? ans[q.id], has = q => (value(q) ?? "") + "";
     const say = (sel, m, e = box.querySelector(sel)) => e && ((e.hidden = 0), e.replaceChildren(m));
@@ -145,8 +133,8 @@
         "aria-describedby": [hid, eid, text && "c" + i].filter(Boolean).join(" ") };
       // From the second step on, the question starts with its place ("2 of 3") and takes focus.
       const now = step && cur && i == cur && { class: "st", tabindex: -1 };
-      const title = [now && h("span", { class: "pg" }, vis.indexOf(q) + 1 + L.F + vis.length), t(q.text),
-        q.required && h("span", { class: "rq" }, " " + L.R)];
+      const title = [now && h("span", { class: "pg" }, vis.indexOf(q) + 1 + L.of + vis.length), t(q.text),
+        q.required && h("span", { class: "rq" }, " " + L.required)];
       const top = [hid && P({ class: "h", id: hid }, t(q.hint)), err && P({ class: "er", id: eid }, err)];
       const cls = "q" + (err ? " bad" : "");
       if (text) {
@@ -169,7 +157,7 @@
           ans[q.id] = multi ? pts.filter(p => (p === v ? inp.checked : ans[q.id]?.includes(p))) : v;
           upd();
           fix(q, i);
-          if (step && q == q0) save().then(x => x.r?.ok && ((saved = 1), say(".sv", T[lang].V)));
+          if (step && q == q0) save().then(x => x.r?.ok && ((saved = 1), say(".sv", T[lang].saved)));
         };
         return h("label", { class: "c" }, inp, h("span", 0, row ? "" + v : R ? v + " " + lab(v) : lab(v)));
       }));
@@ -181,28 +169,28 @@
     const draw = focus => {
       const L = T[lang], other = langs.find(l => l != lang), bad = qs.filter(q => errs[q.id]);
       const sum = h("div", { class: "sum", role: "alert", tabindex: -1, hidden: !bad[0] && !note },
-        bad[0] && [h("h3", 0, L.P), h("ul", 0, bad.map(q => h("li", { id: "s" + qs.indexOf(q) }, button("lk", errs[q.id], () => {
+        bad[0] && [h("h3", 0, L.problem), h("ul", 0, bad.map(q => h("li", { id: "s" + qs.indexOf(q) }, button("lk", errs[q.id], () => {
           box.querySelector(`[name=q${qs.indexOf(q)}]`).focus();
         }))))],
         note && P(0, note));
       vis = qs.filter(q => shown(q));
       ws = qs.map((q, i) => question(q, i, L));
-      form = h("form", { novalidate: 1 }, sum, ws, P({ class: "sv", role: "status" }, !cur && saved && L.V),
+      form = h("form", { novalidate: 1 }, sum, ws, P({ class: "sv", role: "status" }, !cur && saved && L.saved),
         (btn = h("button", { class: "b" })));
       form.onsubmit = e => { e.preventDefault(); fin(); };
       upd();
       host.lang = lang;
-      if (tab) tab.textContent = L.B;
+      if (tab) tab.textContent = L.tab;
       box.replaceChildren(h("div", { class: "w", lang, dir: "ltr" },
         div("hd", h("h2", { id: "t" }, h("span", { class: "pg" }, t(sv.service?.name)), t(sv.title)), other &&
-          button("lk tg", T[other].N, () => { lang = other; errs = {}; note = 0; draw(".tg"); }, { lang: other }),
-          dlg && button("lk", L.C, () => dlg.close())),
-        done ? h("div", { class: "ok", role: "status", tabindex: -1 }, P(0, L.Y)) : form));
+          button("lk tg", T[other].language, () => { lang = other; errs = {}; note = 0; draw(".tg"); }, { lang: other }),
+          dlg && button("lk", L.close, () => dlg.close())),
+        done ? h("div", { class: "ok", role: "status", tabindex: -1 }, P(0, L.thanks)) : form));
       if (focus) box.querySelector(focus).focus();
     };
 
     // The network is down: say so once the person has asked to send.
-    const wait = () => (down = 1) && btn.disabled && say(".sum", P(0, T[lang].W));
+    const wait = () => (down = 1) && btn.disabled && say(".sum", P(0, T[lang].waiting));
     // Queue the answers shown so far; `fin` marks the last save (required answers checked).
     // `preview`: a text the server would scrub comes back scrubbed, unstored, for the person to check.
     const save = fin => {
@@ -220,7 +208,7 @@
       const L = T[lang], last = !later();
       errs = {}; note = 0;
       for (const q of qs) if (shown(q) && (!step || q == qs[cur]) && q.required && !has(q))
-        errs[q.id] = (L[q.kind] || L.A) + t(q.text);
+        errs[q.id] = L.missing[q.kind] + t(q.text);
       if (Object.keys(errs)[0]) return draw(".sum");
       btn.disabled = 1;
       down && wait();
@@ -230,7 +218,7 @@
         // 422 personal_information: the scrubbed texts go back in their boxes to be sent again.
         const e = j.error || {}, f = (r?.status == 422 && e.fields) || {}, p = e.code == "personal_information";
         qs.forEach(q => f[q.id] && ((p ? ans : errs)[q.id] = f[q.id]));
-        Object.keys(errs)[0] || (note = e.message || L.E);
+        Object.keys(errs)[0] || (note = e.message || L.failed);
       }
       draw(done ? ".ok" : r?.ok ? ".st" : ".sum");
     };

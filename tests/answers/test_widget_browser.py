@@ -657,3 +657,32 @@ def test_axe_finds_nothing_on_each_step_the_dialog_and_the_iframe(
     page.goto(snippets.hosted_url(live.url, ids["page"], lang=lang, embed=True))
     found["iframe page"] = axe_violations(page)
     assert {name: v for name, v in found.items() if v} == {}
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_after_a_language_switch_the_widget_words_errors_as_the_hosted_page(
+    server: Any, page: Any, lang: str
+) -> None:
+    """The words come with the definition, in each language, so the switch asks for nothing."""
+    app, live = server
+    ids = app.state.ids
+    other = "fr" if lang == "en" else "en"
+    send, switch, problem, missing = {
+        "en": ("Send", "English", "There is a problem", "Choose an answer: "),
+        "fr": ("Envoyer", "Français", "Il y a un problème", "Choisissez une réponse : "),
+    }[other]
+    page.goto(snippets.hosted_url(live.url, ids["counter"], lang=other))
+    page.get_by_role("button", name=send).click()
+    hosted = page.locator(".error-summary li").all_inner_texts()
+    assert hosted and hosted[0].startswith(missing)
+    serve_host(page, app.state.host, host_html(tag(live, ids["counter"], lang=lang), lang=lang))
+    widget = page.locator("div.w")
+    widget.get_by_role("button", name=switch).wait_for()  # drawn: the definition is in
+    asked: list[str] = []
+    page.on("request", lambda r: r.method == "GET" and asked.append(r.url))
+    widget.get_by_role("button", name=switch).click()
+    widget.get_by_role("button", name=send).click()
+    widget.locator(".sum li").first.wait_for()
+    assert widget.locator(".sum li").all_inner_texts() == hosted
+    assert widget.locator(".sum h3").inner_text() == problem
+    assert not [url for url in asked if "/api/v1/surveys/" in url]  # the seen count is a POST
