@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from dashboards.figures import PARTIAL, month_axis, shown, small_multiples
+from dashboards.figures import PARTIAL, month_axis, shown
+from dashboards.panels import small_multiples
 from dashboards.series import ALL, Point, period_start
 from feedback.insight import control
 from feedback.insight.control import Judgement, PageJudgement

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
-from dashboards import control, effects, figures, payload, series, views
+from dashboards import control, effects, figures, panels, payload, series, views
 from feedback.core import local_time
 from feedback.core.catalog import CHANNELS
 from feedback.core.i18n import pick
@@ -241,7 +241,7 @@ async def survey_detail(request: Request) -> Response:
                 fig_overall=figures.trend_overall(
                     trend.get(series.ALL, []), chart_words, lang, marks
                 ),
-                fig_channels=figures.trend_by_channel(trend, names, modes, chart_words, lang),
+                fig_channels=panels.trend_by_channel(trend, names, modes, chart_words, lang),
                 fig_control=control.figure(context["controls"], names, chart_words, lang),
             )
         answered = _answers(session, questions, drivers, view, lang, known)

@@ -191,7 +191,8 @@ def test_small_multiples_are_the_figure_plotly_would_build(count: int) -> None:
     """Built from plain dicts on make_subplots' grid: the same JSON as plotly's own objects."""
     from plotly.subplots import make_subplots
 
-    from dashboards.figures import FONT, small_multiples
+    from dashboards.figures import FONT
+    from dashboards.panels import small_multiples
 
     months = {"tickvals": ["2026-01-01", "2026-02-01"], "ticktext": ["janv. 2026", "févr. 2026"]}
     panels = [

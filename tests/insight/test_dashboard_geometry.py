@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from test_dashboard_browser import fill, sign_in
 
-from dashboards import drivers, figures, mode_figures
+from dashboards import drivers, mode_figures, panels
 from dashboards.series import Point
 from feedback.insight import metrics
 
@@ -66,7 +66,7 @@ def full_marks() -> str:
     names = {c: f"Canal {c} en français" for c in series}
     modes = {"phone": "assisted", "in_person": "assisted"}
     labels = {"period": "Période", "not_enough": "pas assez", "band": "IC", "partial": "partiel"}
-    return figures.trend_by_channel(series, names, modes, labels, "fr")
+    return panels.trend_by_channel(series, names, modes, labels, "fr")
 
 
 def heat_map() -> str:
