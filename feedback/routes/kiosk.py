@@ -18,7 +18,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from feedback.answers import intake, kiosks, protect
-from feedback.core.i18n import gettext_for, pick
+from feedback.answers.answer_checks import missing_message
+from feedback.core.i18n import gettext_for
 from feedback.core.models import Question, Survey
 from feedback.routes import reach_api
 from feedback.routes.base import db, open_survey, public, render
@@ -32,16 +33,10 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 
 def _missing(questions: list[Question], lang: str) -> dict[str, str]:
-    """The error each required question shows when left empty, worded as the server words it."""
+    """The error each required question shows when left empty: the hosted form's own words
+    (answer_checks.missing_message), so a kiosk, the hosted page and the widget say the same."""
     _ = gettext_for(lang).gettext
-    out = {}
-    for q in questions:
-        text = pick(q.text, lang)
-        if q.required and q.kind == "text":
-            out[q.key] = _("Enter your answer: %(question)s") % {"question": text}
-        elif q.required:
-            out[q.key] = _("Choose an answer: %(question)s") % {"question": text}
-    return out
+    return {q.key: missing_message(q, lang, _) for q in questions if q.required}
 
 
 def applies(question: Question, values: Mapping[str, list[str]]) -> bool:

@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 
 from feedback.core.db import session_scope
 from feedback.core.models import Answer, Question, Response
+from feedback.surveys import definitions as surveys
 
 
 def form_data(html: str) -> dict[str, list[str]]:
@@ -119,4 +120,35 @@ def test_steps_keep_the_kiosk_rules(app: Any, client: TestClient) -> None:
     assert client.post(f"/k/{ids['page']}/step?lang=en", data=data).status_code == 404
     assert client.post(f"/k/{ids['closed']}/step", data=data).status_code == 410
     assert client.post("/k/nosuchsurvey/step", data=data).status_code == 404
+    assert count_responses(app) == 0
+
+
+def error_of(html: str, key: str) -> str:
+    """The error shown beside question `key`."""
+    found = re.search(rf'<p class="error-message" id="err-{key}">(.*?)</p>', html, re.S)
+    assert found, key
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", found.group(1))).split())
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_a_step_left_empty_says_what_the_hosted_page_says(
+    app: Any, client: TestClient, lang: str
+) -> None:
+    """One wording for a missing answer: a rating, a multi (the kiosk once said "Choose an
+    answer" where the hosted form says "Choose at least one answer") and a text."""
+    survey = app.state.ids["counter"]
+    with session_scope(app.state.engine) as session:
+        for q in session.exec(select(Question).where(Question.survey_id == survey)):
+            if q.key in ("other_channel", "comment"):
+                q.required, q.kind = True, "multi" if q.key == "other_channel" else q.kind
+                session.add(q)
+    hosted = client.post(f"/s/{survey}?lang={lang}", data={"lang": lang})
+    enrol_client(client, app)
+    with session_scope(app.state.engine) as session:
+        keys = [q.key for q in surveys.questions_of(session, survey)]
+    for key in ("satisfaction", "other_channel", "comment"):
+        data = {"step": str(keys.index(key)), "go": "next"}
+        kiosk = client.post(f"/k/{survey}/step?lang={lang}", data=data)
+        assert shown_key(kiosk.text) == key
+        assert error_of(kiosk.text, key) == error_of(hosted.text, key), (key, lang)
     assert count_responses(app) == 0
