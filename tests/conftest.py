@@ -1,5 +1,6 @@
 """Shared fixtures: a real database (SQLite file, and PostgreSQL when configured), the app,
-a logged-in client, a live server in a thread, and the system Chromium."""
+a logged-in client, a live server in a thread, the system Chromium, and save_shot (the one
+rule for screenshots: taken only when FEEDBACK_SCREENSHOTS is set)."""
 
 from __future__ import annotations
 
@@ -248,3 +249,31 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
         {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
         for v in result["violations"]
     ]
+
+
+# ---- screenshots ----
+
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+
+
+def shots_folder() -> Path | None:
+    """Where screenshots go: docs/screenshots/ when FEEDBACK_SCREENSHOTS=1, the folder it names
+    otherwise, None when it is unset (or 0), so that a test run leaves the checkout clean."""
+    value = os.environ.get("FEEDBACK_SCREENSHOTS", "").strip()
+    if value in ("", "0"):
+        return None
+    folder = DOCS_SCREENSHOTS if value == "1" else Path(value)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def save_shot(target: Any, name: str, **options: Any) -> Path | None:
+    """Screenshot a Playwright page or locator as `name` into shots_folder(), or take none.
+
+    Options go to Playwright's screenshot() (such as full_page=True)."""
+    folder = shots_folder()
+    if folder is None:
+        return None
+    path = folder / name
+    target.screenshot(path=str(path), **options)
+    return path

@@ -1,23 +1,16 @@
 """The pages of channel integrity and test answers in Chromium, in English and French: the share
 page (a channel not offered, adding one, the preview and its test answers), the page a link
 for a channel not offered gets, the hosted form in a staff preview, and the exports page.
-axe-core finds nothing; with FEEDBACK_SCREENSHOTS set, each page is saved there."""
+axe-core finds nothing; FEEDBACK_SCREENSHOTS=1 saves each page to docs/screenshots/ (see save_shot
+in tests/conftest.py)."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import ADMIN_PASSWORD, axe_violations
-
-
-def _shot(page: Any, name: str) -> None:
-    folder = os.environ.get("FEEDBACK_SCREENSHOTS")
-    if folder:
-        page.screenshot(path=str(Path(folder) / name), full_page=True)
+from conftest import ADMIN_PASSWORD, axe_violations, save_shot
 
 
 def _clean(page: Any) -> None:
@@ -42,12 +35,12 @@ def test_channel_and_test_answer_pages_pass_axe_in_both_languages(
         shown = page.goto(f"{server.url}/s/{survey}?channel=phone&lang={lang}")
         assert shown is not None and shown.status == 404
         _clean(page)
-        _shot(page, f"channels-not-set-up-{lang}.png")
+        save_shot(page, f"channels-not-set-up-{lang}.png", full_page=True)
         # The share page, asked for the kiosk the survey lacks.
         page.goto(f"{server.url}/admin/surveys/{survey}/share?channel=kiosk&lang={lang}")
         assert page.locator(".warning-box form button").count() == 1
         _clean(page)
-        _shot(page, f"channels-share-not-offered-{lang}.png")
+        save_shot(page, f"channels-share-not-offered-{lang}.png", full_page=True)
         # The live preview: its frame says its answers are test answers; send one.
         frame = page.frame_locator("iframe.share-preview")
         frame.locator(".preview-banner").wait_for()
@@ -58,20 +51,20 @@ def test_channel_and_test_answer_pages_pass_axe_in_both_languages(
         delete = page.locator("form[action*='/tests/delete'] button")
         assert delete.count() == 1
         _clean(page)
-        _shot(page, f"channels-share-tests-{lang}.png")
+        save_shot(page, f"channels-share-tests-{lang}.png", full_page=True)
         preview = page.locator("iframe.share-preview").get_attribute("src")
         assert preview
         page.goto(server.url + preview)
         _clean(page)
-        _shot(page, f"channels-preview-form-{lang}.png")
+        save_shot(page, f"channels-preview-form-{lang}.png", full_page=True)
         page.goto(f"{server.url}/admin/surveys/{survey}/share?lang={lang}")
         page.locator("form[action*='/tests/delete'] button").click()
         page.wait_for_load_state()
         assert page.locator("form[action*='/tests/delete']").count() == 0
         _clean(page)
-        _shot(page, f"channels-share-tests-deleted-{lang}.png")
+        save_shot(page, f"channels-share-tests-deleted-{lang}.png", full_page=True)
         page.goto(f"{server.url}/dashboard/exports?lang={lang}")
         assert page.locator("#include_tests").count() == 1
         _clean(page)
-        _shot(page, f"exports-include-tests-{lang}.png")
+        save_shot(page, f"exports-include-tests-{lang}.png", full_page=True)
     context.close()

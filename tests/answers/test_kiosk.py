@@ -9,7 +9,6 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from html import unescape
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,7 +21,14 @@ from feedback.app import create_app
 from feedback.core.db import session_scope
 from feedback.core.models import Answer, AnswerDay, AnswerPairDay, Response, ResponseDay
 
-from conftest import LiveServer, _free_port, axe_violations, make_settings, seed_minimal
+from conftest import (
+    LiveServer,
+    _free_port,
+    axe_violations,
+    make_settings,
+    save_shot,
+    seed_minimal,
+)
 
 CHECKED = "() => document.querySelectorAll('form.kiosk-form input:checked').length"
 
@@ -269,10 +275,9 @@ def test_kiosk_passes_axe(kiosk_server: Any, tablet: Any, lang: str) -> None:
 @pytest.mark.browser
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_kiosk_steps_screenshots(kiosk_server: Any, browser: Any, lang: str) -> None:
-    """The steps on a landscape and a portrait tablet, saved for docs/screenshots."""
+    """The steps on a landscape and a portrait tablet; FEEDBACK_SCREENSHOTS=1 saves them to
+    docs/screenshots/."""
     app, live = kiosk_server
-    shots = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
     for width, height in ((1280, 800), (800, 1280)):
         context = browser.new_context(has_touch=True, viewport={"width": width, "height": height})
         enrol_browser(context, app, live.url)
@@ -280,11 +285,11 @@ def test_kiosk_steps_screenshots(kiosk_server: Any, browser: Any, lang: str) -> 
         open_kiosk(page, live, app.state.ids["counter"], f"?lang={lang}")
         # The screen is used: the question is far wider than the old 560 px column.
         assert page.locator(".kiosk-question:visible").bounding_box()["width"] > width * 0.7
-        page.screenshot(path=str(shots / f"kiosk-step-1-{width}x{height}-{lang}.png"))
+        save_shot(page, f"kiosk-step-1-{width}x{height}-{lang}.png")
         next_screen(page)
-        page.screenshot(path=str(shots / f"kiosk-step-2-{width}x{height}-{lang}.png"))
+        save_shot(page, f"kiosk-step-2-{width}x{height}-{lang}.png")
         next_screen(page, 4)
         page.locator("input[name=q_satisfaction]").first.check()  # the required one
         to_last_screen(page)
-        page.screenshot(path=str(shots / f"kiosk-step-last-{width}x{height}-{lang}.png"))
+        save_shot(page, f"kiosk-step-last-{width}x{height}-{lang}.png")
         context.close()

@@ -1,22 +1,14 @@
 """Kiosk tablets in Chromium: the admin page, the enrolment link on the tablet and the kiosk
 page of a device that is not a tablet, in English and French, each passing axe-core.
-FEEDBACK_SCREENSHOTS=docs/screenshots saves them."""
+FEEDBACK_SCREENSHOTS=1 saves them to docs/screenshots/ (see save_shot in tests/conftest.py)."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import ADMIN_PASSWORD, axe_violations
-
-
-def _shot(page: Any, name: str) -> None:
-    folder = os.environ.get("FEEDBACK_SCREENSHOTS")
-    if folder:
-        page.screenshot(path=str(Path(folder) / name), full_page=True)
+from conftest import ADMIN_PASSWORD, axe_violations, save_shot
 
 
 @pytest.mark.browser
@@ -42,7 +34,7 @@ def test_kiosk_tablets_from_admin_to_counter(live_app: Any, browser: Any) -> Non
         page.wait_for_load_state()
         links[lang] = page.locator("code.token-secret").inner_text().strip()
         assert axe_violations(page) == [], ("kiosk added", lang)
-        _shot(page, f"security-kiosks-added-{lang}.png")
+        save_shot(page, f"security-kiosks-added-{lang}.png", full_page=True)
     admin.close()
     for lang in ("en", "fr"):
         tablet = browser.new_context(viewport={"width": 1024, "height": 768}, has_touch=True)
@@ -50,15 +42,15 @@ def test_kiosk_tablets_from_admin_to_counter(live_app: Any, browser: Any) -> Non
         page.goto(f"{server.url}/k/{counter}?lang={lang}")
         assert page.locator("form.kiosk-form").count() == 0
         assert axe_violations(page) == [], ("not a tablet", lang)
-        _shot(page, f"security-kiosk-not-enrolled-{lang}.png")
+        save_shot(page, f"security-kiosk-not-enrolled-{lang}.png", full_page=True)
         page.goto(links[lang])
         assert axe_violations(page) == [], ("enrol", lang)
-        _shot(page, f"security-kiosk-enrol-{lang}.png")
+        save_shot(page, f"security-kiosk-enrol-{lang}.png", full_page=True)
         page.locator("main form button[type=submit]").click()
         page.wait_for_load_state()
         assert page.locator(".confirmation").is_visible()
         assert axe_violations(page) == [], ("enrolled", lang)
-        _shot(page, f"security-kiosk-enrolled-{lang}.png")
+        save_shot(page, f"security-kiosk-enrolled-{lang}.png", full_page=True)
         # The key is HttpOnly: no script on the page can read it.
         assert page.evaluate("() => document.cookie") == ""
         page.goto(f"{server.url}/k/{counter}?lang={lang}")
@@ -75,9 +67,9 @@ def test_kiosk_tablets_from_admin_to_counter(live_app: Any, browser: Any) -> Non
         page.goto(f"{server.url}/admin/kiosks?lang={lang}")
         assert page.locator("tbody tr").count() == 2
         assert axe_violations(page) == [], ("kiosks", lang)
-        _shot(page, f"security-kiosks-{lang}.png")
+        save_shot(page, f"security-kiosks-{lang}.png", full_page=True)
     page.locator("tbody a.button").first.click()
     page.wait_for_load_state()
     assert axe_violations(page) == []
-    _shot(page, "security-kiosk-revoke-fr.png")
+    save_shot(page, "security-kiosk-revoke-fr.png", full_page=True)
     admin.close()

@@ -6,10 +6,8 @@ With FEEDBACK_SCREENSHOTS=1 the pages are also saved to docs/screenshots/.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,10 +18,9 @@ from feedback.comments import classifier
 from feedback.core.db import session_scope
 from feedback.core.models import Comment
 
-from conftest import ADMIN_PASSWORD, axe_violations
+from conftest import ADMIN_PASSWORD, axe_violations, save_shot
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 ROWS = [
     ("in_person", "en", 1, "I waited two hours in line and only one counter was open."),
     ("phone", "fr", 2, "J'ai attendu une heure au téléphone avant de parler à quelqu'un."),
@@ -52,11 +49,6 @@ def load(app: Any) -> None:
         assert classifier.classify_pending(session) == len(ROWS)
 
 
-def shoot(page: Any, name: str) -> None:
-    if os.environ.get("FEEDBACK_SCREENSHOTS") == "1":
-        page.screenshot(path=str(SHOTS / name), full_page=True)
-
-
 def sign_in(page: Any, base: str, lang: str) -> None:
     page.goto(f"{base}/login?lang={lang}")
     page.locator("#username").fill("admin")
@@ -81,7 +73,7 @@ def test_inbox_follow_up_and_trends_in_a_browser(live_app: Any, page: Any, lang:
     banner = page.locator(".urgent-banner")
     assert banner.is_visible() and "end my life" in banner.inner_text()
     assert axe_violations(page) == []
-    shoot(page, f"comments-inbox-{lang}.png")
+    save_shot(page, f"comments-inbox-{lang}.png", full_page=True)
 
     page.goto(f"{base}/dashboard/comments?lang={lang}&q=WAITING")
     assert "two hours" in page.locator("ul.inbox").inner_text()
@@ -91,7 +83,7 @@ def test_inbox_follow_up_and_trends_in_a_browser(live_app: Any, page: Any, lang:
     page.goto(f"{base}/dashboard/comments/{urgent.answer_id}?lang={lang}")
     assert page.locator(".urgent-banner[role=alert]").is_visible()
     assert axe_violations(page) == []
-    shoot(page, f"comments-urgent-{lang}.png")
+    save_shot(page, f"comments-urgent-{lang}.png", full_page=True)
 
     page.goto(f"{base}/dashboard/comments?lang={lang}")
     page.locator("ul.inbox > li").filter(has_text="two hours").locator("a").first.click()
@@ -102,9 +94,9 @@ def test_inbox_follow_up_and_trends_in_a_browser(live_app: Any, page: Any, lang:
     page.locator("#note").locator("xpath=ancestor::form").locator("button").click()
     assert "second counter" in page.locator("ul.notes").inner_text()
     assert axe_violations(page) == []
-    shoot(page, f"comments-follow-up-{lang}.png")
+    save_shot(page, f"comments-follow-up-{lang}.png", full_page=True)
 
     page.goto(f"{base}/dashboard/comments/trends?lang={lang}")
     assert page.locator("#fix-title").is_visible()
     assert axe_violations(page) == []
-    shoot(page, f"comments-trends-{lang}.png")
+    save_shot(page, f"comments-trends-{lang}.png", full_page=True)

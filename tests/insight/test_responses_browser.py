@@ -1,13 +1,12 @@
 """In a real browser: one response, its delete confirmation, an agent's correction and void,
 the confirmation pages, copy buttons and the API reference, in English and French.
 
-Each page passes axe-core. Set FEEDBACK_SCREENSHOTS to a folder to save screenshots.
+Each page passes axe-core. FEEDBACK_SCREENSHOTS=1 saves screenshots to docs/screenshots/ (or to
+the folder it names instead).
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 from feedback.answers import assisted, intake, storing
@@ -18,14 +17,7 @@ from feedback.staff import auth
 from feedback.surveys import builder_review
 from feedback.surveys import definitions as surveys
 
-from conftest import ADMIN_PASSWORD, axe_violations
-
-SHOTS = os.environ.get("FEEDBACK_SCREENSHOTS")  # a folder to save screenshots in
-
-
-def _shot(page: Any, name: str, full: bool = True) -> None:
-    if SHOTS:
-        page.screenshot(path=str(Path(SHOTS) / name), full_page=full)
+from conftest import ADMIN_PASSWORD, axe_violations, save_shot
 
 
 def _login(page: Any, url: str, username: str) -> None:
@@ -109,7 +101,7 @@ def test_response_pages_confirmations_and_reference_pass_axe(live_app: Any, brow
             page.goto(f"{server.url}{path}?lang={lang}")
             assert page.evaluate("document.documentElement.lang") == lang
             assert axe_violations(page) == [], path
-            _shot(page, name)
+            save_shot(page, name, full_page=True)
         # The delete form refuses an empty reason, beside the field.
         page.goto(
             f"{server.url}/dashboard/surveys/{survey}/responses/{ids['widget']}/delete?lang={lang}"
@@ -125,7 +117,7 @@ def test_response_pages_confirmations_and_reference_pass_axe(live_app: Any, brow
         reader.goto(f"{server.url}/api/v1/docs?lang={lang}")
         assert reader.evaluate("document.documentElement.lang") == lang
         assert axe_violations(reader) == [], lang
-        _shot(reader, f"api-reference-{lang}.png", full=False)
+        save_shot(reader, f"api-reference-{lang}.png")
     anonymous.close()
     context.close()
 
@@ -145,7 +137,7 @@ def test_agent_correction_and_void_pages(live_app: Any, browser: Any) -> None:
         ):
             page.goto(f"{server.url}{path}?lang={lang}")
             assert axe_violations(page) == [], path
-            _shot(page, name)
+            save_shot(page, name, full_page=True)
     # Correct the answer by keyboard-free clicks, then see the confirmation.
     page.goto(f"{server.url}/assist/{survey}/entries/{ids['entry']}?lang=en")
     page.get_by_role("button", name="Save the correction").click()
@@ -180,7 +172,7 @@ def test_copy_buttons_copy_and_announce_and_are_absent_without_javascript(
         )
         assert axe_violations(page) == []
         button.focus()
-        _shot(page, f"share-copy-button-{lang}.png", full=False)
+        save_shot(page, f"share-copy-button-{lang}.png")
     context.close()
     plain = browser.new_context(java_script_enabled=False)
     page = plain.new_page()
@@ -214,7 +206,7 @@ def test_builder_lists_translations_to_check(live_app: Any, browser: Any) -> Non
         assert page.get_by_role("button", name=button).is_visible()
         assert axe_violations(page) == [], lang
         page.locator("#review").scroll_into_view_if_needed()
-        _shot(page, f"builder-needs-review-{lang}.png", full=False)
+        save_shot(page, f"builder-needs-review-{lang}.png")
         # Going live is refused while it waits, with the reason in the list.
         page.get_by_role(
             "button", name="Make the survey live" if lang == "en" else "Mettre le sondage en ligne"

@@ -131,13 +131,10 @@ def test_cli_adds_lists_and_revokes(app: Any, capsys: pytest.CaptureFixture[str]
 
 @pytest.mark.browser
 def test_token_and_webhook_pages_pass_axe_in_both_languages(live_app: Any, browser: Any) -> None:
-    import os
-    from pathlib import Path
-
     from feedback.core.models import WebhookDelivery
     from feedback.integrations import webhooks
 
-    from conftest import ADMIN_PASSWORD, axe_violations
+    from conftest import ADMIN_PASSWORD, axe_violations, save_shot
 
     app, server = live_app
     with session_scope(app.state.engine) as session:
@@ -172,7 +169,6 @@ def test_token_and_webhook_pages_pass_axe_in_both_languages(live_app: Any, brows
                     sent_at=now if status == "sent" else None,
                 )
             )
-    shots = os.environ.get("FEEDBACK_SCREENSHOTS")  # a folder to save screenshots in
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     page = context.new_page()
     page.goto(f"{server.url}/login")
@@ -185,10 +181,7 @@ def test_token_and_webhook_pages_pass_axe_in_both_languages(live_app: Any, brows
             page.goto(f"{server.url}/admin/{name}?lang={lang}")
             assert page.evaluate("document.documentElement.lang") == lang
             assert axe_violations(page) == [], (name, lang)
-            if shots:
-                page.screenshot(
-                    path=str(Path(shots) / f"integrations-{name}-{lang}.png"), full_page=True
-                )
+            save_shot(page, f"integrations-{name}-{lang}.png", full_page=True)
         # The result page that shows a new token once, and an error summary.
         page.goto(f"{server.url}/admin/tokens?lang={lang}")
         page.fill("#name", "Paper forms" if lang == "en" else "Formulaires papier")
@@ -197,8 +190,7 @@ def test_token_and_webhook_pages_pass_axe_in_both_languages(live_app: Any, brows
         page.wait_for_load_state()
         assert page.locator(".token-secret").is_visible()
         assert axe_violations(page) == [], ("token created", lang)
-        if shots:
-            page.screenshot(path=str(Path(shots) / f"integrations-token-created-{lang}.png"))
+        save_shot(page, f"integrations-token-created-{lang}.png")
         page.goto(f"{server.url}/admin/webhooks?lang={lang}")
         page.select_option("#service", "licences")
         page.fill("#url", "ftp://nope")
@@ -206,6 +198,5 @@ def test_token_and_webhook_pages_pass_axe_in_both_languages(live_app: Any, brows
         page.wait_for_load_state()
         assert page.locator("#url-error").is_visible()
         assert axe_violations(page) == [], ("webhook error", lang)
-        if shots:
-            page.screenshot(path=str(Path(shots) / f"integrations-webhook-error-{lang}.png"))
+        save_shot(page, f"integrations-webhook-error-{lang}.png")
     context.close()

@@ -1,12 +1,11 @@
 """Reach pages in Chromium: response rates, the weighted score, the invitation settings and
 the invitation email as a mail client shows it, in English and French; axe-core finds nothing.
-Screenshots go to docs/screenshots/reach-*.png."""
+FEEDBACK_SCREENSHOTS=1 saves them to docs/screenshots/reach-*.png."""
 
 from __future__ import annotations
 
 import random
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,10 +19,9 @@ from feedback.integrations import tokens
 from feedback.reach import email_message, invitations
 from feedback.surveys import definitions as surveys
 
-from conftest import ADMIN_PASSWORD, axe_violations
+from conftest import ADMIN_PASSWORD, axe_violations, save_shot
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def seed(app: Any) -> str:
@@ -89,16 +87,16 @@ def test_reach_pages_and_the_email(live_app: Any, browser: Any) -> None:
             section = page.locator("section.reach")
             section.scroll_into_view_if_needed()
             section.locator("details").first.evaluate("d => d.open = false")
-            section.screenshot(path=SHOTS / f"reach-survey-{lang}.png")
+            save_shot(section, f"reach-survey-{lang}.png")
             assert axe_violations(page) == []
             page.goto(f"{server.url}/dashboard?{window}&lang={lang}")
-            page.locator("section.reach").screenshot(path=SHOTS / f"reach-overview-{lang}.png")
+            save_shot(page.locator("section.reach"), f"reach-overview-{lang}.png")
             assert axe_violations(page) == []
             page.goto(f"{server.url}/admin/surveys/{survey}/invitations?lang={lang}")
-            page.screenshot(path=SHOTS / f"reach-invitations-{lang}.png", full_page=True)
+            save_shot(page, f"reach-invitations-{lang}.png", full_page=True)
             assert axe_violations(page) == []
             page.goto(f"{server.url}/admin/services/parks/interactions?lang={lang}")
-            page.screenshot(path=SHOTS / f"reach-interactions-{lang}.png", full_page=True)
+            save_shot(page, f"reach-interactions-{lang}.png", full_page=True)
             assert axe_violations(page) == []
         finally:
             page.close()
@@ -124,12 +122,12 @@ def test_reach_pages_and_the_email(live_app: Any, browser: Any) -> None:
         page = browser.new_page(viewport={"width": 760, "height": 900})
         try:
             page.set_content(html)
-            page.screenshot(path=SHOTS / f"reach-email-{lang}.png", full_page=True)
+            save_shot(page, f"reach-email-{lang}.png", full_page=True)
             assert axe_violations(page) == []
             # The first link answers and opens the rest of the survey on the hosted page.
             page.get_by_role("link").first.click()
             page.wait_for_url("**/i/**saved=1**")
-            page.screenshot(path=SHOTS / f"reach-invitation-page-{lang}.png", full_page=True)
+            save_shot(page, f"reach-invitation-page-{lang}.png", full_page=True)
             assert axe_violations(page) == []
         finally:
             page.close()

@@ -3,11 +3,9 @@ only assisted entry, admins manage users, and staff actions land in the audit lo
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,7 +27,7 @@ from feedback.core.db import session_scope
 from feedback.core.models import AuditEntry, StaffUser
 from feedback.staff import auth, throttle
 
-from conftest import ADMIN_PASSWORD, axe_violations, login
+from conftest import ADMIN_PASSWORD, axe_violations, login, save_shot
 
 
 @pytest.fixture
@@ -445,7 +443,6 @@ def test_users_and_audit_pages_pass_axe_in_both_languages(live_app: Any, browser
 
         audit.record(session, "admin", "user.deactivate", "user:sam.viewer")
         audit.record(session, "admin", "event.add", "event:1", service="licences")
-    shots = os.environ.get("FEEDBACK_SCREENSHOTS")  # a folder to save screenshots in
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     page = context.new_page()
     page.goto(f"{server.url}/login")
@@ -456,28 +453,28 @@ def test_users_and_audit_pages_pass_axe_in_both_languages(live_app: Any, browser
     for lang in ("en", "fr"):
         page.goto(f"{server.url}/admin/users?lang={lang}")
         assert axe_violations(page) == [], ("users", lang)
-        _shot(page, shots, f"security-users-{lang}.png")
+        save_shot(page, f"security-users-{lang}.png", full_page=True)
         # An error, then a user added with their password shown once.
         page.locator("form[action='/admin/users'] button[type=submit]").click()
         # Waits for the new page itself: under load the click's navigation may not have begun.
         page.locator(".error-summary").wait_for(state="visible")
         assert axe_violations(page) == [], ("users error", lang)
-        _shot(page, shots, f"security-users-error-{lang}.png")
+        save_shot(page, f"security-users-error-{lang}.png", full_page=True)
         page.fill("#username", f"new.{lang}")
         page.check("#role-viewer")
         page.check("#service-licences")
         page.locator("form[action='/admin/users'] button[type=submit]").click()
         page.locator(".new-password").wait_for(state="visible")
         assert axe_violations(page) == [], ("user added", lang)
-        _shot(page, shots, f"security-user-added-{lang}.png")
+        save_shot(page, f"security-user-added-{lang}.png", full_page=True)
         page.get_by_role("link", name="lea.tremblay").click()
         page.wait_for_url("**/admin/users/*")
         assert axe_violations(page) == [], ("user edit", lang)
-        _shot(page, shots, f"security-user-edit-{lang}.png")
+        save_shot(page, f"security-user-edit-{lang}.png", full_page=True)
         page.goto(f"{server.url}/admin/audit?lang={lang}")
         assert page.locator("table.audit-table tbody tr").count() >= 3
         assert axe_violations(page) == [], ("audit", lang)
-        _shot(page, shots, f"security-audit-{lang}.png")
+        save_shot(page, f"security-audit-{lang}.png", full_page=True)
     context.close()
     # Sign-in refused after too many failures, in the visitor's language.
     context = browser.new_context(viewport={"width": 1100, "height": 800}, locale="fr-CA")
@@ -490,10 +487,5 @@ def test_users_and_audit_pages_pass_axe_in_both_languages(live_app: Any, browser
         page.wait_for_load_state()
     page.locator(".error-summary", has_text="Trop de tentatives").wait_for(state="visible")
     assert axe_violations(page) == []
-    _shot(page, shots, "security-login-throttled-fr.png")
+    save_shot(page, "security-login-throttled-fr.png", full_page=True)
     context.close()
-
-
-def _shot(page: Any, folder: str | None, name: str) -> None:
-    if folder:
-        page.screenshot(path=str(Path(folder) / name), full_page=True)

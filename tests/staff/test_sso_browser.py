@@ -3,7 +3,6 @@ package oidc-provider, started by the test from tests/oidc/), on SQLite and Post
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -19,7 +18,14 @@ from feedback.core.db import session_scope
 from feedback.core.models import StaffUser
 from feedback.staff import auth, sessions
 
-from conftest import ADMIN_PASSWORD, LiveServer, axe_violations, make_settings, seed_minimal
+from conftest import (
+    ADMIN_PASSWORD,
+    LiveServer,
+    axe_violations,
+    make_settings,
+    save_shot,
+    seed_minimal,
+)
 from servers import free_port
 
 OIDC_DIR = Path(__file__).parents[1] / "oidc"
@@ -126,9 +132,7 @@ def test_first_sign_in_makes_an_account_without_a_role_until_an_admin_grants_one
     assert page.url.startswith(server.url)
     assert page.get_by_role("heading", level=1).inner_text() == "Ask an administrator for access"
     assert axe_violations(page) == []
-    shots = os.environ.get("FEEDBACK_SCREENSHOTS")
-    if shots:
-        page.screenshot(path=str(Path(shots) / "security-signin-no-access-en.png"))
+    save_shot(page, "security-signin-no-access-en.png")
     person = _user(app, oidc_issuer=provider.issuer)
     assert person.oidc_subject == "u-4821" and person.role == ""
     assert person.username == "amelie.roy-2" and person.password_hash == ""
@@ -148,13 +152,11 @@ def test_first_sign_in_makes_an_account_without_a_role_until_an_admin_grants_one
     waiting = admin.locator(".waiting-access")
     assert "amelie.roy-2 (amelie.roy@example.ca)" in waiting.inner_text()
     assert axe_violations(admin) == []
-    if shots:
-        admin.screenshot(path=str(Path(shots) / "security-users-waiting-en.png"))
+    save_shot(admin, "security-users-waiting-en.png")
     admin.goto(f"{server.url}/admin/users?lang=fr")
     assert "En attente d'accès" in admin.locator(".waiting-access").inner_text()
     assert axe_violations(admin) == []
-    if shots:
-        admin.screenshot(path=str(Path(shots) / "security-users-waiting-fr.png"))
+    save_shot(admin, "security-users-waiting-fr.png")
     admin.goto(f"{server.url}/admin/users?lang=en")
     waiting.get_by_role("link", name="amelie.roy-2").click()
     admin.check("#role-viewer")
@@ -224,15 +226,14 @@ def test_a_refused_consent_or_a_forged_callback_signs_nobody_in(sso: Any, browse
 
 
 def test_sign_in_pages_pass_axe_and_are_pictured_in_both_languages(sso: Any, browser: Any) -> None:
-    """The password form with the single sign-on button; the screenshots for docs/."""
+    """The password form with the single sign-on button; FEEDBACK_SCREENSHOTS=1 saves the
+    screenshots to docs/screenshots/."""
     app, server, provider = sso()
-    shots = os.environ.get("FEEDBACK_SCREENSHOTS")
     context = browser.new_context(viewport={"width": 1000, "height": 700})
     page = context.new_page()
     for lang in ("en", "fr"):
         page.goto(f"{server.url}/login?lang={lang}")
         assert page.locator(".sso-button").is_visible()
         assert axe_violations(page) == [], lang
-        if shots:
-            page.screenshot(path=str(Path(shots) / f"security-signin-sso-{lang}.png"))
+        save_shot(page, f"security-signin-sso-{lang}.png")
     context.close()

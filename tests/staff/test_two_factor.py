@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pyotp
@@ -26,7 +24,14 @@ from feedback.core.db import session_scope
 from feedback.core.models import StaffUser
 from feedback.staff import auth, totp
 
-from conftest import ADMIN_PASSWORD, axe_violations, login, make_settings, seed_minimal
+from conftest import (
+    ADMIN_PASSWORD,
+    axe_violations,
+    login,
+    make_settings,
+    save_shot,
+    seed_minimal,
+)
 
 PINNED = datetime(2026, 11, 23, 12, 7, 10, tzinfo=UTC)
 
@@ -369,13 +374,12 @@ def _user(app: Any, username: str = "admin") -> Any:
 @pytest.mark.browser
 def test_two_step_pages_pass_axe_in_both_languages(live_app: Any, browser: Any) -> None:
     app, server = live_app
-    shots = os.environ.get("FEEDBACK_SCREENSHOTS")
     context = browser.new_context(viewport={"width": 1000, "height": 900})
     page = context.new_page()
     for lang in ("en", "fr"):
         page.goto(f"{server.url}/login?lang={lang}")
         assert axe_violations(page) == [], ("password", lang)
-        _shot(page, shots, f"security-signin-password-{lang}.png")
+        save_shot(page, f"security-signin-password-{lang}.png", full_page=True)
     page.goto(f"{server.url}/login?lang=en")
     page.fill("#username", "manager")
     page.fill("#password", ADMIN_PASSWORD)
@@ -386,7 +390,7 @@ def test_two_step_pages_pass_axe_in_both_languages(live_app: Any, browser: Any) 
         page.goto(f"{server.url}/account/two-factor?lang={lang}")
         assert page.locator(".totp-qr svg").is_visible()
         assert axe_violations(page) == [], ("enrol", lang)
-        _shot(page, shots, f"security-signin-enrol-{lang}.png")
+        save_shot(page, f"security-signin-enrol-{lang}.png", full_page=True)
         secret = page.locator("#manual-key").inner_text().replace(" ", "")
         # The QR code as drawn on screen reads back as the same key for the same account.
         drawn = Image.open(io.BytesIO(page.locator(".totp-qr svg").screenshot()))
@@ -401,19 +405,19 @@ def test_two_step_pages_pass_axe_in_both_languages(live_app: Any, browser: Any) 
         page.wait_for_load_state()
         assert page.locator("#current-error").is_visible()
         assert axe_violations(page) == [], ("enrol password error", lang)
-        _shot(page, shots, f"security-signin-enrol-error-{lang}.png")
+        save_shot(page, f"security-signin-enrol-error-{lang}.png", full_page=True)
     page.fill("#current", ADMIN_PASSWORD)
     page.fill("#code", pyotp.TOTP(secret).at(_Clock.at))
     page.press("#code", "Enter")
     page.wait_for_load_state()
     assert page.locator(".recovery-codes li").count() == totp.RECOVERY_CODES
     assert axe_violations(page) == [], "recovery codes"
-    _shot(page, shots, "security-signin-recovery-codes-fr.png")
+    save_shot(page, "security-signin-recovery-codes-fr.png", full_page=True)
     for lang in ("en", "fr"):
         page.goto(f"{server.url}/account?lang={lang}")
         assert page.locator(".sessions-table tbody tr").count() == 1
         assert axe_violations(page) == [], ("account", lang)
-        _shot(page, shots, f"security-account-{lang}.png")
+        save_shot(page, f"security-account-{lang}.png", full_page=True)
     context.close()
     for lang in ("en", "fr"):
         context = browser.new_context(viewport={"width": 1000, "height": 700})
@@ -424,16 +428,11 @@ def test_two_step_pages_pass_axe_in_both_languages(live_app: Any, browser: Any) 
         page.press("#password", "Enter")
         page.wait_for_url("**/login/two-factor**")
         assert axe_violations(page) == [], ("code", lang)
-        _shot(page, shots, f"security-signin-code-{lang}.png")
+        save_shot(page, f"security-signin-code-{lang}.png", full_page=True)
         page.fill("#code", "000000")
         page.press("#code", "Enter")
         page.wait_for_load_state()
         assert page.locator(".error-summary").is_visible()
         assert axe_violations(page) == [], ("code error", lang)
-        _shot(page, shots, f"security-signin-code-error-{lang}.png")
+        save_shot(page, f"security-signin-code-error-{lang}.png", full_page=True)
         context.close()
-
-
-def _shot(page: Any, folder: str | None, name: str) -> None:
-    if folder:
-        page.screenshot(path=str(Path(folder) / name), full_page=True)

@@ -1,6 +1,6 @@
 """Services in the system Chromium: the admin pages and what citizens see of the service (name,
-logo, accent colour, link back) pass axe-core in English and French; screenshots of each go in
-docs/screenshots/services-*.png."""
+logo, accent colour, link back) pass axe-core in English and French; FEEDBACK_SCREENSHOTS=1 saves
+screenshots of each to docs/screenshots/services-*.png."""
 
 from __future__ import annotations
 
@@ -20,10 +20,9 @@ from feedback.core.settings import Settings
 from feedback.staff import auth
 from feedback.surveys import services
 
-from conftest import ADMIN_PASSWORD, LiveServer, _free_port, axe_violations
+from conftest import ADMIN_PASSWORD, LiveServer, _free_port, axe_violations, save_shot
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 COLOUR = "#6a1b9a"
 
 
@@ -64,11 +63,6 @@ def sign_in(page: Any, base: str) -> None:
     page.wait_for_url(f"{base}/dashboard*")
 
 
-def shoot(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_citizen_pages_show_the_service(live_app: Any, browser: Any, lang: str) -> None:
     app, server = live_app
@@ -85,7 +79,7 @@ def test_citizen_pages_show_the_service(live_app: Any, browser: Any, lang: str) 
     border = page.eval_on_selector(".site-header", "e => getComputedStyle(e).borderBottomColor")
     assert border == "rgb(106, 27, 154)"
     assert axe_violations(page) == []
-    shoot(page, f"services-hosted-{lang}")
+    save_shot(page, f"services-hosted-{lang}.png", full_page=True)
     page.get_by_label({"en": "Yes", "fr": "Oui"}[lang]).check()
     page.get_by_role("button", name={"en": "Send", "fr": "Envoyer"}[lang]).click()
     page.wait_for_load_state()
@@ -94,12 +88,12 @@ def test_citizen_pages_show_the_service(live_app: Any, browser: Any, lang: str) 
         "en": "https://example.ca/licences", "fr": "https://example.ca/fr/permis"
     }[lang]  # fmt: skip
     assert axe_violations(page) == []
-    shoot(page, f"services-thanks-{lang}")
+    save_shot(page, f"services-thanks-{lang}.png", full_page=True)
     enrol_browser(context, app, server.url)  # only an enrolled tablet gets the kiosk page
     page.goto(f"{server.url}/k/{app.state.ids['counter']}?lang={lang}")
     assert page.inner_text(".brand") == {"en": "Park passes", "fr": "Laissez-passer de parcs"}[lang]
     assert axe_violations(page) == []
-    shoot(page, f"services-kiosk-{lang}")
+    save_shot(page, f"services-kiosk-{lang}.png", full_page=True)
     context.close()
 
 
@@ -113,7 +107,7 @@ def test_services_admin_pages(live_app: Any, browser: Any, lang: str) -> None:
     page.goto(f"{server.url}/admin/services?lang={lang}")
     assert page.locator("nav.staff-sections a[aria-current=page]").inner_text() == "Services"
     assert axe_violations(page) == []
-    shoot(page, f"services-list-{lang}")
+    save_shot(page, f"services-list-{lang}.png", full_page=True)
     page.goto(f"{server.url}/admin/services/new?lang={lang}")
     page.fill("#id", "Bureau 7")
     page.fill("#name_en", "Passport office")
@@ -123,11 +117,11 @@ def test_services_admin_pages(live_app: Any, browser: Any, lang: str) -> None:
     page.wait_for_load_state()
     assert page.locator(".error-summary li").count() == 4  # id, French name, address, colour
     assert axe_violations(page) == []
-    shoot(page, f"services-form-error-{lang}")
+    save_shot(page, f"services-form-error-{lang}.png", full_page=True)
     page.goto(f"{server.url}/admin/services/licences?lang={lang}")
     assert page.locator(".logo-preview img").count() == 1
     assert axe_violations(page) == []
-    shoot(page, f"services-edit-{lang}")
+    save_shot(page, f"services-edit-{lang}.png", full_page=True)
     context.close()
 
 
@@ -145,7 +139,7 @@ def test_empty_install_says_what_to_do(tmp_path: Path, browser: Any, lang: str) 
             f"/admin/services/new?lang={lang}"
         )
         assert axe_violations(page) == []
-        shoot(page, f"services-empty-dashboard-{lang}")
+        save_shot(page, f"services-empty-dashboard-{lang}.png", full_page=True)
         page.goto(f"{server.url}/admin/services?lang={lang}")
         assert axe_violations(page) == []
         context.close()
@@ -162,5 +156,5 @@ def test_the_widget_heading_names_the_service(live_app: Any, browser: Any) -> No
     assert heading.locator(".pg").inner_text() == "Renouvellement de permis"
     assert heading.inner_text().endswith("Rétroaction sur la page")
     assert axe_violations(page) == []
-    shoot(page, "services-widget-fr")
+    save_shot(page, "services-widget-fr.png", full_page=True)
     context.close()
