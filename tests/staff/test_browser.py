@@ -76,7 +76,7 @@ def test_demo_widget_follows_the_page_language(live_app: Any, page: Any) -> None
     page.goto(f"{server.url}/demo?lang=fr")
     page.get_by_role("radio", name="Oui").wait_for()
     page.get_by_role("button", name="Suivant").click()
-    page.get_by_text("Répondez à cette question").first.wait_for()
+    page.get_by_text("Choisissez une réponse").first.wait_for()  # the hosted page's words
     assert responses(app, app.state.ids["page"]) == []
     page.get_by_role("radio", name="Non").check()
     page.get_by_role("status").get_by_text("Réponse enregistrée.").wait_for()
