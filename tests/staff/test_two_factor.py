@@ -383,8 +383,8 @@ def test_two_step_pages_pass_axe_in_both_languages(live_app: Any, browser: Any) 
     page.goto(f"{server.url}/login?lang=en")
     page.fill("#username", "manager")
     page.fill("#password", ADMIN_PASSWORD)
-    page.press("#password", "Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the answer to this post, not the page before
+        page.press("#password", "Enter")
     secret = ""
     for lang in ("en", "fr"):
         page.goto(f"{server.url}/account/two-factor?lang={lang}")
@@ -401,15 +401,15 @@ def test_two_step_pages_pass_axe_in_both_languages(live_app: Any, browser: Any) 
         # A wrong password: the error beside its field.
         page.fill("#current", "not the password")
         page.fill("#code", pyotp.TOTP(secret).at(_Clock.at))
-        page.press("#code", "Enter")
-        page.wait_for_load_state()
+        with page.expect_navigation():  # the answer to this post, not the page before
+            page.press("#code", "Enter")
         assert page.locator("#current-error").is_visible()
         assert axe_violations(page) == [], ("enrol password error", lang)
         save_shot(page, f"security-signin-enrol-error-{lang}.png", full_page=True)
     page.fill("#current", ADMIN_PASSWORD)
     page.fill("#code", pyotp.TOTP(secret).at(_Clock.at))
-    page.press("#code", "Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the answer to this post, not the page before
+        page.press("#code", "Enter")
     assert page.locator(".recovery-codes li").count() == totp.RECOVERY_CODES
     assert axe_violations(page) == [], "recovery codes"
     save_shot(page, "security-signin-recovery-codes-fr.png", full_page=True)
@@ -430,8 +430,8 @@ def test_two_step_pages_pass_axe_in_both_languages(live_app: Any, browser: Any) 
         assert axe_violations(page) == [], ("code", lang)
         save_shot(page, f"security-signin-code-{lang}.png", full_page=True)
         page.fill("#code", "000000")
-        page.press("#code", "Enter")
-        page.wait_for_load_state()
+        with page.expect_navigation():  # the answer to this post, not the page before
+            page.press("#code", "Enter")
         assert page.locator(".error-summary").is_visible()
         assert axe_violations(page) == [], ("code error", lang)
         save_shot(page, f"security-signin-code-error-{lang}.png", full_page=True)
