@@ -147,8 +147,12 @@ def add(
     tallies.count(session, incoming, +1, zones)
 
 
-def stored(session: Session, answer_ids: Sequence[int]) -> list[tuple[Incoming, list[int]]]:
-    """The indexed comments among `answer_ids` with their texts and theme ids."""
+def stored(
+    session: Session, answer_ids: Sequence[int], *, lock: bool = False
+) -> list[tuple[Incoming, list[int]]]:
+    """The indexed comments among `answer_ids` with their texts and theme ids; `lock` holds
+    their rows until the transaction ends (PostgreSQL), so a second forget waits and then
+    finds them gone instead of taking them out of the counts again."""
     found = []
     for start in range(0, len(answer_ids), _BATCH):
         chunk = answer_ids[start : start + _BATCH]
@@ -157,6 +161,8 @@ def stored(session: Session, answer_ids: Sequence[int]) -> list[tuple[Incoming, 
             .join(Answer, col(Answer.id) == Comment.answer_id)
             .where(col(Comment.answer_id).in_(chunk))
         )
+        if lock:
+            stmt = stmt.with_for_update(of=Comment)
         rows = session.execute(stmt).all()
         themes: dict[int, list[int]] = {}
         for aid, tid in session.execute(
@@ -176,7 +182,8 @@ def stored(session: Session, answer_ids: Sequence[int]) -> list[tuple[Incoming, 
 
 def forget(session: Session, answer_ids: Sequence[int]) -> int:
     """Take comments out of the inbox, the search index and every count; how many."""
-    found = stored(session, sorted(set(answer_ids)))
+    # Locked: two hides (or a hide and the purge) at once must not both count a comment out.
+    found = stored(session, sorted(set(answer_ids)), lock=True)
     if not found:
         return 0
     tallies.count(session, [c for c, _ in found], -1)

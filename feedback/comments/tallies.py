@@ -83,7 +83,7 @@ def count(
     for model, when, sums in ((CommentTermDay, "day", days), (CommentTermMonth, "month", months)):
         rows = [
             {"survey_id": s, when: d, "channel": ch, "language": lang, "term": t, "n": n}
-            for (s, d, ch, lang, t), n in sums.items()
+            for (s, d, ch, lang, t), n in sorted(sums.items())
         ]
         upsert(session, model, [*_TERM_KEYS[:1], when, *_TERM_KEYS[1:]], rows)
     add_theme_days(session, [(c, ALL) for c in comments], sign, zones_)
@@ -116,7 +116,7 @@ def add_theme_days(
         rows = [
             {"survey_id": s, when: d, "channel": ch, "language": lang, "theme_id": t,
              "n": int(a[0]), "scored": int(a[1]), "score_sum": a[2], "score_sq": a[3]}
-            for (s, d, ch, lang, t), a in sums.items()
+            for (s, d, ch, lang, t), a in sorted(sums.items())
         ]  # fmt: skip
         upsert(session, model, [*_THEME_KEYS[:1], when, *_THEME_KEYS[1:]], rows, _MOMENTS)
 
@@ -147,7 +147,11 @@ def upsert(
     rows: list[dict[str, Any]],
     adds: tuple[str, ...] = ("n",),
 ) -> None:
-    """Add each row's counts to its aggregate row, in one statement for all rows."""
+    """Add each row's counts to its aggregate row, in one statement for all rows.
+
+    Callers give the rows in key order: PostgreSQL locks them in the order given, and two
+    writers whose comments share a month (and so its rows) must take those locks in the same
+    order, or each waits for the other (a deadlock, and one of them fails)."""
     if not rows:
         return
     table = model.__table__
