@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlmodel import Session, col
 
 from feedback.comments import tallies, text, urgent
@@ -180,10 +180,28 @@ def stored(
     return found
 
 
+def _claim(session: Session, answer_ids: Sequence[int]) -> None:
+    """On SQLite, take the write lock before reading what to forget: its driver begins the
+    transaction only at the first write, so a read before it could see a comment another
+    writer is taking out at that moment (PostgreSQL locks the rows as it reads them)."""
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    for start in range(0, len(answer_ids), _BATCH):
+        chunk = answer_ids[start : start + _BATCH]
+        session.execute(
+            update(Comment)
+            .where(col(Comment.answer_id).in_(chunk))
+            .values(status=Comment.status)
+            .execution_options(synchronize_session=False)
+        )
+
+
 def forget(session: Session, answer_ids: Sequence[int]) -> int:
     """Take comments out of the inbox, the search index and every count; how many."""
     # Locked: two hides (or a hide and the purge) at once must not both count a comment out.
-    found = stored(session, sorted(set(answer_ids)), lock=True)
+    wanted = sorted(set(answer_ids))
+    _claim(session, wanted)
+    found = stored(session, wanted, lock=True)
     if not found:
         return 0
     tallies.count(session, [c for c, _ in found], -1)
