@@ -71,9 +71,11 @@
   const init = async s => {
     const ds = s.dataset, api = new URL(s.src).origin + "/api/v1/surveys/" + encodeURIComponent(ds.survey);
     let lang = /^fr/i.test(ds.lang || D.documentElement.lang) ? "fr" : "en";
-    // The attributes and language: the reach count reads the channel and touchpoint, a refusal
-    // builds its link to the hosted survey from them.
-    const qp = new URLSearchParams({ ...ds, lang }), res = await fetch(api + "?" + qp);
+    // The channel, touchpoint and language: the reach count reads the first two, a refusal builds
+    // its link to the hosted survey from all three. Only these: the page's other data-
+    // attributes are its own, and this address lands in server and proxy logs.
+    const qp = new URLSearchParams({ lang, channel: ds.channel || "", touchpoint: ds.touchpoint || "" }),
+      res = await fetch(api + "?" + qp);
     if (D.readyState == "loading") await new Promise(r => D.addEventListener("DOMContentLoaded", r));
     // Inline: in data-target, else after the script tag, else at the end of the body.
     const put = x => {
