@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,8 @@ from feedback.surveys import definitions as surveys
 from feedback.surveys import services, snippets
 
 EMBED_JS = Path(__file__).parent.parent / "static" / "embed.js"
+# An origin as browsers send it (scheme://host[:port], lower case), within a host name's length.
+_SITE = re.compile(r"https?://(?:[a-z0-9.-]{1,253}|\[[0-9a-f:.]{2,45}\])(?::\d{1,5})?")
 
 
 def _origin_allowed(request: Request, survey: Survey | None) -> bool:
@@ -72,16 +75,22 @@ def _not_allowed_here(request: Request, survey: Survey, lang: str) -> Response:
         channel=channel if channel in CHANNELS and channel in survey.channels else None,
         touchpoint=touchpoint if len(touchpoint) <= intake.TOUCHPOINT_MAX else None,
     )
-    message = _(
-        "This site (%(origin)s) may not show survey %(survey)s. To allow it, run: "
-        "feedback surveys allow-origin %(survey)s %(origin)s"
-    ) % {"origin": origin, "survey": survey.id}
+    headers = {"Vary": "Origin"}
+    message = _("This site may not show this survey.")
+    # Named, and echoed, only as a browser writes it: anything else could not be allowed (the
+    # command refuses it), and a long or odd value is not sent back three times over.
+    if _SITE.fullmatch(origin):
+        message = _(
+            "This site (%(origin)s) may not show survey %(survey)s. To allow it, run: "
+            "feedback surveys allow-origin %(survey)s %(origin)s"
+        ) % {"origin": origin, "survey": survey.id}
+    if _SITE.fullmatch(origin) or origin == "null":  # null: a file or sandboxed page
+        headers["Access-Control-Allow-Origin"] = origin
     body = {
         "code": "origin_not_allowed",
         "message": message,
         "link": {"href": href, "text": _("Answer our short survey")},
     }
-    headers = {"Vary": "Origin", "Access-Control-Allow-Origin": origin}
     return JSONResponse({"error": body}, status_code=403, headers=headers)
 
 
