@@ -93,7 +93,7 @@ def test_surveys_list_json_and_allow_origin(seeded: Any, capsys: Any) -> None:
                 "surveys",
                 "allow-origin",
                 ids["page"],
-                "https://www.example.ca/",
+                "https://WWW.Example.ca/",  # stored as browsers send it: lower case
                 "--database-url",
                 url,
             ]
@@ -101,6 +101,11 @@ def test_surveys_list_json_and_allow_origin(seeded: Any, capsys: Any) -> None:
         == 0
     )
     assert main(["surveys", "allow-origin", ids["page"], "not a url", "--database-url", url]) == 2
+    two = "https://a.ca https://b.ca"
+    assert main(["surveys", "allow-origin", ids["page"], two, "--database-url", url]) == 2
+    assert (
+        main(["surveys", "allow-origin", ids["page"], "https://a.ca/x", "--database-url", url]) == 2
+    )
     assert main(["surveys", "allow-origin", "nosuch", "https://a.ca", "--database-url", url]) == 2
     app = create_app(Settings(database_url=url, secret_key="x"))
     with TestClient(app) as c:

@@ -6,7 +6,6 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from feedback.cli.common import adder, engine_for, group, settings_from
 from feedback.core.catalog import CHANNELS
@@ -14,6 +13,7 @@ from feedback.core.db import session_scope
 from feedback.staff import audit
 from feedback.surveys import definitions as surveys
 from feedback.surveys import qr, snippets
+from feedback.surveys.builder import parse_origins
 
 
 def cmd_surveys_list(args: argparse.Namespace) -> int:
@@ -39,11 +39,12 @@ def cmd_surveys_list(args: argparse.Namespace) -> int:
 
 def cmd_surveys_allow_origin(args: argparse.Namespace) -> int:
     """Let a site (scheme://host[:port]) embed a survey."""
-    parts = urlsplit(args.origin)
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
+    # The builder's own rule, so both write the form browsers send (lower-case host, no path).
+    found, problem = parse_origins(args.origin, "en")
+    if problem or len(found) != 1:
         print("error: give an origin such as https://www.example.ca (no path)", file=sys.stderr)
         return 2
-    origin = f"{parts.scheme}://{parts.netloc}"
+    origin = found[0]
     with engine_for(settings_from(args)) as engine, session_scope(engine) as session:
         survey = surveys.get_survey(session, args.survey)
         if survey is None:
