@@ -18,6 +18,7 @@ from feedback.core.models import StaffUser
 from feedback.routes.base import (
     current_user,
     db,
+    form_language,
     language,
     public,
     render,
@@ -32,11 +33,6 @@ NO_STORE = {"Cache-Control": "no-store"}
 DONE = ("password", "others", "two-factor-off")
 # Wrong current passwords per account and 15 minutes (wrong codes: twice this, as at sign-in).
 GUESSES = 5
-
-
-def _lang(request: Request, form: Any = None) -> str:
-    wanted = str(form.get("lang") or "") if form is not None else ""
-    return wanted if wanted in ("en", "fr") else language(request)
 
 
 def _token(request: Request) -> str | None:
@@ -70,7 +66,7 @@ async def account(request: Request) -> Response:
 async def sign_out_everywhere(request: Request) -> Response:
     """POST /account/sessions: end every session of yours, or every other one (`keep=1`)."""
     form = await request.form()
-    lang = _lang(request, form)
+    lang = form_language(request, form)
     if not auth.csrf_matches(request.session.get("csrf_token"), str(form.get("csrf_token") or "")):
         raise HTTPException(403)
     me = current_user(request)
@@ -89,7 +85,7 @@ async def sign_out_everywhere(request: Request) -> Response:
 async def change_password(request: Request) -> Response:
     """POST /account/password: a new password (the current one first); other sessions end."""
     form = await request.form()
-    lang = _lang(request, form)
+    lang = form_language(request, form)
     _ = gettext_for(lang).gettext
     me: StaffUser = request.state.user
     current = str(form.get("current") or "")[:1024]
@@ -169,7 +165,7 @@ async def two_factor(request: Request) -> Response:
 async def two_factor_post(request: Request) -> Response:
     """POST /account/two-factor: `confirm` a new app, get new `recovery` codes, or turn `off`."""
     form = await request.form()
-    lang = _lang(request, form)
+    lang = form_language(request, form)
     _ = gettext_for(lang).gettext
     me: StaffUser = request.state.user
     action = str(form.get("action") or "")

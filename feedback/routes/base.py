@@ -23,6 +23,7 @@ from feedback.routes.errors import (
 )
 from feedback.routes.pages import (
     db,
+    form_language,
     language,
     next_step,
     open_survey,
@@ -41,6 +42,7 @@ __all__ = [
     "db",
     "ensure_csrf",
     "error_page",
+    "form_language",
     "http_error",
     "is_api",
     "language",

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -14,15 +13,10 @@ from starlette.routing import Route
 from feedback.answers import kiosks
 from feedback.core.i18n import gettext_for
 from feedback.core.models import KioskDevice
-from feedback.routes.base import db, language, path_id, public, render, requires
+from feedback.routes.base import db, form_language, path_id, public, render, requires
 
 # The link is shown once and the tablet's page sets its secret: no browser or proxy keeps them.
 NO_STORE = {"Cache-Control": "no-store"}
-
-
-def _lang(request: Request, form: FormData | None = None) -> str:
-    wanted = str(form.get("lang") or "") if form is not None else ""
-    return wanted if wanted in ("en", "fr") else language(request)
 
 
 def _page(request: Request, lang: str, status: int = 200, **extra: Any) -> Response:
@@ -37,14 +31,14 @@ def _page(request: Request, lang: str, status: int = 200, **extra: Any) -> Respo
 @requires("admin")
 async def kiosks_page(request: Request) -> Response:
     """GET /admin/kiosks: every tablet with its state and last use; a form to add one."""
-    return _page(request, _lang(request))
+    return _page(request, form_language(request))
 
 
 @requires("admin")
 async def add_kiosk(request: Request) -> Response:
     """POST /admin/kiosks: add a tablet and show its one-time enrolment link."""
     form = await request.form()
-    lang = _lang(request, form)
+    lang = form_language(request, form)
     name = str(form.get("name") or "").strip()
     try:
         with db(request) as session:
@@ -69,7 +63,7 @@ def _facts(device: KioskDevice, lang: str) -> list[tuple[str, str]]:
 @requires("admin")
 async def revoke_confirm(request: Request) -> Response:
     """GET /admin/kiosks/{id}/revoke: ask before revoking (a plain page, no script needed)."""
-    lang = _lang(request)
+    lang = form_language(request)
     _ = gettext_for(lang).gettext
     device_id = path_id(request)
     with db(request) as session:
@@ -96,7 +90,7 @@ async def revoke_confirm(request: Request) -> Response:
 async def revoke_kiosk(request: Request) -> Response:
     """POST /admin/kiosks/{id}/revoke: the tablet is refused at once."""
     form = await request.form()
-    lang = _lang(request, form)
+    lang = form_language(request, form)
     device_id = path_id(request)
     with db(request) as session:
         found = kiosks.revoke(session, device_id=device_id, by=request.state.user)
@@ -112,7 +106,7 @@ async def enrol_page(request: Request) -> Response:
     A button, not the visit itself: a link preview or a virus scanner that fetches the link
     must not use it up.
     """
-    lang = _lang(request)
+    lang = form_language(request)
     with db(request) as session:
         device = kiosks.waiting(session, request.path_params["code"])
         name = device.name if device else None
@@ -125,7 +119,7 @@ async def enrol_page(request: Request) -> Response:
 async def enrol(request: Request) -> Response:
     """POST /kiosk/enrol/{code}: make this tablet a kiosk; its secret goes in a cookie."""
     form = await request.form()
-    lang = _lang(request, form)
+    lang = form_language(request, form)
     with db(request) as session:
         enrolled = kiosks.enrol(session, request.path_params["code"])
         name = enrolled[0].name if enrolled else None

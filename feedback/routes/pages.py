@@ -34,6 +34,12 @@ def language(request: Request, available: tuple[str, ...] | list[str] = LANGUAGE
     )
 
 
+def form_language(request: Request, form: Any = None) -> str:
+    """A form's `lang` field when it names a language we speak, else the request's language."""
+    wanted = str(form.get("lang") or "") if form is not None else ""
+    return wanted if wanted in LANGUAGES else language(request)
+
+
 @contextmanager
 def db(request: Request) -> Iterator[Session]:
     """A database session for this request, committed when the block ends."""

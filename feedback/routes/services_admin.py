@@ -17,7 +17,7 @@ from feedback.core.catalog import LANGUAGES
 from feedback.core.local_time import zone_names
 from feedback.core.models import Service, Survey
 from feedback.insight import rollups
-from feedback.routes.base import db, language, public, render, requires
+from feedback.routes.base import db, form_language, language, public, render, requires
 from feedback.staff import audit
 from feedback.surveys import service_identity, services
 
@@ -29,11 +29,6 @@ def who_asks(request: Request, survey: Survey, lang: str) -> service_identity.Id
     """The service behind a survey, as a citizen's page shows it in `lang`."""
     with db(request) as session:
         return service_identity.for_citizens(session, service_id=survey.service_id, lang=lang)
-
-
-def _lang(request: Request, form: FormData | None = None) -> str:
-    wanted = str(form.get("lang") or "") if form is not None else ""
-    return wanted if wanted in LANGUAGES else language(request)
 
 
 def _text(form: FormData, name: str) -> str:
@@ -124,7 +119,7 @@ async def new_service(request: Request) -> Response:
 async def add_service(request: Request) -> Response:
     """POST /admin/services/new: add a service, then go to its page (to add a logo)."""
     form = await request.form()
-    lang = _lang(request, form)
+    lang = form_language(request, form)
     try:
         with db(request) as session:
             saved = services.add(
@@ -154,7 +149,7 @@ async def edit_service(request: Request) -> Response:
 async def change_service(request: Request) -> Response:
     """POST /admin/services/{service}: save; a new time zone rebuilds the daily aggregates."""
     form = await request.form()
-    lang = _lang(request, form)
+    lang = form_language(request, form)
     with db(request) as session:
         service = _service(session, request)
         try:
@@ -179,7 +174,7 @@ async def change_service(request: Request) -> Response:
 async def set_logo(request: Request) -> Response:
     """POST /admin/services/logo: upload a new logo (multipart) or remove it (`remove=1`)."""
     form = await request.form()
-    lang = _lang(request, form)
+    lang = form_language(request, form)
     upload = form.get("logo")
     data = await upload.read() if isinstance(upload, UploadFile) else b""
     remove = form.get("remove") == "1"
@@ -217,7 +212,7 @@ async def confirm_delete(request: Request) -> Response:
 async def delete_service(request: Request) -> Response:
     """POST /admin/services/{service}/delete: delete a service that nothing depends on."""
     form = await request.form()
-    lang = _lang(request, form)
+    lang = form_language(request, form)
     with db(request) as session:
         service = _service(session, request)
         try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -14,7 +13,7 @@ from feedback.core.i18n import N_, gettext_for, pick
 from feedback.core.models import ApiToken
 from feedback.insight import summaries
 from feedback.integrations import tokens
-from feedback.routes.base import db, language, path_id, render, requires
+from feedback.routes.base import db, form_language, path_id, render, requires
 
 SCOPE_LABELS = {
     "ingest": N_("Send responses (bulk ingest)"),
@@ -23,11 +22,6 @@ SCOPE_LABELS = {
 }
 # The token is shown once: the page must not be kept by the browser or a proxy.
 NO_STORE = {"Cache-Control": "no-store"}
-
-
-def _lang(request: Request, form: FormData | None = None) -> str:
-    wanted = str(form.get("lang") or "") if form is not None else ""
-    return wanted if wanted in ("en", "fr") else language(request)
 
 
 def _page(request: Request, lang: str, status: int = 200, **extra: Any) -> Response:
@@ -52,14 +46,14 @@ def _page(request: Request, lang: str, status: int = 200, **extra: Any) -> Respo
 @requires("admin")
 async def tokens_page(request: Request) -> Response:
     """GET /admin/tokens: every token with its prefix, scopes and last use; a form to add one."""
-    return _page(request, _lang(request))
+    return _page(request, form_language(request))
 
 
 @requires("admin")
 async def create_token(request: Request) -> Response:
     """POST /admin/tokens: create a token and show it once on the result page."""
     form = await request.form()
-    lang = _lang(request, form)
+    lang = form_language(request, form)
     _ = gettext_for(lang).gettext
     name = str(form.get("name") or "").strip()
     scopes = [str(v) for v in form.getlist("scopes")]
@@ -90,7 +84,7 @@ async def create_token(request: Request) -> Response:
 @requires("admin")
 async def revoke_confirm(request: Request) -> Response:
     """GET /admin/tokens/{id}/revoke: ask before revoking (a plain page, no script needed)."""
-    lang = _lang(request)
+    lang = form_language(request)
     _ = gettext_for(lang).gettext
     token_id = path_id(request)
     with db(request) as session:
@@ -131,7 +125,7 @@ def _facts(token: ApiToken, names: dict[str, dict[str, str]], lang: str) -> list
 async def revoke_token(request: Request) -> Response:
     """POST /admin/tokens/{id}/revoke: the token stops working at once."""
     form = await request.form()
-    lang = _lang(request, form)
+    lang = form_language(request, form)
     token_id = path_id(request)
     with db(request) as session:
         found = tokens.revoke(session, token_id=token_id, by=request.state.user)

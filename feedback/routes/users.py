@@ -15,7 +15,7 @@ from feedback.core.i18n import N_, gettext_for
 from feedback.core.models import StaffUser
 from feedback.core.numbers import BIGINT_MAX
 from feedback.insight import summaries
-from feedback.routes.base import db, language, render, requires, session_policy
+from feedback.routes.base import db, form_language, language, render, requires, session_policy
 from feedback.staff import audit, auth, sessions, totp
 
 ROLE_LABELS = {
@@ -33,11 +33,6 @@ ROLE_HINTS = {
 DONE = ("added", "changed", "deactivated", "reactivated", "signed-out", "two-factor-reset")
 # A generated password is shown once: the page must not be kept by the browser or a proxy.
 NO_STORE = {"Cache-Control": "no-store"}
-
-
-def _lang(request: Request, form: FormData | None = None) -> str:
-    wanted = str(form.get("lang") or "") if form is not None else ""
-    return wanted if wanted in ("en", "fr") else language(request)
 
 
 def _services(form: FormData, known: set[str]) -> list[str]:
@@ -77,7 +72,7 @@ async def list_users(request: Request) -> Response:
 async def add_user(request: Request) -> Response:
     """POST /admin/users: add a user with a role and services; their password is shown once."""
     form = await request.form()
-    lang = _lang(request, form)
+    lang = form_language(request, form)
     _ = gettext_for(lang).gettext
     username = str(form.get("username") or "").strip()
     role = str(form.get("role") or "")
@@ -151,7 +146,7 @@ async def edit_user(request: Request) -> Response:
 async def change_user(request: Request) -> Response:
     """POST /admin/users/{user}: save a new role and services (not your own role)."""
     form = await request.form()
-    lang = _lang(request, form)
+    lang = form_language(request, form)
     _ = gettext_for(lang).gettext
     me: StaffUser = request.state.user
     role = str(form.get("role") or "")
@@ -178,7 +173,7 @@ async def change_user(request: Request) -> Response:
 async def set_active(request: Request) -> Response:
     """POST /admin/users/{user}/active: deactivate (signed out at once) or reactivate."""
     form = await request.form()
-    lang = _lang(request, form)
+    lang = form_language(request, form)
     me: StaffUser = request.state.user
     active = form.get("active") == "1"
     with db(request) as session:
@@ -198,7 +193,7 @@ async def set_active(request: Request) -> Response:
 async def reset_password(request: Request) -> Response:
     """POST /admin/users/{user}/password: a new random password, shown once to the admin."""
     form = await request.form()
-    lang = _lang(request, form)
+    lang = form_language(request, form)
     with db(request) as session:
         user = _user(session, request)
         password = auth.reset_password(session, user, keep=_mine(request, user))
@@ -215,7 +210,7 @@ def _mine(request: Request, user: StaffUser) -> str | None:
 async def end_sessions(request: Request) -> Response:
     """POST /admin/users/{user}/sessions: sign the user out everywhere (not your own session)."""
     form = await request.form()
-    lang = _lang(request, form)
+    lang = form_language(request, form)
     with db(request) as session:
         user = _user(session, request)
         ended = sessions.end_all(session, user.id, keep=_mine(request, user))
@@ -229,7 +224,7 @@ async def end_sessions(request: Request) -> Response:
 async def reset_two_factor(request: Request) -> Response:
     """POST /admin/users/{user}/two-factor: remove a lost second factor; they set it up again."""
     form = await request.form()
-    lang = _lang(request, form)
+    lang = form_language(request, form)
     with db(request) as session:
         user = _user(session, request)
         totp.turn_off(session, user, keep=_mine(request, user))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -15,7 +14,7 @@ from feedback.core.i18n import N_, gettext_for, pick
 from feedback.core.models import Webhook
 from feedback.insight import summaries
 from feedback.integrations import webhooks
-from feedback.routes.base import db, language, path_id, render, requires
+from feedback.routes.base import db, form_language, path_id, render, requires
 
 NO_STORE = {"Cache-Control": "no-store"}  # the secret is shown once
 STATUS_LABELS = {"pending": N_("Waiting"), "sent": N_("Sent"), "failed": N_("Given up")}
@@ -26,11 +25,6 @@ URL_ERRORS = {
     ),
     "service": N_("Choose a service."),
 }
-
-
-def _lang(request: Request, form: FormData | None = None) -> str:
-    wanted = str(form.get("lang") or "") if form is not None else ""
-    return wanted if wanted in ("en", "fr") else language(request)
 
 
 def _page(request: Request, lang: str, status: int = 200, **extra: Any) -> Response:
@@ -58,14 +52,14 @@ def _page(request: Request, lang: str, status: int = 200, **extra: Any) -> Respo
 @requires("admin")
 async def webhooks_page(request: Request) -> Response:
     """GET /admin/webhooks: the webhooks, a form to add one, and the delivery log."""
-    return _page(request, _lang(request))
+    return _page(request, form_language(request))
 
 
 @requires("admin")
 async def add_webhook(request: Request) -> Response:
     """POST /admin/webhooks: add a webhook to a service; its secret is shown once."""
     form = await request.form()
-    lang = _lang(request, form)
+    lang = form_language(request, form)
     _ = gettext_for(lang).gettext
     service = str(form.get("service") or "")
     url = str(form.get("url") or "").strip()
@@ -86,7 +80,7 @@ async def add_webhook(request: Request) -> Response:
 @requires("admin")
 async def disable_confirm(request: Request) -> Response:
     """GET /admin/webhooks/{id}/disable: ask before turning it off (no script needed)."""
-    lang = _lang(request)
+    lang = form_language(request)
     _ = gettext_for(lang).gettext
     hook_id = path_id(request)
     with db(request) as session:
@@ -119,7 +113,7 @@ async def disable_confirm(request: Request) -> Response:
 async def disable_webhook(request: Request) -> Response:
     """POST /admin/webhooks/{id}/disable: no more messages; pending ones are given up."""
     form = await request.form()
-    lang = _lang(request, form)
+    lang = form_language(request, form)
     with db(request) as session:
         found = webhooks.disable(session, webhook_id=path_id(request), by=request.state.user)
     if found is None:
